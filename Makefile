@@ -1,0 +1,60 @@
+# Cellbooks — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell scripts/find-python)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA_DIR ?= var
+HOST ?= 127.0.0.1
+PORT ?= 8000
+EMULATOR_PORT ?= 8765
+export CELLBOOKS_DATA_DIR ?= $(abspath $(DATA_DIR))
+export PYTHONUNBUFFERED := 1
+
+.PHONY: install run test test-fast lint format emulator bench worker migrate demo clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install everything (fast when nothing changed)
+
+migrate: install
+	@mkdir -p $(DATA_DIR)
+	$(BIN)/python manage.py migrate --no-input -v 0
+
+demo: migrate  ## load the demo company (once)
+	$(BIN)/python manage.py load_demo --if-empty
+
+run: demo  ## install, migrate, load the demo, run web + worker + emulator (Ctrl-C stops all)
+	$(BIN)/python manage.py collectstatic --no-input -v 0
+	@echo
+	@echo "  Cellbooks:      http://$(HOST):$(PORT)/   (log in as demo@cellbooks.test / demo)"
+	@echo "  QBO emulator:   http://$(HOST):$(EMULATOR_PORT)/"
+	@echo
+	HOST=$(HOST) PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) $(BIN)/honcho -f Procfile start
+
+emulator: install  ## run the QBO emulator alone, with the demo app and company
+	$(BIN)/qbo-emulator serve --host $(HOST) --port $(EMULATOR_PORT) --data $(DATA_DIR)/emulator --demo
+
+test: install  ## run the whole test suite
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: install  ## run the benchmarks; results in bench/results, summary in docs/benchmarks.md
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR) staticfiles

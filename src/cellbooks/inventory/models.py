@@ -1,0 +1,290 @@
+"""The inventory side: catalogue, devices, trading partners, purchase orders, invoices, payments.
+
+State changes go through ``services.py``; these models hold data and derived read-only facts.
+Money fields are ``DecimalField(max_digits=14, decimal_places=2)``.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from cellbooks.core.models import CompanyOwned
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+DOC_NUMBER_MAX = 21  # QuickBooks' DocNumber limit
+
+
+class Condition(CompanyOwned):
+    """A grade in the company's own scale (seeded A, B, C, D)."""
+
+    code = models.CharField(max_length=20)
+    description = models.CharField(max_length=200, blank=True)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint("company", Lower("code"), name="condition_code_unique_per_company")
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class Product(CompanyOwned):
+    class Kind(models.TextChoices):
+        PHONE = "phone", "Phone"
+        TABLET = "tablet", "Tablet"
+        OTHER = "other", "Other"
+
+    manufacturer = models.CharField(max_length=100)
+    model = models.CharField(max_length=100)
+    capacity = models.CharField(max_length=30, blank=True, help_text='e.g. "128GB"')
+    colour = models.CharField(max_length=50, blank=True)
+    network = models.CharField(max_length=50, blank=True, help_text='Carrier or "Unlocked"')
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PHONE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["manufacturer", "model", "capacity", "colour", "network"]
+        constraints = [
+            models.UniqueConstraint(
+                "company",
+                Lower("manufacturer"),
+                Lower("model"),
+                Lower("capacity"),
+                Lower("colour"),
+                Lower("network"),
+                name="product_attributes_unique_per_company",
+            )
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """"Apple iPhone 13 128GB Blue Unlocked" — the attributes that are set, in order."""
+        parts = [self.manufacturer, self.model, self.capacity, self.colour, self.network]
+        return " ".join(p.strip() for p in parts if p and p.strip())
+
+
+class Partner(CompanyOwned):
+    """A trading partner. One partner can be a vendor, a customer, or both: the QuickBooks layer
+    binds each role to its own QBO record (QBO keeps vendors and customers apart)."""
+
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    payment_terms_days = models.PositiveIntegerField(default=30, help_text="Net days (0 = due on receipt)")
+    is_vendor = models.BooleanField(default=False)
+    is_customer = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("company", Lower("name"), name="partner_name_unique_per_company"),
+            models.CheckConstraint(
+                condition=models.Q(is_vendor=True) | models.Q(is_customer=True),
+                name="partner_is_vendor_or_customer",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def roles_display(self) -> str:
+        return " & ".join(r for r, on in (("Vendor", self.is_vendor), ("Customer", self.is_customer)) if on)
+
+    @property
+    def terms_display(self) -> str:
+        return "Due on receipt" if self.payment_terms_days == 0 else f"Net {self.payment_terms_days}"
+
+
+class Device(CompanyOwned):
+    class IdentifierKind(models.TextChoices):
+        IMEI = "imei", "IMEI"
+        SERIAL = "serial", "Serial"
+
+    class Status(models.TextChoices):
+        IN_STOCK = "in_stock", "In stock"
+        COMMITTED = "committed", "Committed"  # on a draft invoice
+        SOLD = "sold", "Sold"
+        RETURNED = "returned", "Returned"  # returned to the vendor (e.g. PO voided)
+
+    identifier = models.CharField(max_length=64, help_text="IMEI (15 digits) or serial number")
+    identifier_kind = models.CharField(max_length=10, choices=IdentifierKind.choices)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="devices")
+    condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="devices")
+    cost = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    price = models.DecimalField(**MONEY, null=True, blank=True, help_text="Asking sale price")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_STOCK)
+    location = models.CharField(max_length=100, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "identifier"], name="device_identifier_unique_per_company")
+        ]
+        indexes = [models.Index(fields=["company", "status"]), models.Index(fields=["company", "product", "condition"])]
+
+    def __str__(self):
+        return self.identifier
+
+
+class NumberSequence(CompanyOwned):
+    """Per-company document numbering: next number for purchase orders and invoices."""
+
+    class Kind(models.TextChoices):
+        PURCHASE_ORDER = "po", "Purchase order"
+        INVOICE = "invoice", "Invoice"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    prefix = models.CharField(max_length=10)
+    next_value = models.PositiveIntegerField(default=1001)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company", "kind"], name="one_sequence_per_kind")]
+
+
+class PurchaseOrder(CompanyOwned):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        RECEIVED = "received", "Received"
+        CLOSED = "closed", "Closed"
+        VOID = "void", "Void"
+
+    vendor = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="purchase_orders")
+    number = models.CharField(max_length=DOC_NUMBER_MAX)
+    date = models.DateField(default=timezone.localdate)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [models.UniqueConstraint(fields=["company", "number"], name="po_number_unique_per_company")]
+
+    def __str__(self):
+        return f"PO {self.number}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class PurchaseOrderLine(models.Model):
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    device = models.OneToOneField(Device, on_delete=models.PROTECT, related_name="purchase_line")
+    unit_cost = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.device} @ {self.unit_cost}"
+
+
+class Invoice(CompanyOwned):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        PARTIALLY_PAID = "partially_paid", "Partially paid"
+        PAID = "paid", "Paid"
+        VOID = "void", "Void"
+
+    customer = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(max_length=DOC_NUMBER_MAX)
+    date = models.DateField(default=timezone.localdate)
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    notes = models.TextField(blank=True)
+    # Denormalised for lists and the dashboard; services keep them equal to the lines and payments.
+    total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    amount_paid = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "number"], name="invoice_number_unique_per_company")
+        ]
+        indexes = [models.Index(fields=["company", "status"])]
+
+    def __str__(self):
+        return f"Invoice {self.number}"
+
+    @property
+    def balance_due(self) -> Decimal:
+        if self.status in (self.Status.DRAFT, self.Status.VOID):
+            return Decimal("0.00")
+        return self.total - self.amount_paid
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="invoice_lines")
+    unit_price = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "device"], name="device_once_per_invoice")]
+
+    def __str__(self):
+        return f"{self.device} @ {self.unit_price}"
+
+
+class Payment(CompanyOwned):
+    class Method(models.TextChoices):
+        CASH = "cash", "Cash"
+        CHECK = "check", "Check"
+        WIRE = "wire", "Wire / bank transfer"
+        CARD = "card", "Card"
+        OTHER = "other", "Other"
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Recorded in Cellbooks"
+        QUICKBOOKS = "quickbooks", "QuickBooks"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(**MONEY)
+    date = models.DateField(default=timezone.localdate)
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.WIRE)
+    reference = models.CharField(max_length=100, blank=True)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.MANUAL)
+    # For payments taken from QuickBooks: QBO's Payment Id (one QBO payment may cover several
+    # invoices, so it is unique per invoice, not globally).
+    qbo_payment_id = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "qbo_payment_id"],
+                condition=~models.Q(qbo_payment_id=""),
+                name="one_row_per_qbo_payment_and_invoice",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.amount} on {self.invoice}"
