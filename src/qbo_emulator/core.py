@@ -1,0 +1,140 @@
+"""The Emulator object: the one piece of state the HTTP routes, the control plane, the OAuth
+server, the webhook dispatcher and the UI share.
+
+Ownership (so each part stays in its own modules):
+  - ``store``      (store.py, entities/, query.py, batch.py, cdc.py): realms and their entities.
+  - ``auth``       (oauth.py): apps, authorization codes, access/refresh tokens, connections.
+  - ``webhooks``   (webhooks.py): signs and delivers change notifications, keeps a delivery log.
+  - ``faults``, ``limits``, ``request_log`` (faults.py, limits.py, control.py).
+
+Cross-part calls are exactly these (keep them stable):
+  - ``emulator.auth.authenticate(bearer_token: str, realm_id: str) -> Grant`` raises
+    ``oauth.AuthError`` for a missing/expired/revoked token or a token for another realm.
+  - ``emulator.store.on_change(realm_id, entity_name, entity_id, operation, updated_at)`` is how the
+    store reports every committed create/update/delete/void/merge; it calls
+    ``emulator.webhooks.notify(...)`` with the same arguments.
+  - The UI and OAuth consent page read and write entities through the store's public methods only
+    (``create_entity``, ``update_entity``, ``delete_entity``, ``void_entity``, ``get_entity``,
+    ``list_entities``, ``companies``, ``create_company``), so every rule and webhook applies.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+
+@dataclass
+class EmulatorSettings:
+    latency_ms: float = 0.0  # added to every /v3 request
+    rate_limits_enabled: bool = False
+    requests_per_minute: int = 500  # per realm and app
+    requests_per_second: int = 10  # per realm and app
+    batch_per_minute: int = 40  # per realm and app
+    # Shrinks limit windows, webhook retry schedules and latency: 10 means "ten times faster".
+    time_scale: float = 1.0
+    access_token_lifetime: int = 3600  # seconds
+    refresh_token_lifetime: int = 100 * 24 * 3600
+    # After a refresh rotates the refresh token, the previous one still works for this many
+    # seconds (returning the same new pair); after that it answers invalid_grant.
+    refresh_token_grace: int = 120
+    webhooks_enabled: bool = True
+    webhook_timeout: float = 3.0  # Intuit gives a receiver 3 s
+
+    def update(self, values: dict) -> None:
+        for key, value in values.items():
+            if not hasattr(self, key):
+                raise KeyError(key)
+            current = getattr(self, key)
+            setattr(self, key, type(current)(value) if current is not None else value)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Clock:
+    """UTC clock that the control plane can move forward (`POST /_emulator/clock`)."""
+
+    offset: timedelta = field(default_factory=timedelta)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, seconds: float) -> datetime:
+        self.offset += timedelta(seconds=seconds)
+        return self.now()
+
+
+class Emulator:
+    def __init__(self, *, data_dir: str | Path | None = None, base_url: str = "http://127.0.0.1:8765"):
+        from .faults import FaultInjector
+        from .limits import RateLimiter
+        from .oauth import AuthServer
+        from .store import Store
+        from .webhooks import WebhookDispatcher
+
+        self.base_url = base_url.rstrip("/")
+        self.data_dir = Path(data_dir) if data_dir else None
+        self.lock = threading.RLock()
+        self.clock = Clock()
+        self.settings = EmulatorSettings()
+        self.store = Store(self)
+        self.auth = AuthServer(self)
+        self.webhooks = WebhookDispatcher(self)
+        self.faults = FaultInjector(self)
+        self.limits = RateLimiter(self)
+        self.request_log: list[dict] = []
+        if self.data_dir:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.load()
+
+    # Persistence: each part saves and loads its own JSON file under data_dir.
+    def save(self) -> None:
+        if not self.data_dir:
+            return
+        with self.lock:
+            self.store.save(self.data_dir)
+            self.auth.save(self.data_dir)
+            self.webhooks.save(self.data_dir)
+
+    def load(self) -> None:
+        with self.lock:
+            self.store.load(self.data_dir)
+            self.auth.load(self.data_dir)
+            self.webhooks.load(self.data_dir)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.store.reset()
+            self.auth.reset()
+            self.webhooks.reset()
+            self.faults.reset()
+            self.limits.reset()
+            self.request_log.clear()
+            self.clock = Clock()
+            self.settings = EmulatorSettings()
+        self.save()
+
+    def load_demo(self) -> None:
+        """Register the demo app and companies (idempotent)."""
+        from . import demo
+
+        with self.lock:
+            if not self.auth.get_app(demo.DEMO_CLIENT_ID):
+                self.auth.register_app(
+                    client_id=demo.DEMO_CLIENT_ID,
+                    client_secret=demo.DEMO_CLIENT_SECRET,
+                    redirect_uris=[demo.DEMO_REDIRECT_URI],
+                    webhook_url=demo.DEMO_WEBHOOK_URL,
+                    verifier_token=demo.DEMO_VERIFIER_TOKEN,
+                    webhook_format="cloudevents",
+                    disconnect_url=demo.DEMO_DISCONNECT_URL,
+                )
+            existing = {c["name"] for c in self.store.companies()}
+            for spec in demo.DEMO_COMPANIES:
+                if spec["name"] not in existing:
+                    self.store.create_company(**spec)
+        self.save()
