@@ -1,0 +1,1213 @@
+"""Every change to inventory data goes through these functions.
+
+Conventions shared by all of them:
+
+- Keyword-only arguments; each call is one transaction (all or nothing).
+- A refusal raises ``django.core.exceptions.ValidationError`` with a dict
+  ``{field_name: [message, ...]}``. Messages are plain sentences a person can act on. A refusal
+  about the document as a whole (its status, a missing line) uses Django's non-field key
+  ``"__all__"`` (``NON_FIELD_ERRORS``) so ``form.add_error(None, error)`` shows it.
+- Money is parsed with :func:`cellbooks.core.money.to_money`: ``Decimal`` with two places,
+  never float.
+- Invoice ``total`` and ``amount_paid`` are denormalised: every service that touches lines or
+  payments ends by calling :func:`recalculate_invoice`.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cellbooks.core.identifiers import parse_identifier
+from cellbooks.core.money import MoneyError, money_sum, to_money
+
+from .models import (
+    DOC_NUMBER_MAX,
+    Condition,
+    Device,
+    Invoice,
+    InvoiceLine,
+    NumberSequence,
+    Partner,
+    Payment,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+)
+
+DEFAULT_CONDITIONS = [
+    ("A", "Like new: no visible wear"),
+    ("B", "Good: light scratches"),
+    ("C", "Fair: visible wear, fully working"),
+    ("D", "Poor: heavy wear or a cosmetic defect"),
+]
+DEFAULT_SEQUENCES = [
+    (NumberSequence.Kind.PURCHASE_ORDER, "PO-", 1001),
+    (NumberSequence.Kind.INVOICE, "INV-", 1001),
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Small shared helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _refuse(field: str, message: str):
+    raise ValidationError({field: [message]})
+
+
+def format_money(amount: Decimal) -> str:
+    """ "$1,234.50": how amounts appear in messages."""
+    return f"-${-amount:,.2f}" if amount < 0 else f"${amount:,.2f}"
+
+
+def parse_money(value, *, field: str, label: str, required: bool = True) -> Decimal | None:
+    """Parse a user-supplied amount (≥ 0) or raise ``ValidationError({field: ...})``.
+
+    ``label`` names the amount in the message ("Cost", "Unit price").
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            _refuse(field, f"{label} is required.")
+        return None
+    try:
+        amount = to_money(value)
+    except MoneyError as exc:
+        _refuse(field, f"{label} {exc}: give an amount like 120.50.")
+    if amount < 0:
+        _refuse(field, f"{label} cannot be negative ({format_money(amount)}).")
+    if amount >= Decimal("1e12"):
+        _refuse(field, f"{label} {format_money(amount)} is too large.")
+    return amount
+
+
+def _clean_text(value, *, field: str, label: str, max_length: int, required: bool = False) -> str:
+    text = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
+    if required and not text:
+        _refuse(field, f"{label} is required.")
+    if len(text) > max_length:
+        _refuse(field, f"{label} has at most {max_length} characters; this one has {len(text)}.")
+    return text
+
+
+def _collect(errors: dict, func, *args, **kwargs):
+    """Run a validator, merge its ValidationError into ``errors`` and return its result."""
+    try:
+        return func(*args, **kwargs)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+        return None
+
+
+def _check_fields(fields: dict, allowed: set[str], what: str):
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"{what} cannot change {', '.join(sorted(unknown))}")
+
+
+def _ensure_same_company(obj, company, *, field: str, label: str):
+    if obj is None or obj.company_id != company.id:
+        _refuse(field, f"Choose a {label} of this company.")
+
+
+# --------------------------------------------------------------------------------------------
+# Company defaults and document numbers
+# --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def seed_company_defaults(*, company):
+    """Give a new company conditions A–D and PO/invoice number sequences. Safe to run again."""
+    for order, (code, description) in enumerate(DEFAULT_CONDITIONS):
+        if not Condition.objects.filter(company=company, code__iexact=code).exists():
+            Condition.objects.create(
+                company=company, code=code, description=description, sort_order=order
+            )
+    for kind, prefix, start in DEFAULT_SEQUENCES:
+        NumberSequence.objects.get_or_create(
+            company=company, kind=kind, defaults={"prefix": prefix, "next_value": start}
+        )
+
+
+def _number_taken(company, kind: str, number: str) -> bool:
+    model = PurchaseOrder if kind == NumberSequence.Kind.PURCHASE_ORDER else Invoice
+    return model.objects.filter(company=company, number__iexact=number).exists()
+
+
+@transaction.atomic
+def next_document_number(*, company, kind) -> str:
+    """Take the next free number ("PO-1001") from the company's sequence for ``kind``.
+
+    The row is locked for the transaction, so two people creating documents at once get two
+    numbers. Numbers a user already typed by hand are skipped rather than collide.
+    """
+    if kind not in NumberSequence.Kind.values:
+        raise ValueError(f"unknown sequence kind {kind!r}")
+    sequence = NumberSequence.objects.select_for_update().filter(company=company, kind=kind).first()
+    if sequence is None:
+        seed_company_defaults(company=company)
+        sequence = NumberSequence.objects.select_for_update().get(company=company, kind=kind)
+    value = sequence.next_value
+    while _number_taken(company, kind, f"{sequence.prefix}{value}"):
+        value += 1
+    number = f"{sequence.prefix}{value}"
+    if len(number) > DOC_NUMBER_MAX:
+        raise ValidationError(
+            {"number": [f"The next number {number} is longer than {DOC_NUMBER_MAX} characters."]}
+        )
+    NumberSequence.objects.filter(pk=sequence.pk).update(next_value=value + 1)
+    return number
+
+
+def _typed_number(*, company, kind, number, exclude_pk=None) -> str:
+    """Check a number the user typed: at most 21 characters, not used by another document.
+
+    Returns "" when nothing was typed (the caller then takes the next from the sequence).
+    """
+    if number is None or not str(number).strip():
+        return ""
+    number = _clean_text(str(number), field="number", label="The number", max_length=DOC_NUMBER_MAX)
+    model = PurchaseOrder if kind == NumberSequence.Kind.PURCHASE_ORDER else Invoice
+    clash = model.objects.filter(company=company, number__iexact=number).exclude(pk=exclude_pk)
+    if clash.exists():
+        what = "purchase order" if model is PurchaseOrder else "invoice"
+        _refuse("number", f"Another {what} already has the number {number}.")
+    return number
+
+
+def _parse_date(value, *, field: str, label: str, default=None) -> datetime.date:
+    if value is None or value == "":
+        return default
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        _refuse(field, f"{label} '{value}' is not a date: use YYYY-MM-DD.")
+
+
+# --------------------------------------------------------------------------------------------
+# Partners
+# --------------------------------------------------------------------------------------------
+
+PARTNER_FIELDS = {
+    "name",
+    "email",
+    "phone",
+    "address",
+    "payment_terms_days",
+    "is_vendor",
+    "is_customer",
+    "notes",
+}
+
+
+def _validate_partner(partner: Partner) -> None:
+    """Check and normalise a partner in place, collecting every problem in one error."""
+    errors: dict[str, list[str]] = {}
+    partner.name = (
+        _collect(
+            errors,
+            _clean_text,
+            partner.name,
+            field="name",
+            label="The name",
+            max_length=200,
+            required=True,
+        )
+        or ""
+    )
+    partner.email = (partner.email or "").strip()
+    if partner.email:
+        try:
+            validate_email(partner.email)
+        except ValidationError:
+            errors.setdefault("email", []).append(f"'{partner.email}' is not an e-mail address.")
+    partner.phone = (
+        _collect(
+            errors, _clean_text, partner.phone, field="phone", label="The phone", max_length=40
+        )
+        or ""
+    )
+    partner.address = (partner.address or "").strip()
+    partner.notes = (partner.notes or "").strip()
+    try:
+        terms = int(partner.payment_terms_days)
+        if terms < 0 or terms > 3650:
+            raise ValueError
+        partner.payment_terms_days = terms
+    except (TypeError, ValueError):
+        errors.setdefault("payment_terms_days", []).append(
+            "Payment terms are a whole number of days, 0 (due on receipt) or more."
+        )
+    if not partner.is_vendor and not partner.is_customer:
+        errors.setdefault("is_vendor", []).append(
+            "A partner must be a vendor, a customer, or both."
+        )
+    if partner.name:
+        clash = Partner.objects.filter(
+            company_id=partner.company_id, name__iexact=partner.name
+        ).exclude(pk=partner.pk)
+        if clash.exists():
+            errors.setdefault("name", []).append(
+                f"There is already a partner called {clash.first().name}."
+            )
+    if partner.pk:
+        _check_roles_still_in_use(partner, errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_roles_still_in_use(partner: Partner, errors: dict) -> None:
+    if not partner.is_vendor and PurchaseOrder.objects.filter(vendor=partner).exists():
+        errors.setdefault("is_vendor", []).append(
+            f"{partner.name} has purchase orders, so it must stay a vendor."
+        )
+    if not partner.is_customer and Invoice.objects.filter(customer=partner).exists():
+        errors.setdefault("is_customer", []).append(
+            f"{partner.name} has invoices, so it must stay a customer."
+        )
+
+
+@transaction.atomic
+def create_partner(
+    *,
+    company,
+    name,
+    email="",
+    phone="",
+    address="",
+    payment_terms_days=30,
+    is_vendor=False,
+    is_customer=False,
+    notes="",
+) -> Partner:
+    """Create a vendor, a customer, or a partner who is both."""
+    partner = Partner(
+        company=company,
+        name=name,
+        email=email,
+        phone=phone,
+        address=address,
+        payment_terms_days=payment_terms_days,
+        is_vendor=bool(is_vendor),
+        is_customer=bool(is_customer),
+        notes=notes,
+    )
+    _validate_partner(partner)
+    partner.save()
+    return partner
+
+
+@transaction.atomic
+def update_partner(*, partner, **fields) -> Partner:
+    """Change a partner's details. A role in use (it has POs or invoices) cannot be removed."""
+    _check_fields(fields, PARTNER_FIELDS, "update_partner")
+    for field, value in fields.items():
+        setattr(partner, field, bool(value) if field in ("is_vendor", "is_customer") else value)
+    _validate_partner(partner)
+    partner.save()
+    return partner
+
+
+# --------------------------------------------------------------------------------------------
+# Catalogue: products and conditions
+# --------------------------------------------------------------------------------------------
+
+PRODUCT_LIMITS = {"manufacturer": 100, "model": 100, "capacity": 30, "colour": 50, "network": 50}
+_TABLET_WORDS = ("ipad", "tab", "tablet", "surface", "kindle", "fire hd", "matepad", "mediapad")
+
+
+def guess_product_kind(manufacturer: str, model: str) -> str:
+    """Phone unless the model name says tablet ("iPad Air", "Galaxy Tab S8"): CSVs carry no kind."""
+    text = f"{manufacturer} {model}".lower()
+    return (
+        Product.Kind.TABLET if any(word in text for word in _TABLET_WORDS) else Product.Kind.PHONE
+    )
+
+
+def clean_product_attributes(
+    *, manufacturer, model, capacity="", colour="", network=""
+) -> dict[str, str]:
+    """Trimmed product attributes, or a ValidationError naming every bad one."""
+    values = {
+        "manufacturer": manufacturer,
+        "model": model,
+        "capacity": capacity,
+        "colour": colour,
+        "network": network,
+    }
+    errors: dict[str, list[str]] = {}
+    cleaned = {}
+    for field, value in values.items():
+        cleaned[field] = _collect(
+            errors,
+            _clean_text,
+            value,
+            field=field,
+            label=f"The {field}",
+            max_length=PRODUCT_LIMITS[field],
+            required=field in ("manufacturer", "model"),
+        )
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def product_key(attributes: dict[str, str]) -> tuple[str, ...]:
+    """The case-insensitive identity of a product, as the database constraint sees it."""
+    return tuple(
+        attributes[f].lower() for f in ("manufacturer", "model", "capacity", "colour", "network")
+    )
+
+
+def _find_product(company, attrs: dict[str, str]) -> Product | None:
+    return Product.objects.filter(
+        company=company, **{f"{f}__iexact": v for f, v in attrs.items()}
+    ).first()
+
+
+@transaction.atomic
+def get_or_create_product(
+    *, company, manufacturer, model, capacity="", colour="", network="", kind="phone"
+) -> Product:
+    """The product with these attributes (ignoring case and surrounding spaces), created if new."""
+    attrs = clean_product_attributes(
+        manufacturer=manufacturer, model=model, capacity=capacity, colour=colour, network=network
+    )
+    if kind not in Product.Kind.values:
+        _refuse("kind", f"Kind must be one of {', '.join(Product.Kind.values)}.")
+    product = _find_product(company, attrs)
+    if product is not None:
+        return product
+    try:
+        with transaction.atomic():
+            return Product.objects.create(company=company, kind=kind, **attrs)
+    except IntegrityError:  # created by someone else a moment ago
+        return _find_product(company, attrs)
+
+
+@transaction.atomic
+def create_condition(*, company, code, description="") -> Condition:
+    """Add a grade to the company's scale, after the existing ones."""
+    code = _clean_text(code, field="code", label="The code", max_length=20, required=True)
+    description = _clean_text(
+        description, field="description", label="The description", max_length=200
+    )
+    if Condition.objects.filter(company=company, code__iexact=code).exists():
+        _refuse("code", f"There is already a condition {code}.")
+    last = Condition.objects.filter(company=company).order_by("-sort_order").first()
+    return Condition.objects.create(
+        company=company,
+        code=code,
+        description=description,
+        sort_order=(last.sort_order + 1) if last else 0,
+    )
+
+
+def condition_lookup(company) -> dict[str, Condition]:
+    """The company's conditions by lower-case code, for matching what users type."""
+    return {c.code.lower(): c for c in Condition.objects.filter(company=company)}
+
+
+def unknown_condition_message(code: str, conditions: dict[str, Condition]) -> str:
+    known = ", ".join(sorted(c.code for c in conditions.values())) or "none yet"
+    return f"There is no condition '{code}': use one of {known}."
+
+
+def _resolve_condition(company, condition, *, field="condition") -> Condition:
+    """Accept a Condition of this company or its code (any case)."""
+    if isinstance(condition, Condition):
+        _ensure_same_company(condition, company, field=field, label="condition")
+        return condition
+    code = (condition or "").strip() if isinstance(condition, str) else ""
+    if not code:
+        _refuse(field, "The condition is required.")
+    conditions = condition_lookup(company)
+    found = conditions.get(code.lower())
+    if found is None:
+        _refuse(field, unknown_condition_message(code, conditions))
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Devices
+# --------------------------------------------------------------------------------------------
+
+
+def describe_existing_device(device_identifier: str, status: str) -> str:
+    """Why an identifier cannot be added again: it is in stock, or exists with another status."""
+    if status == Device.Status.IN_STOCK:
+        return f"{device_identifier} is already in stock."
+    return f"{device_identifier} already exists in this company ({Device.Status(status).label.lower()})."
+
+
+def _check_identifier_free(company, identifier: str, *, exclude_pk=None) -> None:
+    existing = (
+        Device.objects.filter(company=company, identifier=identifier).exclude(pk=exclude_pk).first()
+    )
+    if existing is not None:
+        _refuse("identifier", describe_existing_device(identifier, existing.status))
+
+
+def _device_values(
+    company, *, identifier, product, condition, cost, price, location, notes
+) -> dict:
+    """Validate everything about a new device at once; return model field values."""
+    errors: dict[str, list[str]] = {}
+    parsed = _collect(errors, parse_identifier, identifier)
+    if parsed:
+        _collect(errors, _check_identifier_free, company, parsed[0])
+    if not isinstance(product, Product) or product.company_id != company.id:
+        errors.setdefault("product", []).append("Choose a product of this company.")
+    condition = _collect(errors, _resolve_condition, company, condition)
+    cost = _collect(errors, parse_money, cost, field="cost", label="Cost")
+    price = _collect(errors, parse_money, price, field="price", label="Price", required=False)
+    location = _collect(
+        errors, _clean_text, location, field="location", label="The location", max_length=100
+    )
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "identifier": parsed[0],
+        "identifier_kind": parsed[1],
+        "product": product,
+        "condition": condition,
+        "cost": cost,
+        "price": price,
+        "location": location or "",
+        "notes": (notes or "").strip(),
+    }
+
+
+@transaction.atomic
+def create_device(
+    *, company, identifier, product, condition, cost, price=None, location="", notes=""
+) -> Device:
+    """Add one device to stock outside a purchase order (a stock adjustment)."""
+    values = _device_values(
+        company,
+        identifier=identifier,
+        product=product,
+        condition=condition,
+        cost=cost,
+        price=price,
+        location=location,
+        notes=notes,
+    )
+    return Device.objects.create(company=company, status=Device.Status.IN_STOCK, **values)
+
+
+DEVICE_FIELDS = {"identifier", "product", "condition", "cost", "price", "location", "notes"}
+
+
+@transaction.atomic
+def update_device(*, device, **fields) -> Device:
+    """Correct a device's details. Its status only changes through POs and invoices.
+
+    The identifier can be corrected only while the device is in stock, and the cost only while
+    its purchase order (if any) is a draft: afterwards the cost is what the books say it was.
+    """
+    _check_fields(fields, DEVICE_FIELDS, "update_device")
+    company = device.company
+    errors: dict[str, list[str]] = {}
+    if "identifier" in fields:
+        parsed = _collect(errors, parse_identifier, fields["identifier"])
+        if parsed and parsed[0] != device.identifier:
+            if device.status != Device.Status.IN_STOCK:
+                errors.setdefault("identifier", []).append(
+                    f"{device.identifier} is {device.get_status_display().lower()}: "
+                    "only a device in stock can change its IMEI or serial."
+                )
+            else:
+                _collect(errors, _check_identifier_free, company, parsed[0], exclude_pk=device.pk)
+                device.identifier, device.identifier_kind = parsed
+    if "product" in fields:
+        product = fields["product"]
+        if not isinstance(product, Product) or product.company_id != company.id:
+            errors.setdefault("product", []).append("Choose a product of this company.")
+        else:
+            device.product = product
+    if "condition" in fields:
+        condition = _collect(errors, _resolve_condition, company, fields["condition"])
+        if condition:
+            device.condition = condition
+    if "cost" in fields:
+        _update_device_cost(device, fields["cost"], errors)
+    if "price" in fields:
+        price = _collect(
+            errors, parse_money, fields["price"], field="price", label="Price", required=False
+        )
+        if "price" not in errors:
+            device.price = price
+    if "location" in fields:
+        location = _collect(
+            errors,
+            _clean_text,
+            fields["location"],
+            field="location",
+            label="The location",
+            max_length=100,
+        )
+        if location is not None:
+            device.location = location
+    if "notes" in fields:
+        device.notes = (fields["notes"] or "").strip()
+    if errors:
+        raise ValidationError(errors)
+    device.save()
+    return device
+
+
+def _update_device_cost(device: Device, value, errors: dict) -> None:
+    cost = _collect(errors, parse_money, value, field="cost", label="Cost")
+    if cost is None or cost == device.cost:
+        return
+    line = PurchaseOrderLine.objects.filter(device=device).select_related("purchase_order").first()
+    if line is None:
+        device.cost = cost
+    elif line.purchase_order.is_editable:
+        device.cost = line.unit_cost = cost
+        line.save(update_fields=["unit_cost"])
+    else:
+        errors.setdefault("cost", []).append(
+            f"The cost comes from {document_label(line.purchase_order).lower()}, which is {line.purchase_order.get_status_display().lower()}."
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Purchase orders
+# --------------------------------------------------------------------------------------------
+
+
+def document_label(document) -> str:
+    """ "Purchase order PO-1001" / "Invoice INV-1001": how messages name a document."""
+    kind = "Purchase order" if isinstance(document, PurchaseOrder) else "Invoice"
+    return f"{kind} {document.number}"
+
+
+def _require_status(document, *statuses, action: str) -> None:
+    if document.status not in statuses:
+        labels = [str(document.Status(s).label).lower() for s in statuses]
+        allowed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+        _refuse(
+            NON_FIELD_ERRORS,
+            f"{document_label(document)} is {document.get_status_display().lower()}: "
+            f"only a {allowed} one can {action}.",
+        )
+
+
+def _require_vendor(company, vendor) -> Partner:
+    if not isinstance(vendor, Partner) or vendor.company_id != company.id:
+        _refuse("vendor", "Choose a vendor of this company.")
+    if not vendor.is_vendor:
+        _refuse("vendor", f"{vendor.name} is not a vendor: mark it as a vendor first.")
+    return vendor
+
+
+def _lock(document):
+    """Re-read a PO or invoice with a row lock, so two requests cannot both change its state."""
+    return type(document).objects.select_for_update().get(pk=document.pk)
+
+
+@transaction.atomic
+def create_purchase_order(*, company, vendor, number=None, date=None, notes="") -> PurchaseOrder:
+    """Start a draft purchase order; its number comes from the sequence unless one is given."""
+    errors: dict[str, list[str]] = {}
+    _collect(errors, _require_vendor, company, vendor)
+    date = _collect(
+        errors, _parse_date, date, field="date", label="The date", default=timezone.localdate()
+    )
+    number = _collect(
+        errors,
+        _typed_number,
+        company=company,
+        kind=NumberSequence.Kind.PURCHASE_ORDER,
+        number=number,
+    )
+    if errors:
+        raise ValidationError(errors)
+    number = number or next_document_number(
+        company=company, kind=NumberSequence.Kind.PURCHASE_ORDER
+    )
+    return PurchaseOrder.objects.create(
+        company=company, vendor=vendor, number=number, date=date, notes=(notes or "").strip()
+    )
+
+
+@transaction.atomic
+def update_purchase_order(*, purchase_order, **fields) -> PurchaseOrder:
+    """Edit a PO's vendor (draft only), number, date or notes (any status but void)."""
+    _check_fields(fields, {"vendor", "number", "date", "notes"}, "update_purchase_order")
+    po = _lock(purchase_order)
+    _require_status(
+        po,
+        PurchaseOrder.Status.DRAFT,
+        PurchaseOrder.Status.RECEIVED,
+        PurchaseOrder.Status.CLOSED,
+        action="be edited",
+    )
+    errors: dict[str, list[str]] = {}
+    if "vendor" in fields and fields["vendor"] != po.vendor:
+        if not po.is_editable:
+            errors.setdefault("vendor", []).append(
+                f"{document_label(po)} is {po.get_status_display().lower()}: its vendor is fixed."
+            )
+        elif _collect(errors, _require_vendor, po.company, fields["vendor"]):
+            po.vendor = fields["vendor"]
+    if "number" in fields:
+        number = _collect(
+            errors,
+            _typed_number,
+            company=po.company,
+            kind=NumberSequence.Kind.PURCHASE_ORDER,
+            number=fields["number"],
+            exclude_pk=po.pk,
+        )
+        if number:
+            po.number = number
+    if "date" in fields:
+        po.date = (
+            _collect(
+                errors, _parse_date, fields["date"], field="date", label="The date", default=po.date
+            )
+            or po.date
+        )
+    if "notes" in fields:
+        po.notes = (fields["notes"] or "").strip()
+    if errors:
+        raise ValidationError(errors)
+    po.save()
+    _copy_onto(purchase_order, po)
+    return po
+
+
+def _copy_onto(stale, fresh) -> None:
+    """Keep the caller's instance current after we worked on a locked copy."""
+    stale.__dict__.update({k: v for k, v in fresh.__dict__.items() if not k.startswith("_")})
+
+
+@transaction.atomic
+def add_device_to_purchase_order(
+    *,
+    purchase_order,
+    identifier,
+    manufacturer,
+    model,
+    capacity="",
+    colour="",
+    network="",
+    condition,
+    cost,
+    price=None,
+    location="",
+) -> PurchaseOrderLine:
+    """Receive one device onto a draft PO: the device is created in stock at the line's cost."""
+    po = _lock(purchase_order)
+    _require_status(po, PurchaseOrder.Status.DRAFT, action="take new devices")
+    company = po.company
+    errors: dict[str, list[str]] = {}
+    attrs = _collect(
+        errors,
+        clean_product_attributes,
+        manufacturer=manufacturer,
+        model=model,
+        capacity=capacity,
+        colour=colour,
+        network=network,
+    )
+    parsed = _collect(errors, parse_identifier, identifier)
+    if parsed:
+        _collect(errors, _check_identifier_free, company, parsed[0])
+    condition = _collect(errors, _resolve_condition, company, condition)
+    cost = _collect(errors, parse_money, cost, field="cost", label="Cost")
+    price = _collect(errors, parse_money, price, field="price", label="Price", required=False)
+    location = _collect(
+        errors, _clean_text, location, field="location", label="The location", max_length=100
+    )
+    if errors:
+        raise ValidationError(errors)
+    product = get_or_create_product(
+        company=company, kind=guess_product_kind(attrs["manufacturer"], attrs["model"]), **attrs
+    )
+    device = Device.objects.create(
+        company=company,
+        identifier=parsed[0],
+        identifier_kind=parsed[1],
+        product=product,
+        condition=condition,
+        cost=cost,
+        price=price,
+        location=location or "",
+        status=Device.Status.IN_STOCK,
+    )
+    return PurchaseOrderLine.objects.create(purchase_order=po, device=device, unit_cost=cost)
+
+
+@transaction.atomic
+def remove_purchase_order_line(*, line) -> None:
+    """Take a device off a draft PO; the device never arrived, so it is deleted."""
+    po = _lock(line.purchase_order)
+    _require_status(po, PurchaseOrder.Status.DRAFT, action="lose devices")
+    device = line.device
+    invoice_line = InvoiceLine.objects.filter(device=device).select_related("invoice").first()
+    if invoice_line is not None:
+        _refuse(
+            NON_FIELD_ERRORS,
+            f"{device.identifier} is on {document_label(invoice_line.invoice).lower()}: take it off the invoice first.",
+        )
+    line.delete()
+    device.delete()
+
+
+def import_purchase_order_csv(*, purchase_order, text: str):
+    """Add many devices to a draft PO from CSV text; see :mod:`cellbooks.inventory.csv_import`."""
+    from .csv_import import import_purchase_order_csv as run_import
+
+    return run_import(purchase_order=purchase_order, text=text)
+
+
+@transaction.atomic
+def receive_purchase_order(*, purchase_order) -> PurchaseOrder:
+    """Mark a draft PO received (its devices are already in stock)."""
+    po = _lock(purchase_order)
+    _require_status(po, PurchaseOrder.Status.DRAFT, action="be received")
+    if not po.lines.exists():
+        _refuse(
+            NON_FIELD_ERRORS,
+            f"{document_label(po)} has no devices: add at least one before receiving it.",
+        )
+    po.status = PurchaseOrder.Status.RECEIVED
+    po.received_at = timezone.now()
+    po.save(update_fields=["status", "received_at", "updated_at"])
+    _copy_onto(purchase_order, po)
+    return po
+
+
+@transaction.atomic
+def close_purchase_order(*, purchase_order) -> PurchaseOrder:
+    """Close a received PO: nothing more is expected from the vendor on it."""
+    po = _lock(purchase_order)
+    _require_status(po, PurchaseOrder.Status.RECEIVED, action="be closed")
+    po.status = PurchaseOrder.Status.CLOSED
+    po.save(update_fields=["status", "updated_at"])
+    _copy_onto(purchase_order, po)
+    return po
+
+
+@transaction.atomic
+def void_purchase_order(*, purchase_order) -> PurchaseOrder:
+    """Void a draft or received PO; its devices go back to the vendor (status returned).
+
+    Refused while any of its devices is on an invoice that is not void: those were sold.
+    """
+    po = _lock(purchase_order)
+    _require_status(
+        po, PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.RECEIVED, action="be voided"
+    )
+    device_ids = list(po.lines.values_list("device_id", flat=True))
+    busy = (
+        Device.objects.filter(pk__in=device_ids)
+        .filter(status__in=[Device.Status.COMMITTED, Device.Status.SOLD])
+        .order_by("identifier")
+    )
+    if busy.exists():
+        names = ", ".join(d.identifier for d in busy[:5]) + (
+            " and more" if busy.count() > 5 else ""
+        )
+        _refuse(
+            NON_FIELD_ERRORS,
+            f"{document_label(po)} cannot be voided: some of its devices are on invoices ({names}).",
+        )
+    Device.objects.filter(pk__in=device_ids).update(
+        status=Device.Status.RETURNED, updated_at=timezone.now()
+    )
+    po.status = PurchaseOrder.Status.VOID
+    po.save(update_fields=["status", "updated_at"])
+    _copy_onto(purchase_order, po)
+    return po
+
+
+# --------------------------------------------------------------------------------------------
+# Invoices
+# --------------------------------------------------------------------------------------------
+
+
+def _require_customer(company, customer) -> Partner:
+    if not isinstance(customer, Partner) or customer.company_id != company.id:
+        _refuse("customer", "Choose a customer of this company.")
+    if not customer.is_customer:
+        _refuse("customer", f"{customer.name} is not a customer: mark it as a customer first.")
+    return customer
+
+
+def _check_due_date(date, due_date) -> None:
+    if due_date is not None and date is not None and due_date < date:
+        _refuse(
+            "due_date",
+            f"The due date {due_date:%Y-%m-%d} is before the invoice date {date:%Y-%m-%d}.",
+        )
+
+
+@transaction.atomic
+def create_invoice(
+    *, company, customer, number=None, date=None, due_date=None, notes=""
+) -> Invoice:
+    """Start a draft invoice; the due date follows the customer's payment terms unless given."""
+    errors: dict[str, list[str]] = {}
+    _collect(errors, _require_customer, company, customer)
+    date = _collect(
+        errors, _parse_date, date, field="date", label="The date", default=timezone.localdate()
+    )
+    due_date = _collect(errors, _parse_date, due_date, field="due_date", label="The due date")
+    number = _collect(
+        errors, _typed_number, company=company, kind=NumberSequence.Kind.INVOICE, number=number
+    )
+    if errors:
+        raise ValidationError(errors)
+    if due_date is None:
+        due_date = date + datetime.timedelta(days=customer.payment_terms_days)
+    _check_due_date(date, due_date)
+    number = number or next_document_number(company=company, kind=NumberSequence.Kind.INVOICE)
+    return Invoice.objects.create(
+        company=company,
+        customer=customer,
+        number=number,
+        date=date,
+        due_date=due_date,
+        notes=(notes or "").strip(),
+    )
+
+
+@transaction.atomic
+def update_invoice(*, invoice, **fields) -> Invoice:
+    """Edit a draft invoice's customer, number, date, due date or notes.
+
+    When the date or customer changes and no due date is given, a due date that followed the
+    old terms is moved to follow the new ones.
+    """
+    _check_fields(fields, {"customer", "number", "date", "due_date", "notes"}, "update_invoice")
+    inv = _lock(invoice)
+    _require_status(inv, Invoice.Status.DRAFT, action="be edited")
+    followed_terms = inv.due_date == inv.date + datetime.timedelta(
+        days=inv.customer.payment_terms_days
+    )
+    errors: dict[str, list[str]] = {}
+    if "customer" in fields and _collect(
+        errors, _require_customer, inv.company, fields["customer"]
+    ):
+        inv.customer = fields["customer"]
+    if "number" in fields:
+        number = _collect(
+            errors,
+            _typed_number,
+            company=inv.company,
+            kind=NumberSequence.Kind.INVOICE,
+            number=fields["number"],
+            exclude_pk=inv.pk,
+        )
+        if number:
+            inv.number = number
+    if "date" in fields:
+        inv.date = (
+            _collect(
+                errors,
+                _parse_date,
+                fields["date"],
+                field="date",
+                label="The date",
+                default=inv.date,
+            )
+            or inv.date
+        )
+    if "due_date" in fields and fields["due_date"] not in (None, ""):
+        inv.due_date = (
+            _collect(
+                errors, _parse_date, fields["due_date"], field="due_date", label="The due date"
+            )
+            or inv.due_date
+        )
+    elif followed_terms or inv.due_date is None:
+        inv.due_date = inv.date + datetime.timedelta(days=inv.customer.payment_terms_days)
+    if "notes" in fields:
+        inv.notes = (fields["notes"] or "").strip()
+    if not errors:
+        _collect(errors, _check_due_date, inv.date, inv.due_date)
+    if errors:
+        raise ValidationError(errors)
+    inv.save()
+    _copy_onto(invoice, inv)
+    return inv
+
+
+def _holder_description(device: Device) -> str:
+    """ "committed on INV-1002" / "sold on INV-1001" / "returned": where a device is now."""
+    status = device.get_status_display().lower()
+    line = (
+        InvoiceLine.objects.filter(device=device)
+        .exclude(invoice__status=Invoice.Status.VOID)
+        .select_related("invoice")
+        .first()
+    )
+    return f"{status} on invoice {line.invoice.number}" if line else status
+
+
+def normalise_identifier_list(identifiers) -> list[str]:
+    """Split pasted/scanned text into identifiers: one per line, comma or whitespace."""
+    if isinstance(identifiers, str):
+        identifiers = identifiers.replace(",", "\n").splitlines()
+    return [str(i).strip() for i in identifiers if str(i).strip()]
+
+
+@transaction.atomic
+def add_devices_to_invoice(
+    *, invoice, identifiers: list[str], unit_price=None
+) -> list[InvoiceLine]:
+    """Put devices on a draft invoice by IMEI/serial; all of them, or none with every reason.
+
+    Each device must be in stock; it becomes committed (reserved) until the invoice is opened
+    (sold) or it is taken off / the invoice voided (back in stock).
+    """
+    inv = _lock(invoice)
+    _require_status(inv, Invoice.Status.DRAFT, action="take new devices")
+    price = parse_money(unit_price, field="unit_price", label="The unit price", required=False)
+    wanted = normalise_identifier_list(identifiers)
+    if not wanted:
+        _refuse("identifiers", "Give at least one IMEI or serial number.")
+    devices, problems = _devices_for_invoice(inv, wanted, price)
+    if problems:
+        raise ValidationError({"identifiers": problems})
+    lines = InvoiceLine.objects.bulk_create(
+        [
+            InvoiceLine(invoice=inv, device=d, unit_price=price if price is not None else d.price)
+            for d in devices
+        ]
+    )
+    Device.objects.filter(pk__in=[d.pk for d in devices]).update(
+        status=Device.Status.COMMITTED, updated_at=timezone.now()
+    )
+    recalculate_invoice(invoice=inv)
+    _copy_onto(invoice, inv)
+    return lines
+
+
+def _devices_for_invoice(invoice, wanted: list[str], price) -> tuple[list[Device], list[str]]:
+    """Find each identifier's device and every reason one cannot go on the invoice."""
+    problems, normalised, first_seen = [], [], {}
+    for raw in wanted:
+        try:
+            normalised.append((raw, parse_identifier(raw)[0]))
+        except ValidationError:
+            normalised.append((raw, raw))  # a serial-like typo: it will simply not be found
+    found = {
+        d.identifier: d
+        for d in Device.objects.filter(
+            company=invoice.company, identifier__in=[n for _, n in normalised]
+        )
+    }
+    devices = []
+    for raw, ident in normalised:
+        device = found.get(ident)
+        if ident in first_seen:
+            problems.append(f"{ident} is listed twice.")
+            continue
+        first_seen[ident] = raw
+        if device is None:
+            problems.append(f"{raw}: no device with this IMEI or serial in this company.")
+        elif (
+            device.status == Device.Status.COMMITTED
+            and device.invoice_lines.filter(invoice=invoice).exists()
+        ):
+            problems.append(f"{ident} is already on this invoice.")
+        elif device.status != Device.Status.IN_STOCK:
+            problems.append(f"{ident} is not in stock: it is {_holder_description(device)}.")
+        elif price is None and device.price is None:
+            problems.append(f"{ident} has no price: give a unit price.")
+        else:
+            devices.append(device)
+    return devices, problems
+
+
+@transaction.atomic
+def set_invoice_line_price(*, line, unit_price) -> InvoiceLine:
+    """Change what one device sells for on a draft invoice."""
+    inv = _lock(line.invoice)
+    _require_status(inv, Invoice.Status.DRAFT, action="change prices")
+    line.unit_price = parse_money(unit_price, field="unit_price", label="The unit price")
+    line.save(update_fields=["unit_price"])
+    recalculate_invoice(invoice=inv)
+    _copy_onto(line.invoice, inv)
+    return line
+
+
+@transaction.atomic
+def remove_invoice_line(*, line) -> None:
+    """Take a device off a draft invoice; it goes back in stock."""
+    inv = _lock(line.invoice)
+    _require_status(inv, Invoice.Status.DRAFT, action="lose devices")
+    Device.objects.filter(pk=line.device_id).update(
+        status=Device.Status.IN_STOCK, updated_at=timezone.now()
+    )
+    line.delete()
+    recalculate_invoice(invoice=inv)
+    _copy_onto(line.invoice, inv)
+
+
+@transaction.atomic
+def open_invoice(*, invoice) -> Invoice:
+    """Send a draft invoice: its devices are sold and it starts owing money."""
+    inv = _lock(invoice)
+    _require_status(inv, Invoice.Status.DRAFT, action="be opened")
+    if not inv.lines.exists():
+        _refuse(
+            NON_FIELD_ERRORS,
+            f"{document_label(inv)} has no devices: add at least one before opening it.",
+        )
+    Device.objects.filter(invoice_lines__invoice=inv).update(
+        status=Device.Status.SOLD, updated_at=timezone.now()
+    )
+    inv.status = Invoice.Status.OPEN
+    inv.opened_at = timezone.now()
+    inv.save(update_fields=["status", "opened_at", "updated_at"])
+    recalculate_invoice(invoice=inv)
+    _copy_onto(invoice, inv)
+    return inv
+
+
+@transaction.atomic
+def void_invoice(*, invoice) -> Invoice:
+    """Cancel an invoice that has no payments; its devices go back in stock.
+
+    An invoice with payments is refused rather than silently leaving money on a void document:
+    the payments are deleted first, deliberately.
+    """
+    inv = _lock(invoice)
+    _require_status(
+        inv,
+        Invoice.Status.DRAFT,
+        Invoice.Status.OPEN,
+        Invoice.Status.PARTIALLY_PAID,
+        Invoice.Status.PAID,
+        action="be voided",
+    )
+    count = inv.payments.count()
+    if count:
+        noun = "a payment" if count == 1 else f"{count} payments"
+        _refuse(NON_FIELD_ERRORS, f"{document_label(inv)} has {noun}: delete its payments first.")
+    Device.objects.filter(invoice_lines__invoice=inv).update(
+        status=Device.Status.IN_STOCK, updated_at=timezone.now()
+    )
+    inv.status = Invoice.Status.VOID
+    inv.voided_at = timezone.now()
+    inv.save(update_fields=["status", "voided_at", "updated_at"])
+    recalculate_invoice(invoice=inv)
+    _copy_onto(invoice, inv)
+    return inv
+
+
+# --------------------------------------------------------------------------------------------
+# Payments
+# --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_payment(
+    *,
+    invoice,
+    amount,
+    date=None,
+    method=Payment.Method.WIRE,
+    reference="",
+    source=Payment.Source.MANUAL,
+    qbo_payment_id="",
+) -> Payment:
+    """Record money received against an open invoice; refuse more than the balance due."""
+    inv = _lock(invoice)
+    _require_status(inv, Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID, action="take payments")
+    errors: dict[str, list[str]] = {}
+    amount = _collect(errors, parse_money, amount, field="amount", label="The amount")
+    if amount is not None and amount <= 0:
+        errors.setdefault("amount", []).append("A payment must be more than $0.00.")
+    elif amount is not None and amount > inv.balance_due:
+        errors.setdefault("amount", []).append(
+            f"This payment of {format_money(amount)} is more than the balance due of {format_money(inv.balance_due)}."
+        )
+    date = _collect(
+        errors, _parse_date, date, field="date", label="The date", default=timezone.localdate()
+    )
+    if method not in Payment.Method.values:
+        errors.setdefault("method", []).append(
+            f"Method must be one of {', '.join(Payment.Method.values)}."
+        )
+    if source not in Payment.Source.values:
+        errors.setdefault("source", []).append(
+            f"Source must be one of {', '.join(Payment.Source.values)}."
+        )
+    reference = _collect(
+        errors, _clean_text, reference, field="reference", label="The reference", max_length=100
+    )
+    qbo_payment_id = (qbo_payment_id or "").strip()
+    if qbo_payment_id and inv.payments.filter(qbo_payment_id=qbo_payment_id).exists():
+        errors.setdefault("qbo_payment_id", []).append(
+            f"QuickBooks payment {qbo_payment_id} is already recorded on {document_label(inv)}."
+        )
+    if errors:
+        raise ValidationError(errors)
+    payment = Payment.objects.create(
+        company=inv.company,
+        invoice=inv,
+        amount=amount,
+        date=date,
+        method=method,
+        reference=reference or "",
+        source=source,
+        qbo_payment_id=qbo_payment_id,
+    )
+    recalculate_invoice(invoice=inv)
+    _copy_onto(invoice, inv)
+    return payment
+
+
+@transaction.atomic
+def delete_payment(*, payment) -> None:
+    """Remove a payment (recorded by mistake, or deleted in QuickBooks); the balance reopens."""
+    inv = _lock(payment.invoice)
+    payment.delete()
+    recalculate_invoice(invoice=inv)
+    _copy_onto(payment.invoice, inv)
+
+
+@transaction.atomic
+def recalculate_invoice(*, invoice) -> Invoice:
+    """Make total, amount paid and status equal to the truth in the lines and payments.
+
+    Draft and void invoices keep their status; an issued invoice is open, partially paid or
+    paid by what has been received (a $0 invoice is paid, as in QuickBooks).
+    """
+    # Summed in Python, not SQL: SQLite adds decimals as floats.
+    invoice.total = money_sum(
+        InvoiceLine.objects.filter(invoice=invoice).values_list("unit_price", flat=True)
+    )
+    invoice.amount_paid = money_sum(
+        Payment.objects.filter(invoice=invoice).values_list("amount", flat=True)
+    )
+    if invoice.status not in (Invoice.Status.DRAFT, Invoice.Status.VOID):
+        if invoice.amount_paid >= invoice.total:
+            invoice.status = Invoice.Status.PAID
+        elif invoice.amount_paid > 0:
+            invoice.status = Invoice.Status.PARTIALLY_PAID
+        else:
+            invoice.status = Invoice.Status.OPEN
+    Invoice.objects.filter(pk=invoice.pk).update(
+        total=invoice.total,
+        amount_paid=invoice.amount_paid,
+        status=invoice.status,
+        updated_at=timezone.now(),
+    )
+    return invoice
