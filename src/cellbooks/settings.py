@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "cellbooks.core",
     "cellbooks.accounts",
     "cellbooks.inventory",
+    "cellbooks.quickbooks",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cellbooks.accounts.context_processors.current_company",
+                "cellbooks.quickbooks.context_processors.quickbooks_status",
             ],
         },
     },

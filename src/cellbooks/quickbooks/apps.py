@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class QuickBooksConfig(AppConfig):
+    name = "cellbooks.quickbooks"
+    label = "quickbooks"
+    verbose_name = "QuickBooks Online"
