@@ -32,3 +32,64 @@ def other_user(other_company):
 def client_logged_in(client, user):
     client.force_login(user)
     return client
+
+
+# --- inventory fixtures (domain layer) ---------------------------------------------------------
+
+
+def make_imei(n: int, prefix: str = "35") -> str:
+    """A valid IMEI: ``prefix`` + ``n`` zero-padded to 14 digits + its Luhn check digit."""
+    from cellbooks.core.identifiers import luhn_check_digit
+
+    body = f"{prefix}{n:0{14 - len(prefix)}d}"
+    return body + luhn_check_digit(body)
+
+
+@pytest.fixture
+def vendor(company):
+    from cellbooks.inventory.services import create_partner
+
+    return create_partner(company=company, name="Global Phone Supply", is_vendor=True, payment_terms_days=30)
+
+
+@pytest.fixture
+def customer(company):
+    from cellbooks.inventory.services import create_partner
+
+    return create_partner(company=company, name="Metro Mobile Repair", is_customer=True, payment_terms_days=15)
+
+
+@pytest.fixture
+def draft_po(company, vendor):
+    from cellbooks.inventory.services import create_purchase_order
+
+    return create_purchase_order(company=company, vendor=vendor)
+
+
+@pytest.fixture
+def stock(draft_po):
+    """Three iPhones received on a PO, priced $400, $450 and $500 (IMEIs make_imei(1..3))."""
+    from cellbooks.inventory.services import add_device_to_purchase_order, receive_purchase_order
+
+    for n, price in ((1, "400.00"), (2, "450.00"), (3, "500.00")):
+        add_device_to_purchase_order(
+            purchase_order=draft_po,
+            identifier=make_imei(n),
+            manufacturer="Apple",
+            model="iPhone 13",
+            capacity="128GB",
+            colour="Blue",
+            network="Unlocked",
+            condition="A",
+            cost="300.00",
+            price=price,
+        )
+    receive_purchase_order(purchase_order=draft_po)
+    return [line.device for line in draft_po.lines.select_related("device")]
+
+
+@pytest.fixture
+def draft_invoice(company, customer):
+    from cellbooks.inventory.services import create_invoice
+
+    return create_invoice(company=company, customer=customer)
