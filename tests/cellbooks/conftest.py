@@ -93,3 +93,9 @@ def draft_invoice(company, customer):
     from cellbooks.inventory.services import create_invoice
 
     return create_invoice(company=company, customer=customer)
+
+
+@pytest.fixture
+def imei():
+    """``imei(7)`` → a valid IMEI, the same one ``make_imei(7)`` gives the ``stock`` fixture."""
+    return make_imei
