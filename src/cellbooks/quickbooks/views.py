@@ -1,0 +1,150 @@
+"""The QuickBooks pages: overview and connect, the OAuth callback, settings, disconnect."""
+
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from cellbooks.core.views import add_service_errors, company_required, error_text
+
+from . import services
+from .errors import AuthorizationLostError, NotConnectedError, QBOError
+from .forms import SettingsForm
+from .models import Connection
+
+log = logging.getLogger(__name__)
+
+
+@company_required
+def overview(request):
+    connection = services.get_connection(company=request.company)
+    return render(request, "quickbooks/overview.html", {
+        "connection": connection,
+        "qbo_settings": services.get_settings(company=request.company),
+        "link_count": services.count_links(company=request.company),
+    })
+
+
+@require_POST
+@company_required
+def connect(request):
+    try:
+        url = services.start_authorization(company=request.company, user=request.user)
+    except QBOError as exc:
+        messages.error(request, f"Could not start connecting to QuickBooks: {exc}")
+        return redirect("quickbooks_overview")
+    return redirect(url)
+
+
+@require_GET
+@company_required
+def callback(request):
+    params = request.GET
+    if params.get("error"):
+        messages.warning(request, "QuickBooks was not connected: the connection was cancelled in QuickBooks."
+                         if params["error"] == "access_denied" else f"QuickBooks answered: {params['error']}.")
+        return redirect("quickbooks_overview")
+    return _complete(request, params, confirm=False)
+
+
+@require_POST
+@company_required
+def confirm_realm_change(request):
+    if request.POST.get("decision") != "switch":
+        messages.info(request, "Cellbooks stayed linked to the QuickBooks company it was linked to.")
+        return redirect("quickbooks_overview")
+    return _complete(request, request.POST, confirm=True)
+
+
+def _complete(request, params, *, confirm: bool):
+    try:
+        connection = services.complete_authorization(
+            company=request.company, user=request.user, state=params.get("state", ""),
+            code=params.get("code", ""), realm_id=params.get("realmId", ""), confirm_realm_change=confirm,
+        )
+    except services.RealmChangeNeedsConfirmation as guard:
+        return render(request, "quickbooks/confirm_realm.html", {
+            "guard": guard, "state": params.get("state"), "code": params.get("code"), "realm_id": params.get("realmId"),
+        })
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("quickbooks_overview")
+    except QBOError as exc:
+        messages.error(request, f"QuickBooks was not connected: {exc}. {exc.hint}".strip())
+        return redirect("quickbooks_overview")
+    name = connection.qbo_company_name or f"company {connection.realm_id}"
+    messages.success(request, f"Connected to {name}. Check the settings below and save them.")
+    return redirect("quickbooks_settings")
+
+
+@company_required
+def settings_view(request):
+    company = request.company
+    connection = services.get_connection(company=company)
+    if not connection.is_connected:
+        messages.warning(request, "Connect QuickBooks first." if not connection.needs_reconnect
+                         else "QuickBooks needs to be reconnected before its settings can be changed.")
+        return redirect("quickbooks_overview")
+    current = services.get_settings(company=company)
+    try:
+        choices = services.load_settings_choices(company=company)
+    except (AuthorizationLostError, NotConnectedError) as exc:
+        messages.error(request, f"{exc.message} {exc.hint}")
+        return redirect("quickbooks_overview")
+    except QBOError as exc:
+        return render(request, "quickbooks/settings.html", {"connection": connection, "load_error": exc})
+    initial = {
+        "item_name": current.item_name,
+        "income_account_id": current.income_account_id
+        or services.default_account_id(choices.income_accounts, services.DEFAULT_INCOME_NAMES),
+        "expense_account_id": current.expense_account_id
+        or services.default_account_id(choices.expense_accounts, services.DEFAULT_EXPENSE_NAMES),
+        "sync_pos_to": current.sync_pos_to,
+        "auto_sync": current.auto_sync,
+        "include_identifiers_in_description": current.include_identifiers_in_description,
+    }
+    form = SettingsForm(request.POST or None, initial=initial, choices=choices)
+    existing_item = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_settings(company=company, adopt_existing_item=request.POST.get("adopt_item") == "1",
+                                   **form.cleaned_data)
+        except services.ExistingItemNeedsConfirmation as needs:
+            existing_item = needs.item
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except QBOError as exc:
+            form.add_error(None, f"{exc} {exc.hint}".strip())
+        else:
+            messages.success(request, f"Settings saved. QuickBooks item '{form.cleaned_data['item_name']}' is ready.")
+            return redirect("quickbooks_settings")
+    return render(request, "quickbooks/settings.html", {
+        "connection": connection, "form": form, "choices": choices, "current": current,
+        "existing_item": existing_item,
+    })
+
+
+@require_POST
+@company_required
+def disconnect(request):
+    warning = services.disconnect(company=request.company)
+    if warning:
+        messages.warning(request, warning)
+    messages.success(request, "Disconnected from QuickBooks. Your settings and links are kept for when you reconnect.")
+    return redirect("quickbooks_overview")
+
+
+@require_GET
+def disconnected(request):
+    """Intuit's Disconnect URL: the browser lands here after the user disconnected in QuickBooks.
+
+    Anyone can open this URL, so it proves the disconnect with QuickBooks before believing it.
+    """
+    realm_id = request.GET.get("realmId", "")
+    checked = []
+    if realm_id:
+        for connection in Connection.objects.filter(realm_id=realm_id, status=Connection.Status.CONNECTED)[:20]:
+            checked.append((connection, services.verify_connection(connection=connection)))
+    return render(request, "quickbooks/disconnected.html", {"realm_id": realm_id, "checked": checked})
