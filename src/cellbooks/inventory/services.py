@@ -60,7 +60,7 @@ def _refuse(field: str, message: str):
 
 
 def format_money(amount: Decimal) -> str:
-    """ "$1,234.50": how amounts appear in messages."""
+    """How amounts appear in messages: "$1,234.50", "-$5.00"."""
     return f"-${-amount:,.2f}" if amount < 0 else f"${amount:,.2f}"
 
 
@@ -577,7 +577,7 @@ def _update_device_cost(device: Device, value, errors: dict) -> None:
         line.save(update_fields=["unit_cost"])
     else:
         errors.setdefault("cost", []).append(
-            f"The cost comes from {document_label(line.purchase_order).lower()}, which is {line.purchase_order.get_status_display().lower()}."
+            f"The cost comes from {document_label(line.purchase_order, capital=False)}, which is {line.purchase_order.get_status_display().lower()}."
         )
 
 
@@ -586,10 +586,10 @@ def _update_device_cost(device: Device, value, errors: dict) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def document_label(document) -> str:
-    """ "Purchase order PO-1001" / "Invoice INV-1001": how messages name a document."""
+def document_label(document, *, capital: bool = True) -> str:
+    """How messages name a document: "Purchase order PO-1001", or "invoice INV-1001" mid-sentence."""
     kind = "Purchase order" if isinstance(document, PurchaseOrder) else "Invoice"
-    return f"{kind} {document.number}"
+    return f"{kind if capital else kind.lower()} {document.number}"
 
 
 def _require_status(document, *statuses, action: str) -> None:
@@ -760,7 +760,7 @@ def remove_purchase_order_line(*, line) -> None:
     if invoice_line is not None:
         _refuse(
             NON_FIELD_ERRORS,
-            f"{device.identifier} is on {document_label(invoice_line.invoice).lower()}: take it off the invoice first.",
+            f"{device.identifier} is on {document_label(invoice_line.invoice, capital=False)}: take it off the invoice first.",
         )
     line.delete()
     device.delete()
@@ -947,7 +947,7 @@ def update_invoice(*, invoice, **fields) -> Invoice:
 
 
 def _holder_description(device: Device) -> str:
-    """ "committed on INV-1002" / "sold on INV-1001" / "returned": where a device is now."""
+    """Where a device is now: "committed on invoice INV-1002", "sold on …", "returned"."""
     status = device.get_status_display().lower()
     line = (
         InvoiceLine.objects.filter(device=device)
