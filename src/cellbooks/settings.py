@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "huey.contrib.djhuey",
+    "ninja",  # serves the API docs' Swagger UI from its own static files (no CDN)
     "cellbooks.core",
     "cellbooks.accounts",
     "cellbooks.inventory",

@@ -1,0 +1,35 @@
+"""Payments recorded by hand against an invoice: create, list per invoice, read, delete."""
+
+from ninja import Router
+
+from cellbooks.api.auth import company_of
+from cellbooks.api.schemas import PaymentCreate, PaymentOut, created, ok
+from cellbooks.inventory import selectors, services
+from cellbooks.inventory.models import Invoice, Payment
+
+router = Router(tags=["payments"])
+
+
+@router.get("/invoices/{invoice_id}/payments", response=ok(list[PaymentOut]))
+def list_payments(request, invoice_id: int):
+    invoice = Invoice.objects.get_for_company_or_404(company_of(request), pk=invoice_id)
+    return selectors.invoice_payments(invoice=invoice)
+
+
+@router.post("/invoices/{invoice_id}/payments", response=created(PaymentOut))
+def create_payment(request, invoice_id: int, payload: PaymentCreate):
+    """Record a payment; the invoice's status and balance follow. An overpayment is refused."""
+    invoice = Invoice.objects.get_for_company_or_404(company_of(request), pk=invoice_id)
+    return 201, services.record_payment(invoice=invoice, **payload.dict())
+
+
+@router.get("/payments/{payment_id}", response=ok(PaymentOut))
+def get_payment(request, payment_id: int):
+    return Payment.objects.get_for_company_or_404(company_of(request), pk=payment_id)
+
+
+@router.delete("/payments/{payment_id}", response=ok(None, status=204, conflict=True))
+def delete_payment(request, payment_id: int):
+    payment = Payment.objects.get_for_company_or_404(company_of(request), pk=payment_id)
+    services.delete_payment(payment=payment)
+    return 204, None
