@@ -1,0 +1,72 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    # Devices
+    path("devices/", views.device_list, name="device_list"),
+    path("devices/new/", views.device_create, name="device_create"),
+    path("devices/<int:pk>/", views.device_detail, name="device_detail"),
+    path("devices/<int:pk>/edit/", views.device_edit, name="device_edit"),
+    # Partners
+    path("partners/", views.partner_list, name="partner_list"),
+    path("partners/new/", views.partner_create, name="partner_create"),
+    path("partners/<int:pk>/", views.partner_detail, name="partner_detail"),
+    path("partners/<int:pk>/edit/", views.partner_edit, name="partner_edit"),
+    # Purchase orders
+    path("purchase-orders/", views.purchase_order_list, name="purchase_order_list"),
+    path("purchase-orders/new/", views.purchase_order_create, name="purchase_order_create"),
+    path("purchase-orders/<int:pk>/", views.purchase_order_detail, name="purchase_order_detail"),
+    path("purchase-orders/<int:pk>/edit/", views.purchase_order_edit, name="purchase_order_edit"),
+    path(
+        "purchase-orders/<int:pk>/devices/",
+        views.purchase_order_add_device,
+        name="purchase_order_add_device",
+    ),
+    path(
+        "purchase-orders/<int:pk>/import/",
+        views.purchase_order_import,
+        name="purchase_order_import",
+    ),
+    path(
+        "purchase-orders/<int:pk>/lines/<int:line_pk>/remove/",
+        views.purchase_order_remove_line,
+        name="purchase_order_remove_line",
+    ),
+    path(
+        "purchase-orders/<int:pk>/receive/",
+        views.purchase_order_receive,
+        name="purchase_order_receive",
+    ),
+    path(
+        "purchase-orders/<int:pk>/close/", views.purchase_order_close, name="purchase_order_close"
+    ),
+    path("purchase-orders/<int:pk>/void/", views.purchase_order_void, name="purchase_order_void"),
+    # Invoices
+    path("invoices/", views.invoice_list, name="invoice_list"),
+    path("invoices/new/", views.invoice_create, name="invoice_create"),
+    path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/edit/", views.invoice_edit, name="invoice_edit"),
+    path("invoices/<int:pk>/devices/", views.invoice_add_devices, name="invoice_add_devices"),
+    path(
+        "invoices/<int:pk>/lines/<int:line_pk>/price/",
+        views.invoice_line_price,
+        name="invoice_line_price",
+    ),
+    path(
+        "invoices/<int:pk>/lines/<int:line_pk>/remove/",
+        views.invoice_remove_line,
+        name="invoice_remove_line",
+    ),
+    path("invoices/<int:pk>/open/", views.invoice_open, name="invoice_open"),
+    path("invoices/<int:pk>/void/", views.invoice_void, name="invoice_void"),
+    path(
+        "invoices/<int:pk>/payments/", views.invoice_record_payment, name="invoice_record_payment"
+    ),
+    path(
+        "invoices/<int:pk>/payments/<int:payment_pk>/delete/",
+        views.invoice_delete_payment,
+        name="invoice_delete_payment",
+    ),
+]
