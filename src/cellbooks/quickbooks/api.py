@@ -54,8 +54,13 @@ class Call:
 
 
 class QBOClient:
-    def __init__(self, connection: Connection, *, config: QBOConfig | None = None,
-                 http: httpx.Client | None = None):
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        config: QBOConfig | None = None,
+        http: httpx.Client | None = None,
+    ):
         self.connection_id = connection.pk
         self.realm_id = connection.realm_id
         self.config = config or load_config()
@@ -78,17 +83,33 @@ class QBOClient:
     def create(self, entity: str, payload: dict, *, requestid: str | None = None) -> dict:
         return self.request("POST", entity.lower(), json_body=payload, requestid=requestid)[entity]
 
-    def update(self, entity: str, payload: dict, *, sparse: bool = True, requestid: str | None = None) -> dict:
+    def update(
+        self, entity: str, payload: dict, *, sparse: bool = True, requestid: str | None = None
+    ) -> dict:
         body = {**payload, "sparse": sparse}
         return self.request("POST", entity.lower(), json_body=body, requestid=requestid)[entity]
 
-    def delete(self, entity: str, entity_id: str, sync_token: str, *, requestid: str | None = None) -> dict:
-        return self.request("POST", entity.lower(), params={"operation": "delete"},
-                            json_body={"Id": entity_id, "SyncToken": sync_token}, requestid=requestid)
+    def delete(
+        self, entity: str, entity_id: str, sync_token: str, *, requestid: str | None = None
+    ) -> dict:
+        return self.request(
+            "POST",
+            entity.lower(),
+            params={"operation": "delete"},
+            json_body={"Id": entity_id, "SyncToken": sync_token},
+            requestid=requestid,
+        )
 
-    def void_invoice(self, invoice_id: str, sync_token: str, *, requestid: str | None = None) -> dict:
-        return self.request("POST", "invoice", params={"operation": "void"},
-                            json_body={"Id": invoice_id, "SyncToken": sync_token}, requestid=requestid)["Invoice"]
+    def void_invoice(
+        self, invoice_id: str, sync_token: str, *, requestid: str | None = None
+    ) -> dict:
+        return self.request(
+            "POST",
+            "invoice",
+            params={"operation": "void"},
+            json_body={"Id": invoice_id, "SyncToken": sync_token},
+            requestid=requestid,
+        )["Invoice"]
 
     def query(self, statement: str) -> dict:
         return self.request("GET", "query", params={"query": statement})["QueryResponse"]
@@ -113,18 +134,29 @@ class QBOClient:
 
     def batch(self, items: list[dict], *, requestid: str | None = None) -> list[dict]:
         body = {"BatchItemRequest": items}
-        return self.request("POST", "batch", json_body=body, requestid=requestid)["BatchItemResponse"]
+        return self.request("POST", "batch", json_body=body, requestid=requestid)[
+            "BatchItemResponse"
+        ]
 
     def cdc(self, entities: list[str], changed_since: str) -> list[dict]:
-        response = self.request("GET", "cdc", params={"entities": ",".join(entities), "changedSince": changed_since})
+        response = self.request(
+            "GET", "cdc", params={"entities": ",".join(entities), "changedSince": changed_since}
+        )
         return response["CDCResponse"]
 
     # ---- transport --------------------------------------------------------------------------
     def url(self, path: str) -> str:
         return f"{self.config.api_base}/v3/company/{self.realm_id}/{path}"
 
-    def request(self, method: str, path: str, *, params: dict | None = None, json_body: Any = None,
-                requestid: str | None = None) -> dict:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json_body: Any = None,
+        requestid: str | None = None,
+    ) -> dict:
         """Send one request; refresh the token and retry once after a 401; raise typed errors."""
         params = {**(params or {}), "minorversion": MINOR_VERSION}
         if method == "POST":
@@ -133,11 +165,15 @@ class QBOClient:
         token, generation = tokens.access_token(self.connection_id, config=self.config)
         response = self._send(method, path, params, content, token)
         if response.status_code == 401:
-            token, _ = tokens.refresh(self.connection_id, stale_generation=generation, config=self.config)
+            token, _ = tokens.refresh(
+                self.connection_id, stale_generation=generation, config=self.config
+            )
             response = self._send(method, path, params, content, token)
             if response.status_code == 401:
                 connection = Connection.objects.get(pk=self.connection_id)
-                tokens.mark_needs_reconnect(connection, reason="QuickBooks rejected fresh credentials (401).")
+                tokens.mark_needs_reconnect(
+                    connection, reason="QuickBooks rejected fresh credentials (401)."
+                )
                 raise AuthorizationLostError(**_fault_fields(response))
         return _parse(response)
 
@@ -149,7 +185,9 @@ class QBOClient:
         status = None
         response = None
         try:
-            response = self.http.request(method, self.url(path), params=params, content=content, headers=headers)
+            response = self.http.request(
+                method, self.url(path), params=params, content=content, headers=headers
+            )
             status = response.status_code
             return response
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
@@ -162,12 +200,18 @@ class QBOClient:
                 hint="Cellbooks checks QuickBooks for the document before trying again, so nothing is duplicated.",
             ) from exc
         finally:
-            self.calls.append(Call(
-                method=method, path=path, status=status,
-                duration_ms=int((time.monotonic() - started) * 1000),
-                requestid=params.get("requestid", ""),
-                intuit_tid=response.headers.get("intuit_tid", "") if response is not None else "",
-            ))
+            self.calls.append(
+                Call(
+                    method=method,
+                    path=path,
+                    status=status,
+                    duration_ms=int((time.monotonic() - started) * 1000),
+                    requestid=params.get("requestid", ""),
+                    intuit_tid=response.headers.get("intuit_tid", "")
+                    if response is not None
+                    else "",
+                )
+            )
 
 
 def _json_default(value):
@@ -190,7 +234,8 @@ def _fault_fields(response: httpx.Response) -> dict:
         code = _XML_CODE.search(text)
         return {
             "code": code.group(1) if code else "",
-            "message": _strip(_XML_MESSAGE.search(text)) or f"QuickBooks answered HTTP {response.status_code}",
+            "message": _strip(_XML_MESSAGE.search(text))
+            or f"QuickBooks answered HTTP {response.status_code}",
             "detail": _strip(_XML_DETAIL.search(text)),
             "status": response.status_code,
         }
@@ -199,7 +244,9 @@ def _fault_fields(response: httpx.Response) -> dict:
     first = errors[0] if errors else {}
     return {
         "code": str(first.get("code", "")),
-        "message": first.get("Message") or first.get("message") or f"QuickBooks answered HTTP {response.status_code}",
+        "message": first.get("Message")
+        or first.get("message")
+        or f"QuickBooks answered HTTP {response.status_code}",
         "detail": first.get("Detail") or first.get("detail") or "",
         "element": first.get("element") or "",
         "status": response.status_code,
@@ -232,7 +279,9 @@ def _parse(response: httpx.Response) -> dict:
     if response.status_code != 200:
         raise error_for(response)
     if "json" not in response.headers.get("content-type", "json"):
-        raise RetryableError(f"QuickBooks answered with {response.headers.get('content-type')}, not JSON.")
+        raise RetryableError(
+            f"QuickBooks answered with {response.headers.get('content-type')}, not JSON."
+        )
     body = json.loads(response.text, parse_float=Decimal)
     if isinstance(body, dict) and "Fault" in body:  # a 200 may carry a Fault
         fields = {**_fault_fields(response), "status": 200}
@@ -247,8 +296,13 @@ def fault_from_item(item: dict) -> QBOError | None:
         return None
     errors = fault.get("Error") or []
     first = errors[0] if errors else {}
-    fields = {"code": str(first.get("code", "")), "message": first.get("Message", "QuickBooks refused it"),
-              "detail": first.get("Detail", ""), "element": first.get("element", ""), "errors": errors}
+    fields = {
+        "code": str(first.get("code", "")),
+        "message": first.get("Message", "QuickBooks refused it"),
+        "detail": first.get("Detail", ""),
+        "element": first.get("element", ""),
+        "errors": errors,
+    }
     if fields["code"] == "5010":
         return StaleObjectError(**fields)
     if fields["code"] == "3001":

@@ -63,7 +63,9 @@ def load_config() -> QBOConfig:
         endpoints = INTUIT[environment]
         defaults = {"client_id": "", "client_secret": "", "verifier": ""}
     else:
-        raise ValueError(f"QBO_ENVIRONMENT must be sandbox, production or emulator, not {environment!r}")
+        raise ValueError(
+            f"QBO_ENVIRONMENT must be sandbox, production or emulator, not {environment!r}"
+        )
     return QBOConfig(
         environment=environment,
         client_id=env.get("QBO_CLIENT_ID", defaults["client_id"]),

@@ -18,7 +18,9 @@ class DecryptionError(Exception):
 
 
 def _key_file() -> Path:
-    return Path(os.environ.get("CELLBOOKS_ENCRYPTION_KEY_FILE", settings.DATA_DIR / "encryption.key"))
+    return Path(
+        os.environ.get("CELLBOOKS_ENCRYPTION_KEY_FILE", settings.DATA_DIR / "encryption.key")
+    )
 
 
 def _load_keys() -> list[bytes]:
@@ -54,4 +56,6 @@ def decrypt(ciphertext: str) -> str:
     try:
         return _fernet().decrypt(ciphertext.encode()).decode()
     except InvalidToken:
-        raise DecryptionError("a stored secret cannot be decrypted with the configured key") from None
+        raise DecryptionError(
+            "a stored secret cannot be decrypted with the configured key"
+        ) from None

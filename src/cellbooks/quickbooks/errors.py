@@ -30,8 +30,17 @@ HINTS = {
 class QBOError(Exception):
     retryable = False
 
-    def __init__(self, message: str, *, code: str = "", detail: str = "", status: int | None = None,
-                 element: str = "", hint: str = "", errors: list[dict] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        detail: str = "",
+        status: int | None = None,
+        element: str = "",
+        hint: str = "",
+        errors: list[dict] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.code = str(code or "")
@@ -47,8 +56,14 @@ class QBOError(Exception):
         return f"{self.message}{code}{detail}"
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, "detail": self.detail, "hint": self.hint,
-                "status": self.status, "retryable": self.retryable}
+        return {
+            "code": self.code,
+            "message": self.message,
+            "detail": self.detail,
+            "hint": self.hint,
+            "status": self.status,
+            "retryable": self.retryable,
+        }
 
 
 class RetryableError(QBOError):
@@ -82,7 +97,9 @@ class AuthorizationLostError(QBOError):
     Work for the company pauses rather than fails."""
 
     def __init__(self, message="QuickBooks needs to be reconnected.", **kwargs):
-        kwargs.setdefault("hint", "Reconnect QuickBooks from the Integrations page; nothing is lost meanwhile.")
+        kwargs.setdefault(
+            "hint", "Reconnect QuickBooks from the Integrations page; nothing is lost meanwhile."
+        )
         super().__init__(message, **kwargs)
 
 

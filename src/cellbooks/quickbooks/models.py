@@ -20,7 +20,9 @@ class Connection(models.Model):
         CONNECTED = "connected", "Connected"
         NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
 
-    company = models.OneToOneField("accounts.Company", on_delete=models.CASCADE, related_name="qbo_connection")
+    company = models.OneToOneField(
+        "accounts.Company", on_delete=models.CASCADE, related_name="qbo_connection"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_CONNECTED)
     environment = models.CharField(max_length=20, blank=True)
     realm_id = models.CharField(max_length=32, blank=True)
@@ -32,7 +34,9 @@ class Connection(models.Model):
     refresh_token_encrypted = models.TextField(blank=True)
     access_token_expires_at = models.DateTimeField(null=True, blank=True)
     refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
-    token_generation = models.PositiveIntegerField(default=0, help_text="Bumped on every token change")
+    token_generation = models.PositiveIntegerField(
+        default=0, help_text="Bumped on every token change"
+    )
     connected_at = models.DateTimeField(null=True, blank=True)
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     needs_reconnect_since = models.DateTimeField(null=True, blank=True)
@@ -61,7 +65,9 @@ class Connection(models.Model):
         self.refresh_token_encrypted = crypto.encrypt(token["refresh_token"])
         self.access_token_expires_at = now + timedelta(seconds=int(token.get("expires_in", 3600)))
         if token.get("x_refresh_token_expires_in"):
-            self.refresh_token_expires_at = now + timedelta(seconds=int(token["x_refresh_token_expires_in"]))
+            self.refresh_token_expires_at = now + timedelta(
+                seconds=int(token["x_refresh_token_expires_in"])
+            )
         self.token_generation += 1
         self.last_refreshed_at = now
 
@@ -95,7 +101,9 @@ class IntegrationSettings(models.Model):
         BILL = "bill", "Bills"
         PURCHASE_ORDER = "purchase_order", "Purchase Orders"
 
-    company = models.OneToOneField("accounts.Company", on_delete=models.CASCADE, related_name="qbo_settings")
+    company = models.OneToOneField(
+        "accounts.Company", on_delete=models.CASCADE, related_name="qbo_settings"
+    )
     item_name = models.CharField(max_length=100, default="Cellbooks Inventory")
     item_qbo_id = models.CharField(max_length=32, blank=True)
     income_account_id = models.CharField(max_length=32, blank=True)
@@ -103,7 +111,9 @@ class IntegrationSettings(models.Model):
     expense_account_id = models.CharField(max_length=32, blank=True)
     expense_account_name = models.CharField(max_length=255, blank=True)
     sync_pos_to = models.CharField(max_length=20, choices=SyncPOsTo.choices, default=SyncPOsTo.BILL)
-    auto_sync = models.BooleanField(default=False, help_text="Sync when a PO is received or an invoice opened")
+    auto_sync = models.BooleanField(
+        default=False, help_text="Sync when a PO is received or an invoice opened"
+    )
     include_identifiers_in_description = models.BooleanField(default=False)
     saved_at = models.DateTimeField(null=True, blank=True)
 
@@ -128,6 +138,9 @@ class OAuthState(models.Model):
     company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"OAuth state for {self.company} ({self.created_at:%Y-%m-%d %H:%M})"
 
     def is_expired(self) -> bool:
         return timezone.now() - self.created_at > self.TTL

@@ -9,8 +9,8 @@ import threading
 import time
 
 import httpx
-from authlib.integrations.httpx_client import OAuth2Client
 from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.httpx_client import OAuth2Client
 
 from .config import SCOPES, QBOConfig
 from .errors import AuthorizationLostError, RetryableError
@@ -27,10 +27,14 @@ def discovery(config: QBOConfig) -> dict:
         if cached and time.monotonic() - cached[0] < _DISCOVERY_TTL:
             return cached[1]
     try:
-        response = httpx.get(config.discovery_url, timeout=config.timeout, headers={"Accept": "application/json"})
+        response = httpx.get(
+            config.discovery_url, timeout=config.timeout, headers={"Accept": "application/json"}
+        )
         response.raise_for_status()
     except httpx.HTTPError as exc:
-        raise RetryableError(f"Could not reach QuickBooks' sign-in service ({exc.__class__.__name__}).") from exc
+        raise RetryableError(
+            f"Could not reach QuickBooks' sign-in service ({exc.__class__.__name__})."
+        ) from exc
     document = response.json()
     with _discovery_lock:
         _discovery_cache[config.discovery_url] = (time.monotonic(), document)
@@ -50,7 +54,9 @@ def _client(config: QBOConfig) -> OAuth2Client:
 
 def authorization_url(config: QBOConfig, *, state: str) -> str:
     with _client(config) as client:
-        url, _ = client.create_authorization_url(discovery(config)["authorization_endpoint"], state=state)
+        url, _ = client.create_authorization_url(
+            discovery(config)["authorization_endpoint"], state=state
+        )
     return url
 
 
@@ -62,16 +68,25 @@ def _token_call(config: QBOConfig, **kwargs) -> dict:
             if "refresh_token" in kwargs:
                 token = client.refresh_token(endpoint, refresh_token=kwargs["refresh_token"])
             else:
-                token = client.fetch_token(endpoint, grant_type="authorization_code", code=kwargs["code"])
+                token = client.fetch_token(
+                    endpoint, grant_type="authorization_code", code=kwargs["code"]
+                )
     except OAuthError as exc:
         if exc.error in {"invalid_grant", "invalid_client", "unauthorized_client"}:
             raise AuthorizationLostError(
-                f"QuickBooks refused the sign-in ({exc.error}).", code=exc.error, detail=exc.description or ""
+                f"QuickBooks refused the sign-in ({exc.error}).",
+                code=exc.error,
+                detail=exc.description or "",
             ) from None
-        raise RetryableError(f"QuickBooks' sign-in service answered {exc.error}.", code=exc.error,
-                             detail=exc.description or "") from None
+        raise RetryableError(
+            f"QuickBooks' sign-in service answered {exc.error}.",
+            code=exc.error,
+            detail=exc.description or "",
+        ) from None
     except httpx.HTTPError as exc:
-        raise RetryableError(f"Could not reach QuickBooks' sign-in service ({exc.__class__.__name__}).") from exc
+        raise RetryableError(
+            f"Could not reach QuickBooks' sign-in service ({exc.__class__.__name__})."
+        ) from exc
     return dict(token)
 
 
@@ -95,7 +110,9 @@ def revoke(config: QBOConfig, *, token: str) -> None:
             timeout=config.timeout,
         )
     except httpx.HTTPError as exc:
-        raise RetryableError(f"Could not reach QuickBooks to revoke access ({exc.__class__.__name__}).") from exc
+        raise RetryableError(
+            f"Could not reach QuickBooks to revoke access ({exc.__class__.__name__})."
+        ) from exc
     # 400 means the token was already invalid: the grant is gone either way.
     if response.status_code not in (200, 400):
         raise RetryableError(f"QuickBooks answered {response.status_code} when revoking access.")

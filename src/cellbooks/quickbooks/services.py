@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import oauth, tokens
+from . import oauth
 from .api import QBOClient, quote
 from .config import QBOConfig, load_config
 from .errors import AuthorizationLostError, NotConnectedError, QBOError
@@ -83,7 +83,9 @@ def count_links(*, company) -> int:
 def _check_state(*, state: str, company, user) -> OAuthState:
     pending = OAuthState.objects.filter(state=state or "-").first()
     if pending is None:
-        raise ValidationError({"state": "This sign-in link was already used or is unknown. Start again."})
+        raise ValidationError(
+            {"state": "This sign-in link was already used or is unknown. Start again."}
+        )
     if pending.company_id != company.pk or pending.user_id != user.pk:
         raise ValidationError({"state": "This sign-in was started by someone else. Start again."})
     if pending.is_expired():
@@ -92,8 +94,16 @@ def _check_state(*, state: str, company, user) -> OAuthState:
     return pending
 
 
-def complete_authorization(*, company, user, state: str, code: str, realm_id: str,
-                           confirm_realm_change: bool = False, config: QBOConfig | None = None) -> Connection:
+def complete_authorization(
+    *,
+    company,
+    user,
+    state: str,
+    code: str,
+    realm_id: str,
+    confirm_realm_change: bool = False,
+    config: QBOConfig | None = None,
+) -> Connection:
     """The callback: verify `state`, guard the realm, exchange the code, store the connection.
 
     1. `state` must be one we issued to this user and company, unexpired, and is used once.
@@ -103,10 +113,17 @@ def complete_authorization(*, company, user, state: str, code: str, realm_id: st
     config = config or load_config()
     pending = _check_state(state=state, company=company, user=user)
     if not code or not realm_id:
-        raise ValidationError({"code": "QuickBooks did not send an authorization code and company id."})
+        raise ValidationError(
+            {"code": "QuickBooks did not send an authorization code and company id."}
+        )
     connection = get_connection(company=company)
     links = count_links(company=company)
-    if connection.linked_realm_id and connection.linked_realm_id != realm_id and links and not confirm_realm_change:
+    if (
+        connection.linked_realm_id
+        and connection.linked_realm_id != realm_id
+        and links
+        and not confirm_realm_change
+    ):
         raise RealmChangeNeedsConfirmation(
             linked_realm_id=connection.linked_realm_id, new_realm_id=realm_id, link_count=links
         )
@@ -139,7 +156,10 @@ def complete_authorization(*, company, user, state: str, code: str, realm_id: st
 def _forget_links(*, company) -> None:
     """Links into the previous QBO company mean nothing in the new one."""
     IntegrationSettings.objects.filter(company=company).update(
-        item_qbo_id="", income_account_id="", income_account_name="", expense_account_id="",
+        item_qbo_id="",
+        income_account_id="",
+        income_account_name="",
+        expense_account_id="",
         expense_account_name="",
     )
     try:
@@ -161,7 +181,9 @@ def disconnect(*, company, config: QBOConfig | None = None) -> str | None:
         try:
             oauth.revoke(config, token=refresh_token)
         except QBOError as exc:
-            warning = f"QuickBooks could not be told ({exc}); remove Cellbooks from its Apps page too."
+            warning = (
+                f"QuickBooks could not be told ({exc}); remove Cellbooks from its Apps page too."
+            )
     connection.forget_tokens()
     connection.status = Connection.Status.NOT_CONNECTED
     connection.status_reason = "Disconnected from Cellbooks."
@@ -218,19 +240,30 @@ def _name_value(prefs: dict, name: str) -> str | None:
 def purchase_orders_allowed(info: dict, prefs: dict) -> tuple[bool, str]:
     plan = _plan_of(info)
     if plan and not any(word in plan.lower() for word in PO_PLANS):
-        return False, f"Purchase orders need QuickBooks Online Plus or Advanced; this company is on {plan}."
+        return (
+            False,
+            f"Purchase orders need QuickBooks Online Plus or Advanced; this company is on {plan}.",
+        )
     enabled = _name_value(prefs, "VendorAndPurchasesPrefs.PurchaseOrderEnabled")
     if enabled is None:
-        enabled = str((prefs.get("ProductAndServicesPrefs") or {}).get("InventoryAndPurchaseOrder", "")).lower()
+        enabled = str(
+            (prefs.get("ProductAndServicesPrefs") or {}).get("InventoryAndPurchaseOrder", "")
+        ).lower()
     if str(enabled).lower() != "true":
-        return False, ("Purchase orders are switched off in this QuickBooks company "
-                       "(Settings → Account and settings → Expenses → Purchase orders).")
+        return False, (
+            "Purchase orders are switched off in this QuickBooks company "
+            "(Settings → Account and settings → Expenses → Purchase orders)."
+        )
     return True, ""
 
 
 def _account_choice(account: dict) -> dict:
-    return {"id": account["Id"], "name": account.get("FullyQualifiedName") or account["Name"],
-            "type": account.get("AccountType", ""), "subtype": account.get("AccountSubType", "")}
+    return {
+        "id": account["Id"],
+        "name": account.get("FullyQualifiedName") or account["Name"],
+        "type": account.get("AccountType", ""),
+        "subtype": account.get("AccountSubType", ""),
+    }
 
 
 def load_settings_choices(*, company, config: QBOConfig | None = None) -> SettingsChoices:
@@ -242,8 +275,14 @@ def load_settings_choices(*, company, config: QBOConfig | None = None) -> Settin
     allowed, reason = purchase_orders_allowed(info, prefs)
     sort = lambda a: a["name"].lower()  # noqa: E731
     return SettingsChoices(
-        income_accounts=sorted((_account_choice(a) for a in accounts if a.get("AccountType") in INCOME_ACCOUNT_TYPES), key=sort),
-        expense_accounts=sorted((_account_choice(a) for a in accounts if a.get("AccountType") in EXPENSE_ACCOUNT_TYPES), key=sort),
+        income_accounts=sorted(
+            (_account_choice(a) for a in accounts if a.get("AccountType") in INCOME_ACCOUNT_TYPES),
+            key=sort,
+        ),
+        expense_accounts=sorted(
+            (_account_choice(a) for a in accounts if a.get("AccountType") in EXPENSE_ACCOUNT_TYPES),
+            key=sort,
+        ),
         purchase_orders_allowed=allowed,
         purchase_orders_reason=reason,
         plan=_plan_of(info),
@@ -278,25 +317,50 @@ def _explain(exc: QBOError, what: str) -> ValidationError:
     return ValidationError(words)
 
 
-def _check_account(client: QBOClient, account_id: str, *, field_name: str, label: str,
-                   allowed_types: tuple[str, ...]) -> dict:
+def _check_account(
+    client: QBOClient,
+    account_id: str,
+    *,
+    field_name: str,
+    label: str,
+    allowed_types: tuple[str, ...],
+) -> dict:
     try:
         account = client.read("Account", account_id)
     except QBOError as exc:
-        raise ValidationError({field_name: _explain(exc, f"The {label} account cannot be used")}) from None
+        raise ValidationError(
+            {field_name: _explain(exc, f"The {label} account cannot be used")}
+        ) from None
     name = account.get("FullyQualifiedName") or account.get("Name")
     if not account.get("Active", True):
-        raise ValidationError({field_name: f"The {label} account '{name}' is inactive in QuickBooks: "
-                                           "choose another, or make it active in QuickBooks."})
+        raise ValidationError(
+            {
+                field_name: f"The {label} account '{name}' is inactive in QuickBooks: "
+                "choose another, or make it active in QuickBooks."
+            }
+        )
     if account.get("AccountType") not in allowed_types:
-        raise ValidationError({field_name: f"'{name}' is a {account.get('AccountType')} account; "
-                                           f"the {label} account must be one of: {', '.join(allowed_types)}."})
+        raise ValidationError(
+            {
+                field_name: f"'{name}' is a {account.get('AccountType')} account; "
+                f"the {label} account must be one of: {', '.join(allowed_types)}."
+            }
+        )
     return account
 
 
-def save_settings(*, company, item_name: str, income_account_id: str, expense_account_id: str,
-                  sync_pos_to: str, auto_sync: bool = False, include_identifiers_in_description: bool = False,
-                  adopt_existing_item: bool = False, config: QBOConfig | None = None) -> IntegrationSettings:
+def save_settings(
+    *,
+    company,
+    item_name: str,
+    income_account_id: str,
+    expense_account_id: str,
+    sync_pos_to: str,
+    auto_sync: bool = False,
+    include_identifiers_in_description: bool = False,
+    adopt_existing_item: bool = False,
+    config: QBOConfig | None = None,
+) -> IntegrationSettings:
     """Validate the choices against the live QBO company, then create, update or adopt the item.
 
     1. Both accounts must exist, be active and be of the right kind.
@@ -308,18 +372,32 @@ def save_settings(*, company, item_name: str, income_account_id: str, expense_ac
     if not item_name:
         raise ValidationError({"item_name": "Give the QuickBooks item a name."})
     if len(item_name) > 100 or ":" in item_name:
-        raise ValidationError({"item_name": "QuickBooks item names are at most 100 characters, without ':'."})
+        raise ValidationError(
+            {"item_name": "QuickBooks item names are at most 100 characters, without ':'."}
+        )
     integration_settings = get_settings(company=company)
     with connected_client(company=company, config=config) as client:
-        income = _check_account(client, income_account_id, field_name="income_account_id", label="income",
-                                allowed_types=INCOME_ACCOUNT_TYPES)
-        expense = _check_account(client, expense_account_id, field_name="expense_account_id", label="expense",
-                                 allowed_types=EXPENSE_ACCOUNT_TYPES)
+        income = _check_account(
+            client,
+            income_account_id,
+            field_name="income_account_id",
+            label="income",
+            allowed_types=INCOME_ACCOUNT_TYPES,
+        )
+        expense = _check_account(
+            client,
+            expense_account_id,
+            field_name="expense_account_id",
+            label="expense",
+            allowed_types=EXPENSE_ACCOUNT_TYPES,
+        )
         if sync_pos_to == IntegrationSettings.SyncPOsTo.PURCHASE_ORDER:
             allowed, reason = purchase_orders_allowed(client.company_info(), client.preferences())
             if not allowed:
                 raise ValidationError({"sync_pos_to": reason})
-        item = _ensure_item(client, integration_settings, item_name, income, expense, adopt_existing_item)
+        item = _ensure_item(
+            client, integration_settings, item_name, income, expense, adopt_existing_item
+        )
     integration_settings.item_name = item_name
     integration_settings.item_qbo_id = item["Id"]
     integration_settings.income_account_id = income["Id"]
@@ -339,9 +417,18 @@ def find_item_by_name(client: QBOClient, name: str) -> dict | None:
     return rows[0] if rows else None
 
 
-def _ensure_item(client: QBOClient, integration_settings: IntegrationSettings, name: str, income: dict,
-                 expense: dict, adopt: bool) -> dict:
-    wanted = {"IncomeAccountRef": {"value": income["Id"]}, "ExpenseAccountRef": {"value": expense["Id"]}}
+def _ensure_item(
+    client: QBOClient,
+    integration_settings: IntegrationSettings,
+    name: str,
+    income: dict,
+    expense: dict,
+    adopt: bool,
+) -> dict:
+    wanted = {
+        "IncomeAccountRef": {"value": income["Id"]},
+        "ExpenseAccountRef": {"value": expense["Id"]},
+    }
     try:
         existing = find_item_by_name(client, name)
         if existing is None:
@@ -354,7 +441,17 @@ def _ensure_item(client: QBOClient, integration_settings: IntegrationSettings, n
         }
         if current == wanted and existing.get("Active", True):
             return existing
-        return client.update("Item", {"Id": existing["Id"], "SyncToken": existing["SyncToken"],
-                                      "Name": name, "Active": True, **wanted})
+        return client.update(
+            "Item",
+            {
+                "Id": existing["Id"],
+                "SyncToken": existing["SyncToken"],
+                "Name": name,
+                "Active": True,
+                **wanted,
+            },
+        )
     except QBOError as exc:
-        raise ValidationError({"item_name": _explain(exc, f"The item '{name}' could not be saved")}) from None
+        raise ValidationError(
+            {"item_name": _explain(exc, f"The item '{name}' could not be saved")}
+        ) from None

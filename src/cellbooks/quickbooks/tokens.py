@@ -53,7 +53,9 @@ def access_token(connection_id: int, *, config: QBOConfig | None = None) -> tupl
     return refresh(connection_id, stale_generation=connection.token_generation, config=config)
 
 
-def refresh(connection_id: int, *, stale_generation: int, config: QBOConfig | None = None) -> tuple[str, int]:
+def refresh(
+    connection_id: int, *, stale_generation: int, config: QBOConfig | None = None
+) -> tuple[str, int]:
     """Refresh the tokens unless another thread or process already replaced ``stale_generation``."""
     config = config or load_config()
     lost: AuthorizationLostError | None = None
@@ -65,15 +67,28 @@ def refresh(connection_id: int, *, stale_generation: int, config: QBOConfig | No
         try:
             token = oauth.refresh(config, refresh_token=connection.refresh_token)
         except AuthorizationLostError as exc:
-            mark_needs_reconnect(connection, reason=f"QuickBooks refused to refresh access ({exc.code}).")
+            mark_needs_reconnect(
+                connection, reason=f"QuickBooks refused to refresh access ({exc.code})."
+            )
             lost = exc
         else:
             connection.set_tokens(token)
-            connection.save(update_fields=[
-                "access_token_encrypted", "refresh_token_encrypted", "access_token_expires_at",
-                "refresh_token_expires_at", "token_generation", "last_refreshed_at", "updated_at",
-            ])
-            log.info("Refreshed QuickBooks tokens for connection %s (realm %s)", connection.pk, connection.realm_id)
+            connection.save(
+                update_fields=[
+                    "access_token_encrypted",
+                    "refresh_token_encrypted",
+                    "access_token_expires_at",
+                    "refresh_token_expires_at",
+                    "token_generation",
+                    "last_refreshed_at",
+                    "updated_at",
+                ]
+            )
+            log.info(
+                "Refreshed QuickBooks tokens for connection %s (realm %s)",
+                connection.pk,
+                connection.realm_id,
+            )
     if lost is not None:
         raise lost
     return connection.access_token, connection.token_generation
@@ -86,5 +101,9 @@ def mark_needs_reconnect(connection: Connection, *, reason: str) -> None:
     connection.needs_reconnect_since = connection.needs_reconnect_since or timezone.now()
     connection.forget_tokens()
     connection.save()
-    log.warning("QuickBooks connection %s (realm %s) needs reconnecting: %s", connection.pk,
-                connection.realm_id, reason)
+    log.warning(
+        "QuickBooks connection %s (realm %s) needs reconnecting: %s",
+        connection.pk,
+        connection.realm_id,
+        reason,
+    )

@@ -20,11 +20,15 @@ log = logging.getLogger(__name__)
 @company_required
 def overview(request):
     connection = services.get_connection(company=request.company)
-    return render(request, "quickbooks/overview.html", {
-        "connection": connection,
-        "qbo_settings": services.get_settings(company=request.company),
-        "link_count": services.count_links(company=request.company),
-    })
+    return render(
+        request,
+        "quickbooks/overview.html",
+        {
+            "connection": connection,
+            "qbo_settings": services.get_settings(company=request.company),
+            "link_count": services.count_links(company=request.company),
+        },
+    )
 
 
 @require_POST
@@ -43,8 +47,12 @@ def connect(request):
 def callback(request):
     params = request.GET
     if params.get("error"):
-        messages.warning(request, "QuickBooks was not connected: the connection was cancelled in QuickBooks."
-                         if params["error"] == "access_denied" else f"QuickBooks answered: {params['error']}.")
+        messages.warning(
+            request,
+            "QuickBooks was not connected: the connection was cancelled in QuickBooks."
+            if params["error"] == "access_denied"
+            else f"QuickBooks answered: {params['error']}.",
+        )
         return redirect("quickbooks_overview")
     return _complete(request, params, confirm=False)
 
@@ -53,7 +61,9 @@ def callback(request):
 @company_required
 def confirm_realm_change(request):
     if request.POST.get("decision") != "switch":
-        messages.info(request, "Cellbooks stayed linked to the QuickBooks company it was linked to.")
+        messages.info(
+            request, "Cellbooks stayed linked to the QuickBooks company it was linked to."
+        )
         return redirect("quickbooks_overview")
     return _complete(request, request.POST, confirm=True)
 
@@ -61,13 +71,24 @@ def confirm_realm_change(request):
 def _complete(request, params, *, confirm: bool):
     try:
         connection = services.complete_authorization(
-            company=request.company, user=request.user, state=params.get("state", ""),
-            code=params.get("code", ""), realm_id=params.get("realmId", ""), confirm_realm_change=confirm,
+            company=request.company,
+            user=request.user,
+            state=params.get("state", ""),
+            code=params.get("code", ""),
+            realm_id=params.get("realmId", ""),
+            confirm_realm_change=confirm,
         )
     except services.RealmChangeNeedsConfirmation as guard:
-        return render(request, "quickbooks/confirm_realm.html", {
-            "guard": guard, "state": params.get("state"), "code": params.get("code"), "realm_id": params.get("realmId"),
-        })
+        return render(
+            request,
+            "quickbooks/confirm_realm.html",
+            {
+                "guard": guard,
+                "state": params.get("state"),
+                "code": params.get("code"),
+                "realm_id": params.get("realmId"),
+            },
+        )
     except ValidationError as exc:
         messages.error(request, error_text(exc))
         return redirect("quickbooks_overview")
@@ -84,8 +105,12 @@ def settings_view(request):
     company = request.company
     connection = services.get_connection(company=company)
     if not connection.is_connected:
-        messages.warning(request, "Connect QuickBooks first." if not connection.needs_reconnect
-                         else "QuickBooks needs to be reconnected before its settings can be changed.")
+        messages.warning(
+            request,
+            "Connect QuickBooks first."
+            if not connection.needs_reconnect
+            else "QuickBooks needs to be reconnected before its settings can be changed.",
+        )
         return redirect("quickbooks_overview")
     current = services.get_settings(company=company)
     try:
@@ -94,7 +119,9 @@ def settings_view(request):
         messages.error(request, f"{exc.message} {exc.hint}")
         return redirect("quickbooks_overview")
     except QBOError as exc:
-        return render(request, "quickbooks/settings.html", {"connection": connection, "load_error": exc})
+        return render(
+            request, "quickbooks/settings.html", {"connection": connection, "load_error": exc}
+        )
     initial = {
         "item_name": current.item_name,
         "income_account_id": current.income_account_id
@@ -109,8 +136,11 @@ def settings_view(request):
     existing_item = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_settings(company=company, adopt_existing_item=request.POST.get("adopt_item") == "1",
-                                   **form.cleaned_data)
+            services.save_settings(
+                company=company,
+                adopt_existing_item=request.POST.get("adopt_item") == "1",
+                **form.cleaned_data,
+            )
         except services.ExistingItemNeedsConfirmation as needs:
             existing_item = needs.item
         except ValidationError as exc:
@@ -118,12 +148,22 @@ def settings_view(request):
         except QBOError as exc:
             form.add_error(None, f"{exc} {exc.hint}".strip())
         else:
-            messages.success(request, f"Settings saved. QuickBooks item '{form.cleaned_data['item_name']}' is ready.")
+            messages.success(
+                request,
+                f"Settings saved. QuickBooks item '{form.cleaned_data['item_name']}' is ready.",
+            )
             return redirect("quickbooks_settings")
-    return render(request, "quickbooks/settings.html", {
-        "connection": connection, "form": form, "choices": choices, "current": current,
-        "existing_item": existing_item,
-    })
+    return render(
+        request,
+        "quickbooks/settings.html",
+        {
+            "connection": connection,
+            "form": form,
+            "choices": choices,
+            "current": current,
+            "existing_item": existing_item,
+        },
+    )
 
 
 @require_POST
@@ -132,7 +172,10 @@ def disconnect(request):
     warning = services.disconnect(company=request.company)
     if warning:
         messages.warning(request, warning)
-    messages.success(request, "Disconnected from QuickBooks. Your settings and links are kept for when you reconnect.")
+    messages.success(
+        request,
+        "Disconnected from QuickBooks. Your settings and links are kept for when you reconnect.",
+    )
     return redirect("quickbooks_overview")
 
 
@@ -145,6 +188,10 @@ def disconnected(request):
     realm_id = request.GET.get("realmId", "")
     checked = []
     if realm_id:
-        for connection in Connection.objects.filter(realm_id=realm_id, status=Connection.Status.CONNECTED)[:20]:
+        for connection in Connection.objects.filter(
+            realm_id=realm_id, status=Connection.Status.CONNECTED
+        )[:20]:
             checked.append((connection, services.verify_connection(connection=connection)))
-    return render(request, "quickbooks/disconnected.html", {"realm_id": realm_id, "checked": checked})
+    return render(
+        request, "quickbooks/disconnected.html", {"realm_id": realm_id, "checked": checked}
+    )

@@ -7,69 +7,139 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Connection',
+            name="Connection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('not_connected', 'Not connected'), ('connected', 'Connected'), ('needs_reconnect', 'Needs reconnect')], default='not_connected', max_length=20)),
-                ('environment', models.CharField(blank=True, max_length=20)),
-                ('realm_id', models.CharField(blank=True, max_length=32)),
-                ('qbo_company_name', models.CharField(blank=True, max_length=255)),
-                ('linked_realm_id', models.CharField(blank=True, max_length=32)),
-                ('access_token_encrypted', models.TextField(blank=True)),
-                ('refresh_token_encrypted', models.TextField(blank=True)),
-                ('access_token_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('refresh_token_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('token_generation', models.PositiveIntegerField(default=0, help_text='Bumped on every token change')),
-                ('connected_at', models.DateTimeField(blank=True, null=True)),
-                ('last_refreshed_at', models.DateTimeField(blank=True, null=True)),
-                ('needs_reconnect_since', models.DateTimeField(blank=True, null=True)),
-                ('status_reason', models.CharField(blank=True, max_length=500)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('company', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='qbo_connection', to='accounts.company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("not_connected", "Not connected"),
+                            ("connected", "Connected"),
+                            ("needs_reconnect", "Needs reconnect"),
+                        ],
+                        default="not_connected",
+                        max_length=20,
+                    ),
+                ),
+                ("environment", models.CharField(blank=True, max_length=20)),
+                ("realm_id", models.CharField(blank=True, max_length=32)),
+                ("qbo_company_name", models.CharField(blank=True, max_length=255)),
+                ("linked_realm_id", models.CharField(blank=True, max_length=32)),
+                ("access_token_encrypted", models.TextField(blank=True)),
+                ("refresh_token_encrypted", models.TextField(blank=True)),
+                ("access_token_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("refresh_token_expires_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "token_generation",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Bumped on every token change"
+                    ),
+                ),
+                ("connected_at", models.DateTimeField(blank=True, null=True)),
+                ("last_refreshed_at", models.DateTimeField(blank=True, null=True)),
+                ("needs_reconnect_since", models.DateTimeField(blank=True, null=True)),
+                ("status_reason", models.CharField(blank=True, max_length=500)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "company",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="qbo_connection",
+                        to="accounts.company",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'QuickBooks connection',
+                "verbose_name": "QuickBooks connection",
             },
         ),
         migrations.CreateModel(
-            name='IntegrationSettings',
+            name="IntegrationSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item_name', models.CharField(default='Cellbooks Inventory', max_length=100)),
-                ('item_qbo_id', models.CharField(blank=True, max_length=32)),
-                ('income_account_id', models.CharField(blank=True, max_length=32)),
-                ('income_account_name', models.CharField(blank=True, max_length=255)),
-                ('expense_account_id', models.CharField(blank=True, max_length=32)),
-                ('expense_account_name', models.CharField(blank=True, max_length=255)),
-                ('sync_pos_to', models.CharField(choices=[('bill', 'Bills'), ('purchase_order', 'Purchase Orders')], default='bill', max_length=20)),
-                ('auto_sync', models.BooleanField(default=False, help_text='Sync when a PO is received or an invoice opened')),
-                ('include_identifiers_in_description', models.BooleanField(default=False)),
-                ('saved_at', models.DateTimeField(blank=True, null=True)),
-                ('company', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='qbo_settings', to='accounts.company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("item_name", models.CharField(default="Cellbooks Inventory", max_length=100)),
+                ("item_qbo_id", models.CharField(blank=True, max_length=32)),
+                ("income_account_id", models.CharField(blank=True, max_length=32)),
+                ("income_account_name", models.CharField(blank=True, max_length=255)),
+                ("expense_account_id", models.CharField(blank=True, max_length=32)),
+                ("expense_account_name", models.CharField(blank=True, max_length=255)),
+                (
+                    "sync_pos_to",
+                    models.CharField(
+                        choices=[("bill", "Bills"), ("purchase_order", "Purchase Orders")],
+                        default="bill",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "auto_sync",
+                    models.BooleanField(
+                        default=False, help_text="Sync when a PO is received or an invoice opened"
+                    ),
+                ),
+                ("include_identifiers_in_description", models.BooleanField(default=False)),
+                ("saved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "company",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="qbo_settings",
+                        to="accounts.company",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'QuickBooks settings',
-                'verbose_name_plural': 'QuickBooks settings',
+                "verbose_name": "QuickBooks settings",
+                "verbose_name_plural": "QuickBooks settings",
             },
         ),
         migrations.CreateModel(
-            name='OAuthState',
+            name="OAuthState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.company')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("state", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.company",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]
