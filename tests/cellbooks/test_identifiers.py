@@ -19,7 +19,16 @@ def test_it_refuses_a_body_that_is_not_14_digits():
 
 
 @pytest.mark.parametrize(
-    "value", ["490154203237519", "49015420323751", "4901542032375180", "49015420323751a", "", None, 490154203237518]
+    "value",
+    [
+        "490154203237519",
+        "49015420323751",
+        "4901542032375180",
+        "49015420323751a",
+        "",
+        None,
+        490154203237518,
+    ],
 )
 def test_it_says_an_imei_is_invalid(value):
     assert not is_valid_imei(value)

@@ -50,13 +50,17 @@ def test_each_company_has_its_own_sequence(company, other_company):
 
 
 def test_it_creates_a_partner_who_is_both_vendor_and_customer(company):
-    partner = services.create_partner(company=company, name="  Acme Wireless ", is_vendor=True, is_customer=True)
+    partner = services.create_partner(
+        company=company, name="  Acme Wireless ", is_vendor=True, is_customer=True
+    )
     assert partner.name == "Acme Wireless"
     assert partner.roles_display == "Vendor & Customer"
 
 
 def test_partner_names_are_unique_ignoring_case(company, vendor):
-    errors = errors_of(services.create_partner, company=company, name="global PHONE supply", is_customer=True)
+    errors = errors_of(
+        services.create_partner, company=company, name="global PHONE supply", is_customer=True
+    )
     assert errors == {"name": ["There is already a partner called Global Phone Supply."]}
 
 
@@ -71,21 +75,34 @@ def test_a_partner_must_be_a_vendor_or_a_customer(company):
 
 def test_it_reports_every_partner_problem_at_once(company):
     errors = errors_of(
-        services.create_partner, company=company, name="", email="not-an-email", payment_terms_days=-3, is_vendor=True
+        services.create_partner,
+        company=company,
+        name="",
+        email="not-an-email",
+        payment_terms_days=-3,
+        is_vendor=True,
     )
     assert set(errors) == {"name", "email", "payment_terms_days"}
     assert errors["email"] == ["'not-an-email' is not an e-mail address."]
 
 
 def test_it_updates_a_partner(vendor):
-    services.update_partner(partner=vendor, email="ap@global.test", is_customer=True, payment_terms_days=0)
+    services.update_partner(
+        partner=vendor, email="ap@global.test", is_customer=True, payment_terms_days=0
+    )
     vendor.refresh_from_db()
-    assert (vendor.email, vendor.is_customer, vendor.terms_display) == ("ap@global.test", True, "Due on receipt")
+    assert (vendor.email, vendor.is_customer, vendor.terms_display) == (
+        "ap@global.test",
+        True,
+        "Due on receipt",
+    )
 
 
 def test_a_vendor_with_purchase_orders_stays_a_vendor(vendor, draft_po):
     errors = errors_of(services.update_partner, partner=vendor, is_vendor=False, is_customer=True)
-    assert errors == {"is_vendor": ["Global Phone Supply has purchase orders, so it must stay a vendor."]}
+    assert errors == {
+        "is_vendor": ["Global Phone Supply has purchase orders, so it must stay a vendor."]
+    }
 
 
 def test_update_partner_refuses_unknown_fields(vendor):
@@ -97,22 +114,33 @@ def test_update_partner_refuses_unknown_fields(vendor):
 
 
 def test_products_match_ignoring_case_and_spaces(company):
-    first = services.get_or_create_product(company=company, manufacturer="Apple", model="iPhone 13", capacity="128GB")
-    again = services.get_or_create_product(company=company, manufacturer=" apple ", model="IPHONE 13", capacity="128gb")
+    first = services.get_or_create_product(
+        company=company, manufacturer="Apple", model="iPhone 13", capacity="128GB"
+    )
+    again = services.get_or_create_product(
+        company=company, manufacturer=" apple ", model="IPHONE 13", capacity="128gb"
+    )
     assert again.pk == first.pk
     assert Product.objects.filter(company=company).count() == 1
 
 
 def test_a_different_colour_is_a_different_product(company):
-    blue = services.get_or_create_product(company=company, manufacturer="Apple", model="iPhone 13", colour="Blue")
-    red = services.get_or_create_product(company=company, manufacturer="Apple", model="iPhone 13", colour="Red")
+    blue = services.get_or_create_product(
+        company=company, manufacturer="Apple", model="iPhone 13", colour="Blue"
+    )
+    red = services.get_or_create_product(
+        company=company, manufacturer="Apple", model="iPhone 13", colour="Red"
+    )
     assert blue.pk != red.pk
     assert red.display_name == "Apple iPhone 13 Red"
 
 
 def test_a_product_needs_a_manufacturer_and_a_model(company):
     errors = errors_of(services.get_or_create_product, company=company, manufacturer=" ", model="")
-    assert errors == {"manufacturer": ["The manufacturer is required."], "model": ["The model is required."]}
+    assert errors == {
+        "manufacturer": ["The manufacturer is required."],
+        "model": ["The model is required."],
+    }
 
 
 def test_it_guesses_tablets_from_the_model_name():
@@ -123,12 +151,16 @@ def test_it_guesses_tablets_from_the_model_name():
 
 def test_it_adds_a_condition_after_the_others(company):
     condition = services.create_condition(company=company, code="A+", description="Sealed")
-    assert list(Condition.objects.filter(company=company).values_list("code", flat=True))[-1] == "A+"
+    assert (
+        list(Condition.objects.filter(company=company).values_list("code", flat=True))[-1] == "A+"
+    )
     assert condition.description == "Sealed"
 
 
 def test_condition_codes_are_unique_ignoring_case(company):
-    assert errors_of(services.create_condition, company=company, code="a") == {"code": ["There is already a condition a."]}
+    assert errors_of(services.create_condition, company=company, code="a") == {
+        "code": ["There is already a condition a."]
+    }
 
 
 # --- devices ------------------------------------------------------------------------------------
@@ -141,17 +173,33 @@ def iphone(company):
 
 def test_it_adds_a_device_to_stock(company, iphone, imei):
     device = services.create_device(
-        company=company, identifier=imei(9), product=iphone, condition="b", cost="250", price="1,200.50"
+        company=company,
+        identifier=imei(9),
+        product=iphone,
+        condition="b",
+        cost="250",
+        price="1,200.50",
     )
     assert device.status == Device.Status.IN_STOCK
     assert device.identifier_kind == "imei"
-    assert (device.cost, device.price, device.condition.code) == (Decimal("250.00"), Decimal("1200.50"), "B")
+    assert (device.cost, device.price, device.condition.code) == (
+        Decimal("250.00"),
+        Decimal("1200.50"),
+        "B",
+    )
 
 
 def test_it_refuses_a_device_already_in_stock(company, iphone, imei):
-    services.create_device(company=company, identifier=imei(9), product=iphone, condition="A", cost="1")
+    services.create_device(
+        company=company, identifier=imei(9), product=iphone, condition="A", cost="1"
+    )
     errors = errors_of(
-        services.create_device, company=company, identifier=imei(9), product=iphone, condition="A", cost="1"
+        services.create_device,
+        company=company,
+        identifier=imei(9),
+        product=iphone,
+        condition="A",
+        cost="1",
     )
     assert errors == {"identifier": [f"{imei(9)} is already in stock."]}
 
@@ -176,37 +224,72 @@ def test_it_reports_every_device_problem_at_once(company, iphone):
 
 def test_it_refuses_money_with_more_than_two_decimals_and_floats(company, iphone, imei):
     errors = errors_of(
-        services.create_device, company=company, identifier=imei(9), product=iphone, condition="A", cost="1.005"
+        services.create_device,
+        company=company,
+        identifier=imei(9),
+        product=iphone,
+        condition="A",
+        cost="1.005",
     )
-    assert errors == {"cost": ["Cost '1.005' has more than two decimal places: give an amount like 120.50."]}
+    assert errors == {
+        "cost": ["Cost '1.005' has more than two decimal places: give an amount like 120.50."]
+    }
     errors = errors_of(
-        services.create_device, company=company, identifier=imei(9), product=iphone, condition="A", cost=1.5
+        services.create_device,
+        company=company,
+        identifier=imei(9),
+        product=iphone,
+        condition="A",
+        cost=1.5,
     )
     assert "float" in errors["cost"][0]
 
 
 def test_it_refuses_another_companys_product(company, other_company, imei):
-    foreign = services.get_or_create_product(company=other_company, manufacturer="Apple", model="iPhone 13")
-    errors = errors_of(services.create_device, company=company, identifier=imei(9), product=foreign, condition="A", cost="1")
+    foreign = services.get_or_create_product(
+        company=other_company, manufacturer="Apple", model="iPhone 13"
+    )
+    errors = errors_of(
+        services.create_device,
+        company=company,
+        identifier=imei(9),
+        product=foreign,
+        condition="A",
+        cost="1",
+    )
     assert errors == {"product": ["Choose a product of this company."]}
 
 
 def test_it_corrects_a_device(company, iphone, imei):
-    device = services.create_device(company=company, identifier="SN-1", product=iphone, condition="A", cost="10")
-    services.update_device(device=device, identifier=imei(10), condition="C", cost="12.50", location="Shelf 4")
+    device = services.create_device(
+        company=company, identifier="SN-1", product=iphone, condition="A", cost="10"
+    )
+    services.update_device(
+        device=device, identifier=imei(10), condition="C", cost="12.50", location="Shelf 4"
+    )
     device.refresh_from_db()
-    assert (device.identifier, device.identifier_kind, device.condition.code) == (imei(10), "imei", "C")
+    assert (device.identifier, device.identifier_kind, device.condition.code) == (
+        imei(10),
+        "imei",
+        "C",
+    )
     assert (device.cost, device.location) == (Decimal("12.50"), "Shelf 4")
 
 
 def test_a_received_devices_cost_is_fixed_by_its_purchase_order(stock, draft_po):
     errors = errors_of(services.update_device, device=stock[0], cost="1.00")
-    assert errors == {"cost": [f"The cost comes from purchase order {draft_po.number}, which is received."]}
+    assert errors == {
+        "cost": [f"The cost comes from purchase order {draft_po.number}, which is received."]
+    }
 
 
 def test_a_sold_device_keeps_its_identifier(stock, draft_invoice, imei):
     services.add_devices_to_invoice(invoice=draft_invoice, identifiers=[stock[0].identifier])
-    errors = errors_of(services.update_device, device=Device.objects.get(pk=stock[0].pk), identifier=imei(99))
+    errors = errors_of(
+        services.update_device, device=Device.objects.get(pk=stock[0].pk), identifier=imei(99)
+    )
     assert errors == {
-        "identifier": [f"{stock[0].identifier} is committed: only a device in stock can change its IMEI or serial."]
+        "identifier": [
+            f"{stock[0].identifier} is committed: only a device in stock can change its IMEI or serial."
+        ]
     }

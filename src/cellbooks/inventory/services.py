@@ -599,7 +599,7 @@ def _require_status(document, *statuses, action: str) -> None:
         _refuse(
             NON_FIELD_ERRORS,
             f"{document_label(document)} is {document.get_status_display().lower()}: "
-            f"only a {allowed} one can {action}.",
+            f"only {'an' if allowed[0] in 'aeiou' else 'a'} {allowed} one can {action}.",
         )
 
 
