@@ -6,6 +6,14 @@ from django.core.exceptions import ValidationError
 
 from cellbooks.core.identifiers import parse_identifier
 
+try:
+    from ninja import Status  # django-ninja >= 1.6; returning (status, body) is deprecated there
+except ImportError:  # pragma: no cover - older 1.x
+
+    def Status(status_code: int, value):  # noqa: N802 - stands in for the class
+        return status_code, value
+
+
 # The most rows one page of a list returns, whatever ``limit`` asks for.
 MAX_PAGE = 500
 

@@ -10,7 +10,7 @@ from cellbooks.api.schemas import DeviceCreate, DeviceFilters, DeviceOut, create
 from cellbooks.inventory import selectors, services
 from cellbooks.inventory.models import Device, Product
 
-from . import MAX_PAGE
+from . import MAX_PAGE, Status
 
 router = Router(tags=["devices"])
 
@@ -48,7 +48,7 @@ def create_device(request, payload: DeviceCreate):
             location=payload.location,
             notes=payload.notes,
         )
-    return 201, device
+    return Status(201, device)
 
 
 def _product_for(company, payload: DeviceCreate) -> Product:

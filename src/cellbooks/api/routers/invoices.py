@@ -20,7 +20,7 @@ from cellbooks.api.schemas import (
 from cellbooks.inventory import selectors, services
 from cellbooks.inventory.models import Invoice, Partner
 
-from . import MAX_PAGE, duplicate_identifiers, normalised_identifier
+from . import MAX_PAGE, Status, duplicate_identifiers, normalised_identifier
 
 router = Router(tags=["invoices"])
 
@@ -106,7 +106,7 @@ def create_invoice(request, payload: InvoiceCreate):
                 problems += _line_problems(exc, index, identifier)
         if problems:
             raise ApiError(422, problems)  # leaving the atomic block by an exception rolls back
-    return 201, _detail(request, invoice.pk)
+    return Status(201, _detail(request, invoice.pk))
 
 
 def _line_problems(exc: DjangoValidationError, index: int, identifier: str) -> list[dict]:

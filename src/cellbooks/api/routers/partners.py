@@ -22,7 +22,7 @@ from cellbooks.api.schemas import (
 )
 from cellbooks.inventory import selectors, services
 
-from . import MAX_PAGE
+from . import MAX_PAGE, Status
 
 router = Router()
 
@@ -77,7 +77,7 @@ def _register(role: Role) -> None:
     )
     def create_partner(request, payload: PartnerCreate):
         fields = {**payload.dict(), role.flag: True}
-        return 201, services.create_partner(company=company_of(request), **fields)
+        return Status(201, services.create_partner(company=company_of(request), **fields))
 
     @router.patch(
         f"/{role.path}/{{partner_id}}",

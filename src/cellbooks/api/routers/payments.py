@@ -7,6 +7,8 @@ from cellbooks.api.schemas import PaymentCreate, PaymentOut, created, ok
 from cellbooks.inventory import selectors, services
 from cellbooks.inventory.models import Invoice, Payment
 
+from . import Status
+
 router = Router(tags=["payments"])
 
 
@@ -20,7 +22,7 @@ def list_payments(request, invoice_id: int):
 def create_payment(request, invoice_id: int, payload: PaymentCreate):
     """Record a payment; the invoice's status and balance follow. An overpayment is refused."""
     invoice = Invoice.objects.get_for_company_or_404(company_of(request), pk=invoice_id)
-    return 201, services.record_payment(invoice=invoice, **payload.dict())
+    return Status(201, services.record_payment(invoice=invoice, **payload.dict()))
 
 
 @router.get("/payments/{payment_id}", response=ok(PaymentOut))
@@ -32,4 +34,4 @@ def get_payment(request, payment_id: int):
 def delete_payment(request, payment_id: int):
     payment = Payment.objects.get_for_company_or_404(company_of(request), pk=payment_id)
     services.delete_payment(payment=payment)
-    return 204, None
+    return Status(204, None)

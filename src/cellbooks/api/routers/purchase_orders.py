@@ -19,7 +19,7 @@ from cellbooks.api.schemas import (
 from cellbooks.inventory import selectors, services
 from cellbooks.inventory.models import Partner, PurchaseOrder
 
-from . import MAX_PAGE, duplicate_identifiers
+from . import MAX_PAGE, Status, duplicate_identifiers
 
 router = Router(tags=["purchase orders"])
 
@@ -93,7 +93,7 @@ def create_purchase_order(request, payload: PurchaseOrderCreate):
                 problems.extend(error_items(exc, prefix=("body", "devices", index)))
         if problems:
             raise ApiError(422, problems)  # leaving the atomic block by an exception rolls back
-    return 201, _detail(request, purchase_order.pk)
+    return Status(201, _detail(request, purchase_order.pk))
 
 
 @router.post(
