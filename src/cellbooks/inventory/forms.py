@@ -20,8 +20,29 @@ from cellbooks.inventory.models import (
     PurchaseOrder,
 )
 
-MONEY_FIELD = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 MAX_CSV_BYTES = 5 * 1024 * 1024
+
+
+class MoneyField(forms.DecimalField):
+    """An amount as people type it: "1,234.50" and "$12" are accepted; at most two decimals."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def __init__(self, *, min_value=Decimal("0"), **kwargs):
+        super().__init__(max_digits=14, decimal_places=2, min_value=min_value, **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", "").removeprefix("$").strip()
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        # DecimalField would add step/min for a number input; a text input takes neither.
+        return {
+            key: value
+            for key, value in super().widget_attrs(widget).items()
+            if key not in ("step", "min")
+        }
 
 
 def _date_input():
@@ -96,8 +117,8 @@ class ConditionChoiceMixin(CompanyForm):
 
 class DeviceCreateForm(ConditionChoiceMixin, ProductFieldsMixin):
     identifier = forms.CharField(label="IMEI or serial", max_length=64)
-    cost = forms.DecimalField(**MONEY_FIELD)
-    price = forms.DecimalField(label="Sale price", required=False, **MONEY_FIELD)
+    cost = MoneyField()
+    price = MoneyField(label="Sale price", required=False)
     location = forms.CharField(max_length=100, required=False)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
@@ -119,8 +140,8 @@ class DeviceEditForm(ConditionChoiceMixin):
         help_text="Can be corrected while the device is in stock.",
     )
     product = forms.ModelChoiceField(queryset=Product.objects.none(), empty_label=None)
-    cost = forms.DecimalField(**MONEY_FIELD)
-    price = forms.DecimalField(label="Sale price", required=False, **MONEY_FIELD)
+    cost = MoneyField()
+    price = MoneyField(label="Sale price", required=False)
     location = forms.CharField(max_length=100, required=False)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
@@ -182,8 +203,8 @@ class PurchaseOrderDeviceForm(ConditionChoiceMixin, ProductFieldsMixin):
     """One device added to a draft purchase order."""
 
     identifier = forms.CharField(label="IMEI or serial", max_length=64)
-    cost = forms.DecimalField(label="Unit cost", **MONEY_FIELD)
-    price = forms.DecimalField(label="Sale price", required=False, **MONEY_FIELD)
+    cost = MoneyField(label="Unit cost")
+    price = MoneyField(label="Sale price", required=False)
     location = forms.CharField(max_length=100, required=False)
 
     field_order = [
@@ -286,11 +307,8 @@ class InvoiceDevicesForm(forms.Form):
         ),
         help_text="One per line.",
     )
-    unit_price = forms.DecimalField(
-        label="Unit price",
-        required=False,
-        help_text="Leave empty to use each device's sale price.",
-        **MONEY_FIELD,
+    unit_price = MoneyField(
+        label="Unit price", required=False, help_text="Leave empty to use each device's sale price."
     )
 
     def clean_identifiers(self):
@@ -302,11 +320,11 @@ class InvoiceDevicesForm(forms.Form):
 
 
 class InvoiceLinePriceForm(forms.Form):
-    unit_price = forms.DecimalField(label="Unit price", **MONEY_FIELD)
+    unit_price = MoneyField(label="Unit price")
 
 
 class PaymentForm(forms.Form):
-    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    amount = MoneyField(min_value=Decimal("0.01"))
     date = forms.DateField(widget=_date_input())
     method = forms.ChoiceField(choices=Payment.Method.choices, initial=Payment.Method.WIRE)
     reference = forms.CharField(

@@ -62,8 +62,10 @@ def _next_number(company, kind) -> str:
 def _purchase_orders_with_totals(*, company, status=None):
     # One query for a whole page; the database rounds the sum back to cents (on SQLite it adds
     # floats, far below a cent off at these magnitudes). The detail page uses the exact selector.
-    return selectors.purchase_orders_for(company=company, status=status).annotate(
-        total_cost=Sum("lines__unit_cost")
+    return (
+        selectors.purchase_orders_for(company=company, status=status)
+        .annotate(total_cost=Sum("lines__unit_cost"))
+        .order_by("-date", "-id")
     )
 
 
@@ -192,7 +194,11 @@ def partner_list(request):
 def partner_detail(request, pk):
     partner = Partner.objects.get_for_company_or_404(request.company, pk=pk)
     purchase_orders = _purchase_orders_with_totals(company=request.company).filter(vendor=partner)
-    invoices = selectors.invoices_for(company=request.company).filter(customer=partner)
+    invoices = (
+        selectors.invoices_for(company=request.company)
+        .filter(customer=partner)
+        .order_by("-date", "-id")
+    )
     context = {
         "partner": partner,
         "purchase_orders": purchase_orders[:PARTNER_DOCUMENTS_SHOWN],
@@ -501,7 +507,9 @@ def purchase_order_void(request, pk):
 def invoice_list(request):
     filters = InvoiceFilterForm(request.GET or None)
     status = filters.cleaned_data["status"] if filters.is_valid() else None
-    invoices = selectors.invoices_for(company=request.company, status=status or None)
+    invoices = selectors.invoices_for(company=request.company, status=status or None).order_by(
+        "-date", "-id"
+    )
     return render(
         request,
         "inventory/invoice_list.html",
