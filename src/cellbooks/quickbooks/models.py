@@ -144,3 +144,160 @@ class OAuthState(models.Model):
 
     def is_expired(self) -> bool:
         return timezone.now() - self.created_at > self.TTL
+
+
+class Binding(models.Model):
+    """One Cellbooks record ↔ one QBO record in one realm (the connector vocabulary's binding).
+
+    Committed the moment QBO returns an Id, before anything else happens, so a crash can never
+    lead to a second create. A partner has up to two bindings: its customer role and its vendor
+    role are different QBO records.
+    """
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        VENDOR = "vendor", "Vendor"
+        INVOICE = "invoice", "Invoice"
+        PURCHASE_ORDER = "purchase_order", "Purchase order"
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    local_id = models.BigIntegerField()
+    realm_id = models.CharField(max_length=32)
+    qbo_entity = models.CharField(
+        max_length=30, help_text="Customer, Vendor, Invoice, Bill or PurchaseOrder"
+    )
+    qbo_id = models.CharField(max_length=32)
+    sync_token = models.CharField(max_length=16, blank=True)
+    qbo_doc_number = models.CharField(max_length=21, blank=True)
+    qbo_name = models.CharField(max_length=500, blank=True, help_text="The DisplayName used in QBO")
+    last_pushed_hash = models.CharField(
+        max_length=64, blank=True, help_text="Fingerprint of the payload last sent"
+    )
+    local_hash = models.CharField(
+        max_length=64, blank=True, help_text="Fingerprint of the Cellbooks document then"
+    )
+    qbo_total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # What QBO says happened to it since (deleted or voided there), noticed by the sweep.
+    remote_state = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "kind", "local_id"], name="one_binding_per_record"
+            ),
+            models.UniqueConstraint(
+                fields=["realm_id", "qbo_entity", "qbo_id"], name="one_binding_per_qbo_record"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.local_id} ↔ {self.qbo_entity} {self.qbo_id}"
+
+
+class SyncRequest(models.Model):
+    """The outbox: a row written in the same transaction as the user's action. The queue only
+    carries wake-ups; the periodic sweep re-enqueues anything pending or due, so a lost queue
+    message delays work and loses nothing."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        PURCHASE_ORDER = "purchase_order", "Purchase order"
+
+    class Action(models.TextChoices):
+        PUSH = "push", "Create or update"
+        VOID = "void", "Void or delete in QuickBooks"
+        MOVE = "move", "Move to the other QuickBooks document type"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Queued"
+        RUNNING = "running", "Syncing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        PAUSED = "paused", "Paused until QuickBooks is reconnected"
+
+    OPEN_STATUSES = (Status.PENDING, Status.RUNNING, Status.PAUSED)
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    local_id = models.BigIntegerField()
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.PUSH)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    outcome_unknown = models.BooleanField(
+        default=False,
+        help_text="A write may have reached QBO without an answer: look before writing",
+    )
+    batch_key = models.CharField(
+        max_length=40, blank=True, help_text="Groups a bulk sync for its progress bar"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["company", "kind", "local_id"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "kind", "local_id"],
+                condition=models.Q(status__in=["pending", "running", "paused"]),
+                name="one_open_sync_request_per_document",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.kind} {self.local_id} ({self.status})"
+
+
+class SyncAttempt(models.Model):
+    """Every attempt is a row: when, what, request id, duration, outcome, QBO's words, a hint."""
+
+    class Outcome(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        ADOPTED = "adopted", "Found in QuickBooks and linked"
+        UNCHANGED = "unchanged", "Unchanged: nothing to send"
+        VOIDED = "voided", "Voided in QuickBooks"
+        DELETED = "deleted", "Deleted in QuickBooks"
+        RETRY = "retry", "Will retry"
+        FAILED = "failed", "Failed"
+        PAUSED = "paused", "Paused"
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="+")
+    request = models.ForeignKey(
+        SyncRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts_log"
+    )
+    kind = models.CharField(max_length=20)
+    local_id = models.BigIntegerField()
+    action = models.CharField(max_length=20)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    requestid = models.CharField(max_length=60, blank=True)
+    api_calls = models.PositiveIntegerField(default=0)
+    qbo_entity = models.CharField(max_length=30, blank=True)
+    qbo_id = models.CharField(max_length=32, blank=True)
+    qbo_code = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True)
+    detail = models.TextField(blank=True)
+    hint = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["company", "kind", "local_id"]),
+            models.Index(fields=["company", "outcome"]),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.local_id}: {self.outcome}"

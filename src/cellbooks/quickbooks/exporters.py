@@ -1,0 +1,534 @@
+"""Push a Cellbooks purchase order or invoice to QuickBooks: exactly once, updated in place.
+
+The order of work for one document (``push``):
+  1. Resolve its partner to a QBO customer or vendor (binding, else by name, else create; a name
+     taken by the other kind or an employee gets a deterministic suffix).
+  2. Map it (mapping.py) and fingerprint the payload. A bound document whose fingerprint is the
+     one last pushed is unchanged: no request at all.
+  3. Bound → read the QBO document (current SyncToken, what has been paid), refuse a total below
+     the paid amount, update with a requestid derived from binding + version; on 5010 re-read once.
+  4. Not bound → if an earlier attempt's outcome is unknown, look for the orphan by its marker
+     (and number) and adopt it; else create with a requestid derived from the document and its
+     version. The binding is committed the moment QBO returns an Id.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from cellbooks.inventory.models import Invoice, Partner, PurchaseOrder
+
+from . import mapping
+from .api import QBOClient, quote
+from .errors import NotFoundError, PermanentError, StaleObjectError
+from .models import Binding, IntegrationSettings
+
+log = logging.getLogger(__name__)
+
+ROLE_ENTITY = {Binding.Kind.CUSTOMER: "Customer", Binding.Kind.VENDOR: "Vendor"}
+
+
+@dataclass
+class PushResult:
+    outcome: str  # a SyncAttempt.Outcome value
+    qbo_entity: str = ""
+    qbo_id: str = ""
+    requestid: str = ""
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+class SyncRefused(PermanentError):
+    """Cellbooks itself refuses the sync (a draft, a total below what QBO says was paid…)."""
+
+
+def document_input(document) -> mapping.DocumentInput:
+    """Read a PO or invoice and its devices into the mapper's plain values (one query for lines)."""
+    if isinstance(document, Invoice):
+        kind, due = "invoice", document.due_date
+        lines = document.lines.select_related("device__product", "device__condition")
+        amount_of = lambda line: line.unit_price  # noqa: E731
+    else:
+        kind, due = "purchase_order", None
+        lines = document.lines.select_related("device__product", "device__condition")
+        amount_of = lambda line: line.unit_cost  # noqa: E731
+    return mapping.DocumentInput(
+        kind=kind,
+        local_id=document.pk,
+        company_key=document.company.slug,
+        number=document.number,
+        txn_date=document.date,
+        due_date=due,
+        notes=document.notes,
+        lines=tuple(
+            mapping.DeviceLine(
+                identifier=line.device.identifier,
+                manufacturer=line.device.product.manufacturer,
+                model=line.device.product.model,
+                capacity=line.device.product.capacity,
+                colour=line.device.product.colour,
+                network=line.device.product.network,
+                condition=line.device.condition.code,
+                condition_order=line.device.condition.sort_order,
+                unit_amount=amount_of(line),
+            )
+            for line in lines
+        ),
+    )
+
+
+def document_fingerprint(document) -> str:
+    """What the user can change in Cellbooks, fingerprinted without asking QuickBooks anything."""
+    doc = document_input(document)
+    partner_id = document.customer_id if isinstance(document, Invoice) else document.vendor_id
+    return mapping.payload_hash({"doc": dataclasses.asdict(doc), "partner": partner_id})
+
+
+def requestid_for(
+    *, company_id: int, kind: str, local_id: int, version: str, extra: str = ""
+) -> str:
+    """≤ 50 characters, the same for the same document version: a retry replays, never duplicates."""
+    short = {"invoice": "inv", "purchase_order": "po", "customer": "cus", "vendor": "ven"}.get(
+        kind, kind[:3]
+    )
+    return f"cb{company_id}-{short}{local_id}-{version[:16]}{extra}"[:50]
+
+
+def _bind(
+    *, company, kind: str, local_id: int, realm_id: str, entity: dict, qbo_entity: str, **fields
+) -> Binding:
+    """Commit a binding now, in its own transaction, whatever happens next."""
+    with transaction.atomic():
+        binding, _ = Binding.objects.update_or_create(
+            company=company,
+            kind=kind,
+            local_id=local_id,
+            defaults={
+                "realm_id": realm_id,
+                "qbo_entity": qbo_entity,
+                "qbo_id": str(entity["Id"]),
+                "sync_token": str(entity.get("SyncToken", "")),
+                "qbo_doc_number": entity.get("DocNumber", "") or "",
+                "synced_at": timezone.now(),
+                "remote_state": "",
+                **fields,
+            },
+        )
+    return binding
+
+
+class Exporter:
+    """Pushes documents of one company through one client. Caches per run what every document
+    needs (preferences, the A/P account) so a bulk sync reads them once."""
+
+    def __init__(self, *, company, client: QBOClient, settings: IntegrationSettings):
+        self.company = company
+        self.client = client
+        self.settings = settings
+        self._prefs: dict | None = None
+        self._ap_account: dict | None | bool = False
+        self._fingerprint = ""
+
+    # ---- shared lookups --------------------------------------------------------------------
+    @property
+    def prefs(self) -> dict:
+        if self._prefs is None:
+            self._prefs = self.client.preferences()
+        return self._prefs
+
+    def custom_numbers(self, qbo_entity: str) -> bool:
+        if qbo_entity == "Bill":
+            return True  # a bill's number is the vendor's reference, never auto-assigned
+        if qbo_entity == "PurchaseOrder":
+            for pair in (self.prefs.get("OtherPrefs") or {}).get("NameValue", []) or []:
+                if pair.get("Name") == "VendorAndPurchasesPrefs.UseCustomTxnNumbers":
+                    return str(pair.get("Value")).lower() == "true"
+        return bool((self.prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers"))
+
+    def ap_account_ref(self) -> dict | None:
+        if self._ap_account is False:
+            rows = self.client.query(
+                "SELECT * FROM Account WHERE AccountType = 'Accounts Payable' AND Active = true"
+            )
+            accounts = rows.get("Account", [])
+            self._ap_account = {"value": accounts[0]["Id"]} if accounts else None
+        return self._ap_account
+
+    @property
+    def item_ref(self) -> dict:
+        return {"value": self.settings.item_qbo_id, "name": self.settings.item_name}
+
+    # ---- partners --------------------------------------------------------------------------
+    def partner_ref(self, partner: Partner, kind: str) -> dict:
+        """The QBO customer or vendor for this partner's role: bound, found by name, or created."""
+        binding = Binding.objects.filter(
+            company=self.company, kind=kind, local_id=partner.pk
+        ).first()
+        if binding:
+            return {"value": binding.qbo_id, "name": binding.qbo_name}
+        entity = ROLE_ENTITY[kind]
+        name = mapping.clean_display_name(partner.name)
+        for index, candidate in enumerate(
+            (name, mapping.suffixed_display_name(partner.name, entity))
+        ):
+            found = self._find_by_name(entity, candidate)
+            if found:
+                _bind(
+                    company=self.company,
+                    kind=kind,
+                    local_id=partner.pk,
+                    realm_id=self.client.realm_id,
+                    entity=found,
+                    qbo_entity=entity,
+                    qbo_name=candidate,
+                )
+                return {"value": found["Id"], "name": candidate}
+            try:
+                requestid = requestid_for(
+                    company_id=self.company.pk,
+                    kind=kind,
+                    local_id=partner.pk,
+                    version=f"name{index}",
+                )
+                created = self.client.create(
+                    entity, self._partner_payload(partner, candidate), requestid=requestid
+                )
+            except PermanentError as exc:
+                if (
+                    exc.code == "6240"
+                ):  # taken by another kind or an employee: try the suffixed name
+                    continue
+                raise
+            _bind(
+                company=self.company,
+                kind=kind,
+                local_id=partner.pk,
+                realm_id=self.client.realm_id,
+                entity=created,
+                qbo_entity=entity,
+                qbo_name=candidate,
+            )
+            return {"value": created["Id"], "name": candidate}
+        raise SyncRefused(
+            f"QuickBooks already uses the names “{name}” and “{mapping.suffixed_display_name(partner.name, entity)}” "
+            f"for other records.",
+            code="6240",
+            hint=f"Rename the {entity.lower()} in QuickBooks or the partner in Cellbooks, then sync again.",
+        )
+
+    def _find_by_name(self, entity: str, name: str) -> dict | None:
+        rows = self.client.query(f"SELECT * FROM {entity} WHERE DisplayName = {quote(name)}").get(
+            entity, []
+        )
+        return rows[0] if rows else None
+
+    @staticmethod
+    def _partner_payload(partner: Partner, display_name: str) -> dict:
+        payload = {
+            "DisplayName": display_name,
+            "CompanyName": mapping.clean_display_name(partner.name)[:100],
+        }
+        if partner.email:
+            payload["PrimaryEmailAddr"] = {"Address": partner.email[:100]}
+        if partner.phone:
+            payload["PrimaryPhone"] = {"FreeFormNumber": partner.phone[:30]}
+        if partner.address.strip():
+            lines = [ln.strip() for ln in partner.address.splitlines() if ln.strip()][:5]
+            payload["BillAddr"] = {f"Line{i + 1}": ln[:500] for i, ln in enumerate(lines)}
+        return payload
+
+    # ---- documents -------------------------------------------------------------------------
+    def push(self, document, *, outcome_unknown: bool = False) -> PushResult:
+        if isinstance(document, Invoice):
+            if document.status == Invoice.Status.DRAFT:
+                raise SyncRefused(
+                    "This invoice is a draft. Open it to sync it: drafts stay in Cellbooks."
+                )
+            if document.status == Invoice.Status.VOID:
+                return self.void(document)
+            kind, partner_kind, partner = (
+                Binding.Kind.INVOICE,
+                Binding.Kind.CUSTOMER,
+                document.customer,
+            )
+        else:
+            if document.status == PurchaseOrder.Status.DRAFT:
+                raise SyncRefused(
+                    "This purchase order is a draft. Receive it to sync it: drafts stay in Cellbooks."
+                )
+            if document.status == PurchaseOrder.Status.VOID:
+                return self.void(document)
+            kind, partner_kind, partner = (
+                Binding.Kind.PURCHASE_ORDER,
+                Binding.Kind.VENDOR,
+                document.vendor,
+            )
+        binding = Binding.objects.filter(
+            company=self.company, kind=kind, local_id=document.pk
+        ).first()
+        qbo_entity = binding.qbo_entity if binding else self.target_entity(kind)
+        doc = document_input(document)
+        self._fingerprint = document_fingerprint(document)
+        partner_ref = self.partner_ref(partner, partner_kind)
+        payload = self.payload(doc, qbo_entity, partner_ref)
+        version = mapping.payload_hash(payload)
+        if binding and binding.last_pushed_hash == version and not binding.remote_state:
+            if binding.local_hash != self._fingerprint:
+                Binding.objects.filter(pk=binding.pk).update(local_hash=self._fingerprint)
+            return PushResult(
+                "unchanged",
+                qbo_entity,
+                binding.qbo_id,
+                message="Nothing changed since the last sync.",
+            )
+        if binding is None:
+            orphan = self.find_orphan(doc, qbo_entity, payload) if outcome_unknown else None
+            if orphan is None:
+                return self._create(doc, kind, qbo_entity, payload, version)
+            binding = _bind(
+                company=self.company,
+                kind=kind,
+                local_id=document.pk,
+                realm_id=self.client.realm_id,
+                entity=orphan,
+                qbo_entity=qbo_entity,
+                qbo_total=Decimal(str(orphan.get("TotalAmt", "0"))),
+            )
+            result = self._update(binding, doc, payload, version)
+            result.outcome = "adopted"
+            result.message = f"Found the {qbo_entity} already in QuickBooks (its answer was lost earlier) and linked it."
+            return result
+        return self._update(binding, doc, payload, version)
+
+    def target_entity(self, kind: str) -> str:
+        if kind == Binding.Kind.INVOICE:
+            return "Invoice"
+        return (
+            "PurchaseOrder"
+            if self.settings.sync_pos_to == IntegrationSettings.SyncPOsTo.PURCHASE_ORDER
+            else "Bill"
+        )
+
+    def payload(self, doc: mapping.DocumentInput, qbo_entity: str, partner_ref: dict) -> dict:
+        include = self.settings.include_identifiers_in_description
+        numbers = self.custom_numbers(qbo_entity)
+        if qbo_entity == "Invoice":
+            return mapping.invoice_payload(
+                doc,
+                customer_ref=partner_ref,
+                item_ref=self.item_ref,
+                custom_txn_numbers=numbers,
+                include_identifiers=include,
+            )
+        return mapping.purchase_payload(
+            doc,
+            vendor_ref=partner_ref,
+            item_ref=self.item_ref,
+            ap_account_ref=self.ap_account_ref(),
+            custom_txn_numbers=numbers,
+            include_identifiers=include,
+        )
+
+    def _create(self, doc, kind, qbo_entity, payload, version) -> PushResult:
+        requestid = requestid_for(
+            company_id=self.company.pk,
+            kind=kind,
+            local_id=doc.local_id,
+            version=version,
+            extra="-c",
+        )
+        created = self.client.create(qbo_entity, payload, requestid=requestid)
+        _bind(
+            company=self.company,
+            kind=kind,
+            local_id=doc.local_id,
+            realm_id=self.client.realm_id,
+            entity=created,
+            qbo_entity=qbo_entity,
+            last_pushed_hash=version,
+            local_hash=self._fingerprint,
+            qbo_total=Decimal(str(created.get("TotalAmt", "0"))),
+        )
+        return PushResult(
+            "created",
+            qbo_entity,
+            str(created["Id"]),
+            requestid,
+            message=f"Created {qbo_entity} {created.get('DocNumber') or created['Id']} in QuickBooks.",
+        )
+
+    def _update(self, binding: Binding, doc, payload, version) -> PushResult:
+        requestid = ""
+        for attempt in (1, 2):
+            try:
+                current = self.client.read(binding.qbo_entity, binding.qbo_id)
+            except NotFoundError:
+                Binding.objects.filter(pk=binding.pk).update(remote_state="deleted")
+                raise SyncRefused(
+                    f"This {binding.qbo_entity} was deleted in QuickBooks.",
+                    code="610",
+                    hint="Unlink it on this page to create it again in QuickBooks, or leave it deleted.",
+                ) from None
+            self._refuse_below_paid(binding, current, payload)
+            requestid = requestid_for(
+                company_id=self.company.pk,
+                kind=binding.kind,
+                local_id=binding.local_id,
+                version=version,
+                extra=f"-u{current['SyncToken']}",
+            )
+            body = {**payload, "Id": binding.qbo_id, "SyncToken": current["SyncToken"]}
+            try:
+                updated = self.client.update(
+                    binding.qbo_entity, body, sparse=True, requestid=requestid
+                )
+            except StaleObjectError:
+                if attempt == 2:
+                    raise
+                continue  # someone edited it in QBO between our read and write: re-read once
+            _bind(
+                company=self.company,
+                kind=binding.kind,
+                local_id=binding.local_id,
+                realm_id=self.client.realm_id,
+                entity=updated,
+                qbo_entity=binding.qbo_entity,
+                last_pushed_hash=version,
+                local_hash=self._fingerprint,
+                qbo_total=Decimal(str(updated.get("TotalAmt", "0"))),
+                qbo_name=binding.qbo_name,
+            )
+            return PushResult(
+                "updated",
+                binding.qbo_entity,
+                binding.qbo_id,
+                requestid,
+                message=f"Updated {binding.qbo_entity} {updated.get('DocNumber') or binding.qbo_id} in QuickBooks.",
+            )
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _refuse_below_paid(binding: Binding, current: dict, payload: dict) -> None:
+        if binding.qbo_entity not in ("Invoice", "Bill"):
+            return
+        if "Voided" in (current.get("PrivateNote") or "")[:10]:
+            raise SyncRefused(
+                f"This {binding.qbo_entity} was voided in QuickBooks; Cellbooks will not change it."
+            )
+        paid = Decimal(str(current.get("TotalAmt", "0"))) - Decimal(
+            str(current.get("Balance", current.get("TotalAmt", "0")))
+        )
+        new_total = mapping.payload_total(payload)
+        if paid > 0 and new_total < paid:
+            raise SyncRefused(
+                f"QuickBooks has ${paid:,.2f} paid against this {binding.qbo_entity.lower()}; the new total "
+                f"${new_total:,.2f} would be below it.",
+                hint="Adjust or remove the payment in QuickBooks first, or keep the total at or above what was paid.",
+            )
+
+    def find_orphan(
+        self, doc: mapping.DocumentInput, qbo_entity: str, payload: dict
+    ) -> dict | None:
+        """A document created in QBO whose answer we never got: recognised by our marker."""
+        tag = mapping.marker(doc)
+        party = "CustomerRef" if qbo_entity == "Invoice" else "VendorRef"
+        clauses = [
+            f"{party} = {quote(payload[party]['value'])}",
+            f"TxnDate = {quote(payload['TxnDate'])}",
+        ]
+        if payload.get("DocNumber"):
+            clauses = [f"DocNumber = {quote(payload['DocNumber'])}"]
+        rows = self.client.query(
+            f"SELECT * FROM {qbo_entity} WHERE {' AND '.join(clauses)} MAXRESULTS 1000"
+        ).get(qbo_entity, [])
+        for row in rows:
+            if tag in (row.get("PrivateNote") or ""):
+                return row
+        return None
+
+    # ---- voids, deletes and moves ----------------------------------------------------------
+    def void(self, document) -> PushResult:
+        """Voided in Cellbooks: void the QBO invoice, delete the QBO bill or purchase order."""
+        kind = (
+            Binding.Kind.INVOICE if isinstance(document, Invoice) else Binding.Kind.PURCHASE_ORDER
+        )
+        binding = Binding.objects.filter(
+            company=self.company, kind=kind, local_id=document.pk
+        ).first()
+        if binding is None:
+            return PushResult("unchanged", message="Never synced: nothing to void in QuickBooks.")
+        if binding.remote_state in ("voided", "deleted"):
+            return PushResult(
+                "unchanged",
+                binding.qbo_entity,
+                binding.qbo_id,
+                message=f"Already {binding.remote_state} in QuickBooks.",
+            )
+        try:
+            current = self.client.read(binding.qbo_entity, binding.qbo_id)
+        except NotFoundError:
+            Binding.objects.filter(pk=binding.pk).update(remote_state="deleted")
+            return PushResult(
+                "deleted",
+                binding.qbo_entity,
+                binding.qbo_id,
+                message="Already deleted in QuickBooks.",
+            )
+        requestid = requestid_for(
+            company_id=self.company.pk,
+            kind=kind,
+            local_id=document.pk,
+            version="void",
+            extra=f"-{current['SyncToken']}",
+        )
+        if binding.qbo_entity == "Invoice":
+            self.client.void_invoice(binding.qbo_id, current["SyncToken"], requestid=requestid)
+            state, outcome = "voided", "voided"
+        else:
+            self.client.delete(
+                binding.qbo_entity, binding.qbo_id, current["SyncToken"], requestid=requestid
+            )
+            state, outcome = "deleted", "deleted"
+        Binding.objects.filter(pk=binding.pk).update(remote_state=state, synced_at=timezone.now())
+        return PushResult(
+            outcome,
+            binding.qbo_entity,
+            binding.qbo_id,
+            requestid,
+            message=f"{state.capitalize()} {binding.qbo_entity} {binding.qbo_doc_number or binding.qbo_id} in QuickBooks.",
+        )
+
+    def move(self, purchase_order: PurchaseOrder) -> PushResult:
+        """After "Sync POs to" changed: delete the old QBO document, then create the new kind."""
+        binding = Binding.objects.filter(
+            company=self.company, kind=Binding.Kind.PURCHASE_ORDER, local_id=purchase_order.pk
+        ).first()
+        target = self.target_entity(Binding.Kind.PURCHASE_ORDER)
+        if binding and binding.qbo_entity != target:
+            if binding.remote_state != "deleted":
+                try:
+                    current = self.client.read(binding.qbo_entity, binding.qbo_id)
+                    self.client.delete(
+                        binding.qbo_entity,
+                        binding.qbo_id,
+                        current["SyncToken"],
+                        requestid=requestid_for(
+                            company_id=self.company.pk,
+                            kind="purchase_order",
+                            local_id=purchase_order.pk,
+                            version="move",
+                            extra=f"-{current['SyncToken']}",
+                        ),
+                    )
+                except NotFoundError:
+                    pass
+            binding.delete()
+        result = self.push(purchase_order)
+        result.message = f"Moved to a QuickBooks {target}. " + result.message
+        return result
