@@ -108,6 +108,13 @@ def test_the_openapi_document_renders_and_documents_the_api(db):
     assert invoice["total"]["type"] == "string"
     assert "quickbooks" in invoice
     assert "422" in schema["paths"]["/api/v1/purchase-orders"]["post"]["responses"]
+    operation_ids = [op["operationId"] for ops in schema["paths"].values() for op in ops.values()]
+    assert len(operation_ids) == len(set(operation_ids))
+    assert "create_purchase_order" in operation_ids
+    # Each document's statuses are its own, not one shared "Status" enum.
+    assert "partially_paid" in invoice["status"]["enum"]
+    po_status = schema["components"]["schemas"]["PurchaseOrderOut"]["properties"]["status"]
+    assert po_status["enum"] == ["draft", "received", "closed", "void"]
 
 
 def test_the_docs_page_renders_without_a_cdn(db):

@@ -231,3 +231,36 @@ def test_the_list_is_paginated_with_a_total_count(api):
         d["id"] for d in ok(api.get("/devices", limit=3, offset=3))["items"]
     }
     assert len(seen | {d["id"] for d in rest["items"]}) == 7
+
+
+def test_a_new_products_kind_is_guessed_from_its_name_unless_given(api):
+    ipad = {
+        "identifier": "IPAD-1",
+        "manufacturer": "Apple",
+        "model": "iPad Air",
+        "condition": "A",
+        "cost": "1",
+    }
+    assert ok(api.post("/devices", ipad), 201)["product"]["kind"] == "tablet"
+    other = {**ipad, "identifier": "GADGET-1", "model": "Watch 9", "kind": "other"}
+    assert ok(api.post("/devices", other), 201)["product"]["kind"] == "other"
+
+
+def test_a_product_id_and_attributes_together_are_refused(api, company):
+    product = Product.objects.create(
+        company=company, manufacturer="Apple", model="iPad Air", kind="tablet"
+    )
+    response = api.post(
+        "/devices",
+        {
+            "identifier": "SN-1",
+            "product": product.id,
+            "manufacturer": "Apple",
+            "model": "X",
+            "condition": "A",
+            "cost": "1",
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "product"]
+    assert not Device.objects.exists()

@@ -37,7 +37,14 @@ fraction, or `"12.345"`, is refused (422) rather than rounded.
 `{"items": [...], "count": <total matching>}`.
 """
 
-api = NinjaAPI(
+
+class CellbooksApi(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        # "list_devices" rather than ninja's "cellbooks_api_routers_devices_list_devices".
+        return operation.view_func.__name__
+
+
+api = CellbooksApi(
     title="Cellbooks API",
     version="v1",
     description=DESCRIPTION,

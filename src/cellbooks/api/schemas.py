@@ -7,7 +7,7 @@ refused with a message on that field instead of being rounded or read as a float
 
 import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
@@ -45,6 +45,21 @@ Money = Annotated[
     PlainSerializer(lambda value: str(Decimal(value).quantize(CENT)), return_type=str),
     WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["1234.50"]}),
 ]
+
+
+def one_of(choices) -> Any:
+    """A Literal of a model's TextChoices values: an inline enum in the OpenAPI document (the
+    models' enums would all be called "Status" there and overwrite each other)."""
+    return Literal[tuple(choices.values)]
+
+
+DeviceStatus = one_of(Device.Status)
+IdentifierKind = one_of(Device.IdentifierKind)
+ProductKind = one_of(Product.Kind)
+PurchaseOrderStatus = one_of(PurchaseOrder.Status)
+InvoiceStatus = one_of(Invoice.Status)
+PaymentMethod = one_of(Payment.Method)
+PaymentSource = one_of(Payment.Source)
 
 QUICKBOOKS_PLACEHOLDER = Field(
     None,
@@ -101,20 +116,20 @@ class ProductOut(Schema):
     capacity: str
     colour: str
     network: str
-    kind: Product.Kind
+    kind: ProductKind
     display_name: str
 
 
 class DeviceOut(Schema):
     id: int
     identifier: str
-    identifier_kind: Device.IdentifierKind
+    identifier_kind: IdentifierKind
     product: ProductOut
     condition: str = Field(..., description="The condition's code, e.g. 'A'.")
     condition_id: int
     cost: Money
     price: Money | None
-    status: Device.Status
+    status: DeviceStatus
     location: str
     notes: str
     created_at: datetime.datetime
@@ -134,7 +149,9 @@ class DeviceCreate(Schema):
     capacity: str = ""
     colour: str = ""
     network: str = ""
-    kind: Product.Kind = Product.Kind.PHONE
+    kind: ProductKind | None = Field(
+        None, description="Left out: a tablet if the model name says so, else a phone."
+    )
     condition: str = Field(..., description="A condition code of this company, e.g. 'A'.")
     cost: MoneyIn
     price: MoneyIn | None = None
@@ -144,7 +161,7 @@ class DeviceCreate(Schema):
 
 class DeviceFilters(Schema):
     q: str = Field("", description="Search by IMEI/serial or product name.")
-    status: Device.Status | None = None
+    status: DeviceStatus | None = None
     product: int | None = Field(None, description="A product id.")
     condition: int | None = Field(None, description="A condition id.")
 
@@ -259,7 +276,7 @@ class PurchaseOrderSummary(Schema):
     number: str
     vendor: PartnerRef
     date: datetime.date
-    status: PurchaseOrder.Status
+    status: PurchaseOrderStatus
     notes: str
     device_count: int
     total: Money
@@ -277,7 +294,7 @@ class PurchaseOrderOut(PurchaseOrderSummary):
 
 
 class PurchaseOrderFilters(Schema):
-    status: PurchaseOrder.Status | None = None
+    status: PurchaseOrderStatus | None = None
     vendor: int | None = Field(None, description="A vendor's id.")
 
 
@@ -329,16 +346,16 @@ class PaymentOut(Schema):
     invoice_id: int
     amount: Money
     date: datetime.date
-    method: Payment.Method
+    method: PaymentMethod
     reference: str
-    source: Payment.Source
+    source: PaymentSource
     created_at: datetime.datetime
 
 
 class PaymentCreate(Schema):
     amount: MoneyIn
     date: datetime.date | None = None
-    method: Payment.Method = Payment.Method.WIRE
+    method: PaymentMethod = Payment.Method.WIRE.value
     reference: str = Field("", max_length=100)
 
 
@@ -348,7 +365,7 @@ class InvoiceSummary(Schema):
     customer: PartnerRef
     date: datetime.date
     due_date: datetime.date | None
-    status: Invoice.Status
+    status: InvoiceStatus
     notes: str
     device_count: int
     total: Money
@@ -366,5 +383,5 @@ class InvoiceOut(InvoiceSummary):
 
 
 class InvoiceFilters(Schema):
-    status: Invoice.Status | None = None
+    status: InvoiceStatus | None = None
     customer: int | None = Field(None, description="A customer's id.")

@@ -71,5 +71,5 @@ def _product_for(company, payload: DeviceCreate) -> Product:
         capacity=payload.capacity,
         colour=payload.colour,
         network=payload.network,
-        kind=payload.kind,
+        kind=payload.kind or services.guess_product_kind(payload.manufacturer, payload.model),
     )
