@@ -31,13 +31,17 @@ def test_the_login_page_renders(client, db):
 
 
 def test_a_user_logs_in_with_their_email_and_lands_on_the_dashboard(client, user):
-    response = client.post(reverse("login"), {"username": "Owner@Northwind.test", "password": PASSWORD}, follow=True)
+    response = client.post(
+        reverse("login"), {"username": "Owner@Northwind.test", "password": PASSWORD}, follow=True
+    )
     assert response.redirect_chain[-1][0] == reverse("dashboard")
     assert b"Northwind Devices" in response.content
 
 
 def test_a_wrong_password_is_refused_with_a_message(client, user):
-    response = client.post(reverse("login"), {"username": "owner@northwind.test", "password": "nope"})
+    response = client.post(
+        reverse("login"), {"username": "owner@northwind.test", "password": "nope"}
+    )
     assert response.status_code == 200
     assert b"Please enter a correct" in response.content
     assert "_auth_user_id" not in client.session

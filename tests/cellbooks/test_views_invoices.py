@@ -23,7 +23,13 @@ def test_the_whole_sale_from_create_to_paid(client_logged_in, customer, stock):
     # 1. Create: the due date follows the customer's terms (net 15).
     response = client_logged_in.post(
         reverse("invoice_create"),
-        {"customer": customer.pk, "number": "INV-1001", "date": "2025-05-01", "due_date": "", "notes": ""},
+        {
+            "customer": customer.pk,
+            "number": "INV-1001",
+            "date": "2025-05-01",
+            "due_date": "",
+            "notes": "",
+        },
     )
     invoice = Invoice.objects.get()
     assert response["Location"] == detail_url(invoice)
@@ -32,7 +38,9 @@ def test_the_whole_sale_from_create_to_paid(client_logged_in, customer, stock):
     # 2. Scan two IMEIs (with a blank line and a double scan) at one price.
     scanned = f"{make_imei(1)}\n\n{make_imei(2)}\n{make_imei(2)}\n"
     response = client_logged_in.post(
-        reverse("invoice_add_devices", args=[invoice.pk]), {"identifiers": scanned, "unit_price": "600.00"}, follow=True
+        reverse("invoice_add_devices", args=[invoice.pk]),
+        {"identifiers": scanned, "unit_price": "600.00"},
+        follow=True,
     )
     page = response.content.decode()
     assert "Added 2 devices." in page
@@ -80,7 +88,9 @@ def test_the_whole_sale_from_create_to_paid(client_logged_in, customer, stock):
 
 
 def open_invoice_for(draft_invoice, identifiers, price="500.00"):
-    services.add_devices_to_invoice(invoice=draft_invoice, identifiers=identifiers, unit_price=price)
+    services.add_devices_to_invoice(
+        invoice=draft_invoice, identifiers=identifiers, unit_price=price
+    )
     services.open_invoice(invoice=draft_invoice)
     return draft_invoice
 
@@ -94,7 +104,9 @@ def test_an_overpayment_is_refused_on_the_amount_field(client_logged_in, draft_i
     assert response.status_code == 200
     errors = response.context["payment_form"].errors["amount"]
     assert "more than the balance due of $500.00" in errors[0]
-    assert "Amount: This payment of $500.01 is more than the balance due" in response.content.decode()
+    assert (
+        "Amount: This payment of $500.01 is more than the balance due" in response.content.decode()
+    )
     assert not Payment.objects.exists()
     assert response.context["payment_form"]["amount"].value() == "500.01"
 
@@ -116,11 +128,15 @@ def test_deleting_a_payment_reopens_the_balance(client_logged_in, draft_invoice,
     assert invoice.status == Invoice.Status.OPEN and invoice.balance_due == Decimal("500.00")
 
 
-def test_unknown_and_unavailable_imeis_are_all_listed_and_nothing_is_added(client_logged_in, draft_invoice, stock):
+def test_unknown_and_unavailable_imeis_are_all_listed_and_nothing_is_added(
+    client_logged_in, draft_invoice, stock
+):
     other = services.create_invoice(company=draft_invoice.company, customer=draft_invoice.customer)
     services.add_devices_to_invoice(invoice=other, identifiers=[make_imei(3)])
     scanned = f"{make_imei(1)}\n{make_imei(50)}\n{make_imei(3)}"
-    response = client_logged_in.post(reverse("invoice_add_devices", args=[draft_invoice.pk]), {"identifiers": scanned})
+    response = client_logged_in.post(
+        reverse("invoice_add_devices", args=[draft_invoice.pk]), {"identifiers": scanned}
+    )
     assert response.status_code == 200
     errors = response.context["devices_form"].errors["identifiers"]
     page = response.content.decode()
@@ -131,24 +147,33 @@ def test_unknown_and_unavailable_imeis_are_all_listed_and_nothing_is_added(clien
     assert response.context["devices_form"]["identifiers"].value() == scanned
 
 
-def test_without_a_unit_price_each_device_sells_at_its_own_price(client_logged_in, draft_invoice, stock):
+def test_without_a_unit_price_each_device_sells_at_its_own_price(
+    client_logged_in, draft_invoice, stock
+):
     client_logged_in.post(
-        reverse("invoice_add_devices", args=[draft_invoice.pk]), {"identifiers": f"{make_imei(1)}\n{make_imei(3)}"}
+        reverse("invoice_add_devices", args=[draft_invoice.pk]),
+        {"identifiers": f"{make_imei(1)}\n{make_imei(3)}"},
     )
     draft_invoice.refresh_from_db()
     assert draft_invoice.total == Decimal("900.00")
 
 
 def test_editing_a_lines_price_and_removing_a_line(client_logged_in, draft_invoice, stock):
-    services.add_devices_to_invoice(invoice=draft_invoice, identifiers=[make_imei(1), make_imei(2)], unit_price="400")
+    services.add_devices_to_invoice(
+        invoice=draft_invoice, identifiers=[make_imei(1), make_imei(2)], unit_price="400"
+    )
     first, second = draft_invoice.lines.order_by("id")
-    client_logged_in.post(reverse("invoice_line_price", args=[draft_invoice.pk, first.pk]), {"unit_price": "1234.56"})
+    client_logged_in.post(
+        reverse("invoice_line_price", args=[draft_invoice.pk, first.pk]), {"unit_price": "1234.56"}
+    )
     draft_invoice.refresh_from_db()
     assert draft_invoice.total == Decimal("1634.56")
     assert "1,634.56" in client_logged_in.get(detail_url(draft_invoice)).content.decode()
 
     bad = client_logged_in.post(
-        reverse("invoice_line_price", args=[draft_invoice.pk, first.pk]), {"unit_price": "abc"}, follow=True
+        reverse("invoice_line_price", args=[draft_invoice.pk, first.pk]),
+        {"unit_price": "abc"},
+        follow=True,
     )
     assert "Enter a number" in bad.content.decode()
 
@@ -165,7 +190,9 @@ def test_opening_an_empty_invoice_shows_why_not(client_logged_in, draft_invoice)
     assert draft_invoice.status == Invoice.Status.DRAFT
 
 
-def test_void_asks_for_confirmation_then_puts_the_devices_back_in_stock(client_logged_in, draft_invoice, stock):
+def test_void_asks_for_confirmation_then_puts_the_devices_back_in_stock(
+    client_logged_in, draft_invoice, stock
+):
     invoice = open_invoice_for(draft_invoice, [make_imei(1)])
     confirm = client_logged_in.get(reverse("invoice_void", args=[invoice.pk]))
     assert f"Void invoice {invoice.number}?" in confirm.content.decode()
@@ -175,7 +202,9 @@ def test_void_asks_for_confirmation_then_puts_the_devices_back_in_stock(client_l
     assert Device.objects.get(identifier=make_imei(1)).status == Device.Status.IN_STOCK
 
 
-def test_voiding_an_invoice_with_payments_shows_the_services_reason(client_logged_in, draft_invoice, stock):
+def test_voiding_an_invoice_with_payments_shows_the_services_reason(
+    client_logged_in, draft_invoice, stock
+):
     invoice = open_invoice_for(draft_invoice, [make_imei(1)])
     services.record_payment(invoice=invoice, amount="100")
     response = client_logged_in.post(reverse("invoice_void", args=[invoice.pk]), follow=True)
@@ -185,7 +214,13 @@ def test_voiding_an_invoice_with_payments_shows_the_services_reason(client_logge
 def test_editing_a_draft_invoice(client_logged_in, draft_invoice, customer):
     response = client_logged_in.post(
         reverse("invoice_edit", args=[draft_invoice.pk]),
-        {"customer": customer.pk, "number": "SPECIAL-1", "date": "2025-06-01", "due_date": "2025-06-30", "notes": "x"},
+        {
+            "customer": customer.pk,
+            "number": "SPECIAL-1",
+            "date": "2025-06-01",
+            "due_date": "2025-06-30",
+            "notes": "x",
+        },
     )
     assert response.status_code == 302
     draft_invoice.refresh_from_db()
@@ -195,7 +230,12 @@ def test_editing_a_draft_invoice(client_logged_in, draft_invoice, customer):
 def test_a_due_date_before_the_invoice_date_is_refused(client_logged_in, customer):
     response = client_logged_in.post(
         reverse("invoice_create"),
-        {"customer": customer.pk, "number": "INV-1001", "date": "2025-06-01", "due_date": "2025-05-01"},
+        {
+            "customer": customer.pk,
+            "number": "INV-1001",
+            "date": "2025-06-01",
+            "due_date": "2025-05-01",
+        },
     )
     assert response.status_code == 200
     assert response.context["form"].errors["due_date"]
@@ -203,7 +243,9 @@ def test_a_due_date_before_the_invoice_date_is_refused(client_logged_in, custome
 
 
 def test_the_list_filters_by_status(client_logged_in, draft_invoice, stock, company, customer):
-    opened = open_invoice_for(services.create_invoice(company=company, customer=customer), [make_imei(1)])
+    opened = open_invoice_for(
+        services.create_invoice(company=company, customer=customer), [make_imei(1)]
+    )
     page = client_logged_in.get(reverse("invoice_list"), {"status": "open"}).content.decode()
     assert opened.number in page and draft_invoice.number not in page
     everything = client_logged_in.get(reverse("invoice_list")).content.decode()
