@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from . import tokens
+from . import ratelimit, tokens
 from .config import MINOR_VERSION, QBOConfig, load_config
 from .errors import (
     AuthorizationLostError,
@@ -181,6 +181,7 @@ class QBOClient:
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         if content is not None:
             headers["Content-Type"] = "application/json"
+        ratelimit.acquire(self.realm_id, batch=path == "batch")
         started = time.monotonic()
         status = None
         response = None

@@ -301,3 +301,22 @@ class SyncAttempt(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.local_id}: {self.outcome}"
+
+
+class RateBucket(models.Model):
+    """A token bucket per realm and limit, shared by every worker through the database."""
+
+    realm_id = models.CharField(max_length=32)
+    name = models.CharField(max_length=20)  # "second", "minute", "batch"
+    tokens = models.FloatField()
+    updated = models.FloatField(help_text="Unix time of the last refill")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["realm_id", "name"], name="one_bucket_per_realm_and_limit"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.realm_id}/{self.name}: {self.tokens:.1f}"

@@ -4,15 +4,16 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cellbooks.core.views import add_service_errors, company_required, error_text
 
-from . import services
+from . import services, sync
 from .errors import AuthorizationLostError, NotConnectedError, QBOError
 from .forms import SettingsForm
-from .models import Connection
+from .models import Connection, SyncAttempt, SyncRequest
 
 log = logging.getLogger(__name__)
 
@@ -195,3 +196,97 @@ def disconnected(request):
     return render(
         request, "quickbooks/disconnected.html", {"realm_id": realm_id, "checked": checked}
     )
+
+
+# ---- syncing --------------------------------------------------------------------------------
+SYNC_KINDS = {
+    "invoice": ("invoice_detail", "invoice_list"),
+    "purchase_order": ("purchase_order_detail", "purchase_order_list"),
+}
+
+
+def _document_or_404(request, kind, pk):
+    from .sync import DOCUMENT_MODELS
+
+    if kind not in SYNC_KINDS:
+        raise Http404("Unknown document kind")
+    return DOCUMENT_MODELS[kind].objects.get_for_company_or_404(request.company, pk=pk)
+
+
+@require_POST
+@company_required
+def sync_document(request, kind, pk):
+    document = _document_or_404(request, kind, pk)
+    action = request.POST.get("action", SyncRequest.Action.PUSH)
+    if action not in SyncRequest.Action.values:
+        action = SyncRequest.Action.PUSH
+    sync.request_sync(
+        company=request.company, kind=kind, local_id=document.pk, user=request.user, action=action
+    )
+    messages.info(
+        request, f"{document} is queued for QuickBooks; this page shows the result in a moment."
+    )
+    return redirect(SYNC_KINDS[kind][0], pk=document.pk)
+
+
+@require_POST
+@company_required
+def sync_bulk(request, kind):
+    if kind not in SYNC_KINDS:
+        raise Http404("Unknown document kind")
+    if request.POST.get("scope") == "unsynced":
+        ids = sync.unsynced_ids(company=request.company, kind=kind)
+    else:
+        wanted = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+        from .sync import DOCUMENT_MODELS
+
+        ids = list(
+            DOCUMENT_MODELS[kind]
+            .objects.for_company(request.company)
+            .filter(pk__in=wanted)
+            .values_list("pk", flat=True)
+        )
+    if not ids:
+        messages.info(
+            request, "Nothing to sync: every document is already synced, or none was selected."
+        )
+        return redirect(SYNC_KINDS[kind][1])
+    batch_key = sync.request_many(
+        company=request.company, kind=kind, local_ids=ids, user=request.user
+    )
+    return redirect("quickbooks_sync_progress", batch_key=batch_key)
+
+
+@company_required
+def sync_progress(request, batch_key):
+    progress = sync.batch_progress(company=request.company, batch_key=batch_key)
+    if not progress["total"]:
+        raise Http404("Unknown sync")
+    if request.GET.get("format") == "json":
+        return JsonResponse(progress)
+    return render(
+        request, "quickbooks/sync_progress.html", {"progress": progress, "batch_key": batch_key}
+    )
+
+
+@company_required
+def sync_log(request):
+    return render(
+        request,
+        "quickbooks/sync_log.html",
+        {
+            "failures": sync.failures(company=request.company)[:200],
+            "attempts": SyncAttempt.objects.filter(company=request.company)[:100],
+        },
+    )
+
+
+@require_POST
+@company_required
+def sync_retry(request, request_id):
+    try:
+        sync.retry(company=request.company, request_id=request_id, user=request.user)
+    except SyncRequest.DoesNotExist:
+        raise Http404("No such failed sync") from None
+    messages.info(request, "Queued again.")
+    return redirect("quickbooks_sync_log")
