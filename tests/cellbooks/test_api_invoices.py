@@ -158,7 +158,7 @@ def test_opening_twice_is_a_409_conflict(api, stock, customer):
         {
             "loc": [],
             "msg": "Invoice INV-1001 is open: only a draft one can be opened.",
-            "type": "invalid",
+            "type": "conflict",
         }
     ]
 

@@ -201,7 +201,7 @@ def test_receiving_twice_is_a_409_conflict(api, vendor):
             {
                 "loc": [],
                 "msg": "Purchase order PO-1001 is received: only a draft one can be received.",
-                "type": "invalid",
+                "type": "conflict",
             }
         ]
     }

@@ -27,7 +27,7 @@ fraction, or `"12.345"`, is refused (422) rather than rounded.
   answer `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`, one item per problem.
   `loc` starts with where the value came from (`body`, `query`, `path`) and names the field,
   down to the index of a device: `["body", "devices", 2, "cost"]`. A 409 is about the record
-  as a whole, so its `loc` is `[]`.
+  as a whole, so its `loc` is `[]` and its `type` is `conflict`.
 - 404 answers `{"detail": "Not Found"}` for an id in the URL that does not exist or belongs to
   another company; an unknown id inside the body (a vendor, customer or product) answers 404
   with the list form, its `loc` naming the field.
@@ -62,7 +62,10 @@ def service_refusal(request: HttpRequest, exc: DjangoValidationError) -> HttpRes
     """A service said no: 422 with each message under the field it names, or 409 when the
     refusal is about the record's state (the services name no field for those)."""
     status = refusal_status(exc)
-    detail = error_items(exc, prefix=("body",) if status == 422 else ())
+    if status == 409:
+        detail = error_items(exc, prefix=(), type_="conflict")
+    else:
+        detail = error_items(exc, prefix=("body",))
     return api.create_response(request, {"detail": detail}, status=status)
 
 

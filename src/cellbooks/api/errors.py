@@ -5,8 +5,9 @@ Every refusal of a request's content (422) or of an action the record's state fo
     {"detail": [{"loc": ["body", "devices", 2, "cost"], "msg": "...", "type": "..."}]}
 
 ``loc`` starts with where the value came from (``body``, ``query``, ``path``) and names the field.
-A 409 is about the record as a whole, so its ``loc`` is empty. Authentication failures (401) and
-unknown ids in the URL (404) answer ``{"detail": "<message>"}``.
+A 409 is about the record as a whole: its ``loc`` is empty and its ``type`` is ``conflict``.
+Authentication failures (401) and unknown ids in the URL (404) answer ``{"detail": "<message>"}``;
+an unknown id in the body answers 404 in the list form, naming the field.
 """
 
 from collections.abc import Sequence
@@ -27,7 +28,9 @@ class ApiError(Exception):
         super().__init__(status, detail)
 
 
-def error_items(exc: DjangoValidationError, prefix: Loc = ("body",)) -> list[dict]:
+def error_items(
+    exc: DjangoValidationError, prefix: Loc = ("body",), type_: str = "invalid"
+) -> list[dict]:
     """Turn a service's ``ValidationError`` into error items located under ``prefix``.
 
     Field errors go to ``[*prefix, field]``; errors that name no field stay at ``prefix``.
@@ -39,7 +42,7 @@ def error_items(exc: DjangoValidationError, prefix: Loc = ("body",)) -> list[dic
     items = []
     for field, messages in pairs:
         loc = list(prefix) if field == NON_FIELD_ERRORS else [*prefix, field]
-        items.extend({"loc": loc, "msg": message, "type": "invalid"} for message in messages)
+        items.extend({"loc": loc, "msg": message, "type": type_} for message in messages)
     return items
 
 
