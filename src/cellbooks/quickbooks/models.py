@@ -41,6 +41,13 @@ class Connection(models.Model):
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     needs_reconnect_since = models.DateTimeField(null=True, blank=True)
     status_reason = models.CharField(max_length=500, blank=True)
+    # The payments return path: webhooks and the change-data-capture sweep.
+    last_webhook_at = models.DateTimeField(null=True, blank=True)
+    last_sweep_at = models.DateTimeField(null=True, blank=True)
+    last_sweep_result = models.CharField(max_length=500, blank=True)
+    cdc_checkpoint = models.DateTimeField(
+        null=True, blank=True, help_text="Changes before this are applied"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -180,6 +187,12 @@ class Binding(models.Model):
     qbo_total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     # What QBO says happened to it since (deleted or voided there), noticed by the sweep.
     remote_state = models.CharField(max_length=20, blank=True)
+    qbo_balance = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    manual_payment_flagged_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A payment was typed in Cellbooks although QuickBooks keeps this invoice's payments",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     synced_at = models.DateTimeField(null=True, blank=True)
 
@@ -320,3 +333,65 @@ class RateBucket(models.Model):
 
     def __str__(self):
         return f"{self.realm_id}/{self.name}: {self.tokens:.1f}"
+
+
+class WebhookEvent(models.Model):
+    """One entity change announced by an Intuit webhook, stored raw before anything is done with it."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    realm_id = models.CharField(max_length=32, db_index=True)
+    dedupe_key = models.CharField(max_length=128, unique=True)
+    entity = models.CharField(max_length=40)
+    entity_id = models.CharField(max_length=32)
+    operation = models.CharField(max_length=20)
+    occurred_at = models.CharField(
+        max_length=40, blank=True, help_text="lastUpdated / time, as Intuit sent it"
+    )
+    payload = models.JSONField(help_text="The event as received")
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self):
+        return f"{self.entity} {self.entity_id} {self.operation} ({self.realm_id})"
+
+
+class RemotePayment(models.Model):
+    """A QBO payment as last read: how much it applied where, and what is left unapplied."""
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="+")
+    realm_id = models.CharField(max_length=32)
+    qbo_id = models.CharField(max_length=32)
+    state = models.CharField(max_length=10, default="active")  # active | voided | deleted
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    unapplied = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    applied_elsewhere = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        help_text="Applied to invoices Cellbooks does not know",
+    )
+    txn_date = models.DateField(null=True, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
+    last_updated = models.CharField(max_length=40, blank=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["realm_id", "qbo_id"], name="one_remote_payment_per_qbo_id"
+            )
+        ]
+
+    def __str__(self):
+        return f"QBO payment {self.qbo_id} ({self.state}, {self.total})"

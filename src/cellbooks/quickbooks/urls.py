@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, webhooks
 
 urlpatterns = [
     path("", views.overview, name="quickbooks_overview"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("confirm-company/", views.confirm_realm_change, name="quickbooks_confirm_realm"),
     path("settings/", views.settings_view, name="quickbooks_settings"),
     path("disconnect/", views.disconnect, name="quickbooks_disconnect"),
+    path("webhook/", webhooks.receive, name="quickbooks_webhook"),
     path("disconnected/", views.disconnected, name="quickbooks_disconnected"),
     path("sync/<str:kind>/<int:pk>/", views.sync_document, name="quickbooks_sync_document"),
     path("sync/<str:kind>/bulk/", views.sync_bulk, name="quickbooks_sync_bulk"),
