@@ -1,0 +1,252 @@
+"""The shape every entity module fills in, plus the rules shared by all of them.
+
+An ``EntityType`` turns a client payload into the stored record in four steps, all run under the
+store lock and before anything is written (so a rule that fails leaves no trace):
+
+1. ``clean``     drop what clients may send but QBO ignores (read-only fields, "" and null);
+2. ``merge``     a full update replaces the writable fields, a sparse one overlays them;
+3. ``prepare``   defaults, line numbering, then ``validate`` (required, lengths, characters,
+                 references, uniqueness) and ``compute`` (TotalAmt, Balance, ...);
+4. the store stamps Id, SyncToken and MetaData and commits; ``after_commit`` then updates the
+   records this one affects (a payment lowers its invoices' balances) and reports them.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from .. import errors
+from ..jsonutil import to_decimal
+
+if TYPE_CHECKING:
+    from ..store import Realm
+
+CENT = Decimal("0.01")
+
+# Fields a client may echo back that the service always owns.
+SYSTEM_FIELDS = ("Id", "SyncToken", "MetaData", "domain", "sparse", "status")
+
+# Which entity a reference field points at. *AccountRef fields are handled by suffix.
+REF_TARGETS = {
+    "CustomerRef": "Customer",
+    "ProjectRef": "Customer",
+    "ShipTo": "Customer",
+    "VendorRef": "Vendor",
+    "EmployeeRef": "Employee",
+    "ItemRef": "Item",
+    "ClassRef": "Class",
+    "DepartmentRef": "Department",
+    "SalesTermRef": "Term",
+    "TermRef": "Term",
+    "PaymentMethodRef": "PaymentMethod",
+    "TaxCodeRef": "TaxCode",
+    "TxnTaxCodeRef": "TaxCode",
+    "DefaultTaxCodeRef": "TaxCode",
+    "SalesTaxCodeRef": "TaxCode",
+    "PurchaseTaxCodeRef": "TaxCode",
+}
+# Pseudo-references QBO accepts without a record behind them.
+REF_PSEUDO_VALUES = {"ItemRef": {"SHIPPING_ITEM_ID"}}
+
+NAME_FORBIDDEN = (":", "\t", "\n")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def money(value: Any) -> Decimal:
+    """Round to the cent the way QBO shows totals (half up)."""
+    return (to_decimal(value) or Decimal(0)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def strip_empty(value: Any) -> Any:
+    """python-quickbooks sends "" for every unset string and null for unset objects; QBO reads
+    both as "not supplied". Empty dicts left behind are dropped too."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            v = strip_empty(v)
+            if v is None or v == "" or v == {}:
+                continue
+            out[k] = v
+        return out
+    if isinstance(value, list):
+        return [strip_empty(v) for v in value if v is not None]
+    return value
+
+
+def text_length(value: Any) -> int:
+    return len(value) if isinstance(value, str) else len(str(value))
+
+
+def get_path(record: dict, dotted: str) -> Any:
+    node: Any = record
+    for part in dotted.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def is_true(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
+
+
+class EntityType:
+    name: str = ""
+    kind: str = "name"  # "name" (list entity), "txn", "singleton", "readonly"
+    creatable = True
+    updatable = True
+    deletable = False
+    voidable = False
+    has_active = False
+    in_cdc = True
+    # Fields the service computes; whatever the client sends for them is ignored.
+    computed: tuple[str, ...] = ()
+    # Required on create (and after merging a full update). Dotted names allowed.
+    required: tuple[str, ...] = ()
+    # Max lengths for string fields (dotted names allowed).
+    lengths: dict[str, int] = {}
+    # Fields that must not contain ``NAME_FORBIDDEN`` characters.
+    no_forbidden_chars: tuple[str, ...] = ()
+    # Name uniqueness within this entity: (field, words for the 6240 detail).
+    unique_name: tuple[str, str] | None = None
+    # The field a reference to this entity shows as its "name".
+    ref_name_field = "Name"
+
+    @property
+    def path(self) -> str:
+        return self.name.lower()
+
+    # --- pipeline ---------------------------------------------------------------------------
+
+    def clean(self, payload: dict) -> dict:
+        data = strip_empty(copy.deepcopy(payload))
+        for key in (*SYSTEM_FIELDS, *self.computed):
+            data.pop(key, None)
+        return data
+
+    def merge(self, old: dict | None, data: dict, *, sparse: bool) -> dict:
+        if old is None:
+            return data
+        if sparse:
+            merged = copy.deepcopy(old)
+            merged.update(data)
+            return merged
+        # Full update: every writable field the client omitted is cleared (facts §1.2 [U]).
+        kept = {k: copy.deepcopy(v) for k, v in old.items() if k in SYSTEM_FIELDS or k in self.computed}
+        kept.update(data)
+        return kept
+
+    def prepare(self, realm: Realm, record: dict, old: dict | None) -> dict:
+        if old is None:
+            self.defaults(realm, record)
+        self.normalize(realm, record, old)
+        self.validate(realm, record, old)
+        self.compute(realm, record, old)
+        return record
+
+    # --- hooks for entity modules -----------------------------------------------------------
+
+    def defaults(self, realm: Realm, record: dict) -> None:
+        if self.has_active:
+            record.setdefault("Active", True)
+
+    def normalize(self, realm: Realm, record: dict, old: dict | None) -> None:
+        if self.has_active and "Active" in record:
+            record["Active"] = is_true(record["Active"])
+
+    def validate(self, realm: Realm, record: dict, old: dict | None) -> None:
+        self.check_required(record)
+        self.check_lengths(record)
+        self.check_characters(record)
+        self.check_unique_name(realm, record)
+        self.resolve_refs(realm, record, record)
+
+    def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
+        pass
+
+    def after_commit(self, realm: Realm, record: dict | None, old: dict | None) -> None:
+        """Update records this write affects (through ``realm.touch``)."""
+
+    def check_doc_number(self, realm: Realm, record: dict, include: tuple[str, ...]) -> None:
+        """Sales and purchase forms assign and de-duplicate DocNumber (see ``txn.py``)."""
+
+    def display_name(self, record: dict) -> str | None:
+        """What a reference to this record shows as ``name``."""
+        return record.get("FullyQualifiedName") or record.get(self.ref_name_field)
+
+    def order(self, record: dict) -> dict:
+        """Key order of the stored (and answered) record: Id-first reads better in logs."""
+        return record
+
+    def on_void(self, realm: Realm, record: dict) -> dict:
+        raise errors.unsupported_operation(f"Operation Void is not supported for {self.name}.")
+
+    # --- shared rules -----------------------------------------------------------------------
+
+    def check_required(self, record: dict) -> None:
+        for field in self.required:
+            value = get_path(record, field)
+            if value is None or value == "" or value == []:
+                raise errors.required_param(field)
+
+    def check_lengths(self, record: dict) -> None:
+        for field, max_len in self.lengths.items():
+            value = get_path(record, field)
+            if value is not None and text_length(value) > max_len:
+                raise errors.string_length(field, max_len, text_length(value))
+
+    def check_characters(self, record: dict) -> None:
+        for field in self.no_forbidden_chars:
+            value = record.get(field)
+            if isinstance(value, str) and any(c in value for c in NAME_FORBIDDEN):
+                raise errors.invalid_characters(field, "colons (:), tabs or new lines")
+
+    def check_unique_name(self, realm: Realm, record: dict) -> None:
+        if not self.unique_name:
+            return
+        field, words = self.unique_name
+        wanted = normalize_name(record.get(field))
+        if not wanted:
+            return
+        for other in realm.table(self.name).values():
+            if other.get("Id") != record.get("Id") and normalize_name(other.get(field)) == wanted:
+                raise errors.duplicate_name(words, field)
+
+    def resolve_refs(self, realm: Realm, node: Any, record: dict, key: str | None = None) -> None:
+        """Check every ``*Ref`` in the record: a missing target is 2500, an inactive one 610.
+        The reference's ``name`` is filled in as QBO does in its responses."""
+        if isinstance(node, list):
+            for item in node:
+                self.resolve_refs(realm, item, record, key)
+            return
+        if not isinstance(node, dict):
+            return
+        if key is not None and "value" in node:
+            target = ref_target(key, record, self.name)
+            if target:
+                node["value"] = str(node["value"])
+                realm.resolve_ref(key, target, node, pseudo=REF_PSEUDO_VALUES.get(key, set()))
+                return
+        for child_key, child in node.items():
+            if isinstance(child, dict | list):
+                self.resolve_refs(realm, child, record, child_key)
+
+
+def normalize_name(value: Any) -> str:
+    # [U] uniqueness is case-insensitive and ignores surrounding blanks (docs/emulator.md).
+    return value.strip().casefold() if isinstance(value, str) else ""
+
+
+def ref_target(key: str, record: dict, entity_name: str) -> str | None:
+    if key in REF_TARGETS:
+        return REF_TARGETS[key]
+    if key.endswith("AccountRef"):
+        return "Account"
+    if key == "ParentRef":
+        return entity_name
+    return None

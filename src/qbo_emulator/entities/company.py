@@ -1,0 +1,67 @@
+"""CompanyInfo and Preferences: one record per company (Id "1"), read and updated, never
+created or deleted through the API."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import errors
+from .base import EntityType
+
+if TYPE_CHECKING:
+    from ..store import Realm
+
+OFFERING_SKUS = {
+    "simple_start": "QuickBooks Online Simple Start",
+    "essentials": "QuickBooks Online Essentials",
+    "plus": "QuickBooks Online Plus",
+    "advanced": "QuickBooks Online Advanced",
+}
+
+
+class SingletonType(EntityType):
+    kind = "singleton"
+    creatable = False
+    in_cdc = False
+
+
+class CompanyInfoType(SingletonType):
+    name = "CompanyInfo"
+    computed = ("CompanyStartDate",)
+    lengths = {"CompanyName": 1024, "Email.Address": 100, "WebAddr.URI": 1000}
+    ref_name_field = "CompanyName"
+
+    def validate(self, realm: Realm, record: dict, old: dict | None) -> None:
+        super().validate(realm, record, old)
+        if not record.get("CompanyName"):
+            raise errors.required_param("CompanyName")
+
+    def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
+        if old:
+            record["CompanyStartDate"] = old.get("CompanyStartDate")
+            # NameValue carries the edition (OfferingSku); clients cannot change their plan.
+            record["NameValue"] = old.get("NameValue", [])
+
+    def after_commit(self, realm: Realm, record: dict | None, old: dict | None) -> None:
+        if record and record.get("CompanyName"):
+            realm.meta["name"] = record["CompanyName"]
+
+
+class PreferencesType(SingletonType):
+    name = "Preferences"
+    computed = ("CurrencyPrefs",)
+
+    def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
+        if old:
+            record["CurrencyPrefs"] = old.get("CurrencyPrefs", {})
+
+    def after_commit(self, realm: Realm, record: dict | None, old: dict | None) -> None:
+        # Keep the company's summary (shown by the control plane and UI) in step.
+        if not record:
+            return
+        realm.meta["custom_txn_numbers"] = bool(record.get("SalesFormsPrefs", {}).get("CustomTxnNumbers"))
+        realm.meta["purchase_orders_enabled"] = realm.other_pref("VendorAndPurchasesPrefs.PurchaseOrderEnabled") == "true"
+
+
+def offering_sku(plan: str) -> str:
+    return OFFERING_SKUS[plan]

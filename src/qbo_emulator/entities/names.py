@@ -1,0 +1,125 @@
+"""Customer, Vendor and Employee: the people lists whose DisplayName is unique across all three
+(6240, facts §2.7)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import errors
+from .base import EntityType, normalize_name
+
+if TYPE_CHECKING:
+    from ..store import Realm
+
+PEOPLE = ("Customer", "Vendor", "Employee")
+NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
+
+
+class PersonType(EntityType):
+    kind = "name"
+    has_active = True
+    ref_name_field = "DisplayName"
+    no_forbidden_chars = ("DisplayName", *NAME_PARTS, "PrintOnCheckName")
+    lengths = {
+        "DisplayName": 500,
+        "Title": 16,
+        "GivenName": 100,
+        "MiddleName": 100,
+        "FamilyName": 100,
+        "Suffix": 16,
+        "CompanyName": 100,
+        "PrintOnCheckName": 110,
+        "Notes": 2000,
+        "PrimaryPhone.FreeFormNumber": 30,
+        "Fax.FreeFormNumber": 30,
+        "PrimaryEmailAddr.Address": 100,
+    }
+
+    def display_name(self, record: dict) -> str | None:
+        return record.get("DisplayName")
+
+    def normalize(self, realm: Realm, record: dict, old: dict | None) -> None:
+        super().normalize(realm, record, old)
+        if not record.get("DisplayName"):
+            parts = [record.get(p) for p in NAME_PARTS if record.get(p)]
+            if parts:
+                record["DisplayName"] = " ".join(str(p) for p in parts)
+            elif record.get("CompanyName"):
+                record["DisplayName"] = record["CompanyName"]
+        if record.get("DisplayName"):
+            record.setdefault("PrintOnCheckName", record["DisplayName"])
+            record["FullyQualifiedName"] = record["DisplayName"]
+
+    def validate(self, realm: Realm, record: dict, old: dict | None) -> None:
+        if not record.get("DisplayName"):
+            # "On create, you must send DisplayName or at least one name part."
+            raise errors.required_param("DisplayName")
+        super().validate(realm, record, old)
+        email = (record.get("PrimaryEmailAddr") or {}).get("Address")
+        if email is not None and ("@" not in email or "." not in email):
+            raise errors.invalid_email("PrimaryEmailAddr")
+        wanted = normalize_name(record["DisplayName"])
+        for people in PEOPLE:
+            for other in realm.table(people).values():
+                same = people == self.name and other["Id"] == record.get("Id")
+                if not same and normalize_name(other.get("DisplayName")) == wanted:
+                    raise errors.duplicate_name("customer, vendor or employee", "DisplayName")
+
+
+class CustomerType(PersonType):
+    name = "Customer"
+    computed = ("Balance", "BalanceWithJobs", "FullyQualifiedName", "Level")
+
+    def defaults(self, realm: Realm, record: dict) -> None:
+        super().defaults(realm, record)
+        record.setdefault("Taxable", True)
+        record.setdefault("Job", False)
+        record.setdefault("BillWithParent", False)
+        record.setdefault("PreferredDeliveryMethod", "Print")
+        record.setdefault("IsProject", False)
+        record.setdefault("CurrencyRef", realm_currency(realm))
+
+    def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
+        balance = old.get("Balance") if old else None
+        record["Balance"] = balance if balance is not None else 0
+        record["BalanceWithJobs"] = record["Balance"]
+        record["Level"] = 0
+
+
+class VendorType(PersonType):
+    name = "Vendor"
+    computed = ("Balance", "FullyQualifiedName")
+    lengths = {**PersonType.lengths, "PrintOnCheckName": 100, "AcctNum": 100, "TaxIdentifier": 20}
+
+    def defaults(self, realm: Realm, record: dict) -> None:
+        super().defaults(realm, record)
+        record.setdefault("Vendor1099", False)
+        record.setdefault("CurrencyRef", realm_currency(realm))
+
+    def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
+        balance = old.get("Balance") if old else None
+        record["Balance"] = balance if balance is not None else 0
+
+
+class EmployeeType(PersonType):
+    name = "Employee"
+    computed = ("FullyQualifiedName",)
+
+    def normalize(self, realm: Realm, record: dict, old: dict | None) -> None:
+        super().normalize(realm, record, old)
+        record.pop("FullyQualifiedName", None)
+
+
+def realm_currency(realm: Realm) -> dict:
+    code = realm.meta.get("home_currency", "USD")
+    return {"value": code, "name": CURRENCY_NAMES.get(code, code)}
+
+
+CURRENCY_NAMES = {
+    "USD": "United States Dollar",
+    "CAD": "Canadian Dollar",
+    "GBP": "British Pound Sterling",
+    "EUR": "Euro",
+    "AUD": "Australian Dollar",
+    "INR": "Indian Rupee",
+}

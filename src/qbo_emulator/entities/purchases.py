@@ -1,0 +1,108 @@
+"""Bill, PurchaseOrder and VendorCredit (facts §2.2, §2.3, §2.8)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import errors
+from . import links
+from .base import money
+from .txn import TxnType
+
+if TYPE_CHECKING:
+    from ..store import Realm
+
+EXPENSE_LINE_TYPES = ("ItemBasedExpenseLineDetail", "AccountBasedExpenseLineDetail")
+EXPENSE_LENGTHS = {"DocNumber": 21, "PrivateNote": 4000}
+
+
+class ExpenseFormType(TxnType):
+    required = ("VendorRef", "Line")
+    lengths = EXPENSE_LENGTHS
+    line_types = EXPENSE_LINE_TYPES
+    needs_ap_account = True
+
+    def defaults(self, realm: Realm, record: dict) -> None:
+        super().defaults(realm, record)
+        if self.needs_ap_account and not record.get("APAccountRef"):
+            # Implied when the company has a single A/P account (facts §2.2).
+            payables = [
+                a for a in realm.table("Account").values() if a.get("AccountType") == "Accounts Payable" and a.get("Active")
+            ]
+            if len(payables) == 1:
+                record["APAccountRef"] = {"value": payables[0]["Id"], "name": payables[0]["Name"]}
+
+    def validate(self, realm: Realm, record: dict, old: dict | None) -> None:
+        super().validate(realm, record, old)
+        for line in record["Line"]:
+            if line.get("DetailType") == "AccountBasedExpenseLineDetail":
+                if not (line.get("AccountBasedExpenseLineDetail") or {}).get("AccountRef"):
+                    raise errors.required_param("Line.AccountBasedExpenseLineDetail.AccountRef")
+            if line.get("DetailType") == "ItemBasedExpenseLineDetail":
+                if not (line.get("ItemBasedExpenseLineDetail") or {}).get("ItemRef"):
+                    raise errors.required_param("Line.ItemBasedExpenseLineDetail.ItemRef")
+            if len(str(line.get("Description", ""))) > 4000:
+                raise errors.string_length("Line.Description", 4000, len(line["Description"]))
+        ap = realm.find("Account", (record.get("APAccountRef") or {}).get("value"))
+        if ap is not None and ap.get("AccountType") != "Accounts Payable":
+            raise errors.business_validation("APAccountRef must be an Accounts Payable account.", "APAccountRef")
+
+    def total(self, record: dict) -> None:
+        record["TotalAmt"] = money(self.lines_total(record, EXPENSE_LINE_TYPES))
+
+
+class BillType(ExpenseFormType):
+    name = "Bill"
+    computed = ("TotalAmt", "Balance", "HomeBalance", "LinkedTxn")
+
+    def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
+        self.due_date(realm, record)
+        self.total(record)
+        links.apply_links(realm, "Bill", record)
+
+    def after_commit(self, realm: Realm, record: dict | None, old: dict | None) -> None:
+        links.party_changed(realm, self.name, record, old)
+
+
+class VendorCreditType(ExpenseFormType):
+    name = "VendorCredit"
+    computed = ("TotalAmt", "Balance")
+
+    def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
+        self.total(record)
+        record["Balance"] = record["TotalAmt"]
+
+    def after_commit(self, realm: Realm, record: dict | None, old: dict | None) -> None:
+        links.party_changed(realm, self.name, record, old)
+
+
+class PurchaseOrderType(ExpenseFormType):
+    name = "PurchaseOrder"
+    computed = ("TotalAmt", "LinkedTxn")
+    lengths = {**EXPENSE_LENGTHS, "Memo": 4000, "POEmail.Address": 100}
+    doc_sequence = "purchase"
+    duplicate_doc_numbers_checked = True
+
+    def uses_custom_numbers(self, realm: Realm) -> bool:
+        # PO numbering has its own switch (facts §2.3).
+        return realm.other_pref("VendorAndPurchasesPrefs.UseCustomTxnNumbers") == "true"
+
+    def defaults(self, realm: Realm, record: dict) -> None:
+        super().defaults(realm, record)
+        record.setdefault("POStatus", "Open")
+        record.setdefault("EmailStatus", "NotSet")
+
+    def validate(self, realm: Realm, record: dict, old: dict | None) -> None:
+        plan = realm.meta.get("plan")
+        if plan not in ("plus", "advanced"):
+            raise errors.permission_denied("Purchase Order creation is available only in QBO Plus")
+        if realm.other_pref("VendorAndPurchasesPrefs.PurchaseOrderEnabled") != "true":
+            raise errors.permission_denied(
+                "Purchase orders are turned off for this company. Turn on purchase orders in Account and Settings."
+            )
+        super().validate(realm, record, old)
+        if record.get("POStatus") not in ("Open", "Closed", "ManuallyClosed"):
+            raise errors.invalid_enum("POStatus", record.get("POStatus"))
+
+    def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
+        self.total(record)

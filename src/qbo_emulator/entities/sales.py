@@ -1,0 +1,146 @@
+"""Invoice and CreditMemo (facts §2.1, §2.8)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from .. import errors
+from ..jsonutil import to_decimal
+from . import links
+from .base import money
+from .txn import TxnType
+
+if TYPE_CHECKING:
+    from ..store import Realm
+
+SALES_LINE_TYPES = (
+    "SalesItemLineDetail",
+    "GroupLineDetail",
+    "DescriptionOnly",
+    "DiscountLineDetail",
+    "SubTotalLineDetail",
+)
+SALES_LENGTHS = {
+    "DocNumber": 21,
+    "PrivateNote": 4000,
+    "CustomerMemo.value": 1000,
+    "BillEmail.Address": 100,
+    "BillEmailCc.Address": 200,
+    "BillEmailBcc.Address": 200,
+}
+
+
+class SalesFormType(TxnType):
+    required = ("CustomerRef", "Line")
+    lengths = SALES_LENGTHS
+    line_types = SALES_LINE_TYPES
+    doc_sequence = "sales"  # invoices and credit memos share one sequence, as in QBO
+    duplicate_doc_numbers_checked = True
+
+    def defaults(self, realm: Realm, record: dict) -> None:
+        super().defaults(realm, record)
+        record.setdefault("PrintStatus", "NotSet")
+        record.setdefault("EmailStatus", "NotSet")
+        record.setdefault("ApplyTaxAfterDiscount", False)
+
+    def validate(self, realm: Realm, record: dict, old: dict | None) -> None:
+        super().validate(realm, record, old)
+        for line in record["Line"]:
+            if len(str(line.get("Description", ""))) > 4000:
+                raise errors.string_length("Line.Description", 4000, len(line["Description"]))
+        if record.get("EmailStatus") == "NeedToSend" and not (record.get("BillEmail") or {}).get("Address"):
+            raise errors.business_validation(
+                "Need to provide a valid email address to send the transaction to.", "BillEmail"
+            )
+
+    def compute_total(self, record: dict) -> None:
+        """1. Subtotal = item and group lines.
+        2. Discount lines: a percentage of the subtotal, or their fixed Amount.
+        3. TotalAmt = subtotal - discount + tax (sales tax is not computed: TotalTax 0 unless
+           the client sent one). A SubTotalLineDetail line is appended, as QBO does."""
+        subtotal = self.lines_total(record, ("SalesItemLineDetail", "GroupLineDetail"))
+        discount = Decimal(0)
+        for line in record["Line"]:
+            if line.get("DetailType") != "DiscountLineDetail":
+                continue
+            detail = line.setdefault("DiscountLineDetail", {})
+            if str(detail.get("PercentBased", "")).lower() == "true" and detail.get("DiscountPercent") is not None:
+                line["Amount"] = money(subtotal * to_decimal(detail["DiscountPercent"]) / 100)
+            discount += to_decimal(line.get("Amount")) or Decimal(0)
+        tax_detail = record.setdefault("TxnTaxDetail", {})
+        tax = to_decimal(tax_detail.get("TotalTax")) or Decimal(0)
+        tax_detail["TotalTax"] = money(tax)
+        record["TotalAmt"] = money(subtotal - discount + tax)
+        record["Line"].append(
+            {"Amount": money(subtotal), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
+        )
+
+
+class InvoiceType(SalesFormType):
+    name = "Invoice"
+    voidable = True
+    computed = ("TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt", "LinkedTxn", "InvoiceLink")
+
+    def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
+        self.due_date(realm, record)
+        self.compute_total(record)
+        links.apply_links(realm, "Invoice", record)
+        if old and record["TotalAmt"] < links.applied_to(realm, "Invoice", old["Id"]):
+            raise errors.business_validation(
+                "The invoice total can't be less than the payments applied to it.", "TotalAmt"
+            )
+
+    def after_commit(self, realm: Realm, record: dict | None, old: dict | None) -> None:
+        links.party_changed(realm, self.name, record, old)
+        if record is None and old is not None:
+            unlink_payments(realm, old["Id"])
+
+    def on_void(self, realm: Realm, record: dict) -> dict:
+        """Voiding keeps the invoice with zero amounts; payments applied to it become unapplied
+        credit (their lines for this invoice are removed)."""
+        unlink_payments(realm, record["Id"])
+        self.zero_amounts(record)
+        record["Line"] = [line for line in record["Line"] if line.get("DetailType") != "SubTotalLineDetail"]
+        self.compute_total(record)
+        record["TxnTaxDetail"] = {"TotalTax": Decimal("0.00")}
+        record["TotalAmt"] = Decimal("0.00")
+        links.apply_links(realm, "Invoice", record)
+        return record
+
+
+class CreditMemoType(SalesFormType):
+    name = "CreditMemo"
+    computed = ("TotalAmt", "Balance", "RemainingCredit", "HomeTotalAmt")
+
+    def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
+        self.compute_total(record)
+        # Credit memos are not applied by the emulator: all of the credit remains.
+        record["RemainingCredit"] = record["TotalAmt"]
+        record["Balance"] = record["TotalAmt"]
+
+    def after_commit(self, realm: Realm, record: dict | None, old: dict | None) -> None:
+        links.party_changed(realm, self.name, record, old)
+
+
+def unlink_payments(realm: Realm, invoice_id: str) -> None:
+    """Remove the lines of every payment applied to this invoice (its void or delete turns them
+    into unapplied credit), giving each payment a new SyncToken."""
+    for payment_id in links.payments_of(realm, "Invoice", invoice_id):
+        payment = realm.find("Payment", payment_id)
+        if payment is None:
+            continue
+        updated = dict(payment)
+        updated["Line"] = [
+            line
+            for line in payment.get("Line", [])
+            if not any(
+                link.get("TxnType") == "Invoice" and str(link.get("TxnId")) == invoice_id
+                for link in line.get("LinkedTxn", [])
+            )
+        ]
+        applied = sum((to_decimal(line.get("Amount")) or Decimal(0) for line in updated["Line"]), Decimal(0))
+        updated["UnappliedAmt"] = money(money(updated.get("TotalAmt")) - applied)
+        realm.touch("Payment", updated)
+        links.index(realm).get(("Invoice", invoice_id), {}).pop(payment_id, None)
+        links.party_changed(realm, "Payment", updated, payment)

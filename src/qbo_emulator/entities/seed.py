@@ -1,0 +1,185 @@
+"""What a fresh QBO company contains: its chart of accounts, terms, payment methods, tax
+codes, CompanyInfo and Preferences (reflecting the plan, custom numbers and the PO switch)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .company import offering_sku
+from .lists import ACCOUNT_CLASSIFICATION
+from .names import realm_currency
+
+if TYPE_CHECKING:
+    from ..store import Realm
+
+# (Name, AccountType, AccountSubType) — the accounts a new US QBO company starts with.
+CHART_OF_ACCOUNTS = [
+    ("Checking", "Bank", "Checking"),
+    ("Savings", "Bank", "Savings"),
+    ("Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
+    ("Undeposited Funds", "Other Current Asset", "UndepositedFunds"),
+    ("Inventory Asset", "Other Current Asset", "Inventory"),
+    ("Prepaid Expenses", "Other Current Asset", "PrepaidExpenses"),
+    ("Uncategorized Asset", "Other Current Asset", "OtherCurrentAssets"),
+    ("Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable"),
+    ("Credit Card", "Credit Card", "CreditCard"),
+    ("Sales Tax Payable", "Other Current Liability", "SalesTaxPayable"),
+    ("Opening Balance Equity", "Equity", "OpeningBalanceEquity"),
+    ("Owner's Investment", "Equity", "OwnersEquity"),
+    ("Retained Earnings", "Equity", "RetainedEarnings"),
+    ("Sales of Product Income", "Income", "SalesOfProductIncome"),
+    ("Services", "Income", "ServiceFeeIncome"),
+    ("Discounts given", "Income", "DiscountsRefundsGiven"),
+    ("Uncategorized Income", "Income", "ServiceFeeIncome"),
+    ("Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs"),
+    ("Shipping", "Cost of Goods Sold", "ShippingFreightDeliveryCos"),
+    ("Advertising & Marketing", "Expense", "AdvertisingPromotional"),
+    ("Bank Charges & Fees", "Expense", "BankCharges"),
+    ("Office Supplies & Software", "Expense", "OfficeGeneralAdministrativeExpenses"),
+    ("Rent & Lease", "Expense", "RentOrLeaseOfBuildings"),
+    ("Utilities", "Expense", "Utilities"),
+    ("Uncategorized Expense", "Expense", "OtherMiscellaneousServiceCost"),
+    ("Interest Earned", "Other Income", "InterestEarned"),
+    ("Other Miscellaneous Expense", "Other Expense", "OtherMiscellaneousExpense"),
+]
+TERMS = [("Due on receipt", 0), ("Net 10", 10), ("Net 15", 15), ("Net 30", 30), ("Net 60", 60)]
+PAYMENT_METHODS = [
+    ("Cash", "NON_CREDIT_CARD"),
+    ("Check", "NON_CREDIT_CARD"),
+    ("American Express", "CREDIT_CARD"),
+    ("Discover", "CREDIT_CARD"),
+    ("MasterCard", "CREDIT_CARD"),
+    ("Visa", "CREDIT_CARD"),
+]
+# US companies answer the pseudo tax codes TAX and NON.
+TAX_CODES = [("TAX", "TAX", True), ("NON", "NON", False)]
+
+
+def seed_company(realm: Realm) -> None:
+    stamp = realm.now()
+    from ..store import meta_time
+
+    when = meta_time(stamp, realm.tz)
+
+    def put(entity: str, body: dict, entity_id: str | None = None) -> dict:
+        record = {
+            "Id": entity_id or realm.allocate_id(),
+            "SyncToken": "0",
+            "domain": "QBO",
+            "sparse": False,
+            **body,
+            "MetaData": {"CreateTime": when, "LastUpdatedTime": when},
+        }
+        realm.tables[entity][record["Id"]] = record
+        return record
+
+    currency = realm_currency(realm)
+    for name, account_type, sub_type in CHART_OF_ACCOUNTS:
+        put(
+            "Account",
+            {
+                "Name": name,
+                "SubAccount": False,
+                "FullyQualifiedName": name,
+                "Active": True,
+                "Classification": ACCOUNT_CLASSIFICATION[account_type],
+                "AccountType": account_type,
+                "AccountSubType": sub_type,
+                "CurrentBalance": 0,
+                "CurrentBalanceWithSubAccounts": 0,
+                "CurrencyRef": dict(currency),
+            },
+        )
+    for name, days in TERMS:
+        put("Term", {"Name": name, "Active": True, "Type": "STANDARD", "DueDays": days})
+    for name, kind in PAYMENT_METHODS:
+        put("PaymentMethod", {"Name": name, "Active": True, "Type": kind})
+    for code, description, taxable in TAX_CODES:
+        put(
+            "TaxCode",
+            {"Name": code, "Description": description, "Active": True, "Taxable": taxable, "TaxGroup": False},
+            entity_id=code,
+        )
+    meta = realm.meta
+    put("CompanyInfo", company_info(realm, when), entity_id="1")
+    put("Preferences", preferences(meta, currency), entity_id="1")
+
+
+def company_info(realm: Realm, when: str) -> dict:
+    meta = realm.meta
+    address = {"Id": "1", "Line1": "123 Main Street", "City": "Mountain View", "Country": meta["country"],
+               "CountrySubDivisionCode": "CA", "PostalCode": "94042"}
+    return {
+        "CompanyName": meta["name"],
+        "LegalName": meta["name"],
+        "CompanyAddr": dict(address),
+        "CustomerCommunicationAddr": dict(address),
+        "LegalAddr": dict(address),
+        "PrimaryPhone": {},
+        "CompanyStartDate": when[:10],
+        "FiscalYearStartMonth": "January",
+        "Country": meta["country"],
+        "Email": {"Address": "noreply@quickbooks.com"},
+        "WebAddr": {},
+        "SupportedLanguages": "en",
+        "NameValue": [
+            {"Name": "NeoEnabled", "Value": "true"},
+            {"Name": "IndustryType", "Value": "Electronics"},
+            {"Name": "SubscriptionStatus", "Value": "PAID"},
+            {"Name": "OfferingSku", "Value": offering_sku(meta["plan"])},
+            {"Name": "PayrollFeature", "Value": "false"},
+            {"Name": "AccountantFeature", "Value": "false"},
+            {"Name": "IsQbdtMigrated", "Value": "false"},
+        ],
+    }
+
+
+def preferences(meta: dict, currency: dict) -> dict:
+    plus = meta["plan"] in ("plus", "advanced")
+    custom = "true" if meta["custom_txn_numbers"] else "false"
+    po_enabled = "true" if meta["purchase_orders_enabled"] and plus else "false"
+    return {
+        "AccountingInfoPrefs": {
+            "TrackDepartments": plus,
+            "DepartmentTerminology": "Location",
+            "ClassTrackingPerTxn": False,
+            "ClassTrackingPerTxnLine": plus,
+            "CustomerTerminology": "Customers",
+        },
+        "ProductAndServicesPrefs": {
+            "ForSales": True,
+            "ForPurchase": True,
+            "QuantityWithPriceAndRate": True,
+            "QuantityOnHand": meta["plan"] != "simple_start",
+        },
+        "SalesFormsPrefs": {
+            "CustomTxnNumbers": meta["custom_txn_numbers"],
+            "AllowDeposit": False,
+            "AllowDiscount": True,
+            "AllowShipping": False,
+            "DefaultDiscountAccount": "86",
+            "AutoApplyCredit": True,
+            "AutoApplyPayments": True,
+            "ETransactionEnabledStatus": "NotApplicable",
+        },
+        "EmailMessagesPrefs": {},
+        "VendorAndPurchasesPrefs": {
+            "TrackingByCustomer": plus,
+            "BillableExpenseTracking": plus,
+            "POCustomField": [],
+        },
+        "TimeTrackingPrefs": {"UseServices": True, "WorkWeekStartDate": "Monday"},
+        "TaxPrefs": {"UsingSalesTax": False, "PartnerTaxEnabled": True},
+        "CurrencyPrefs": {"MultiCurrencyEnabled": meta["multicurrency"], "HomeCurrency": {"value": currency["value"]}},
+        "ReportPrefs": {"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": False},
+        "OtherPrefs": {
+            "NameValue": [
+                {"Name": "SalesFormsPrefs.DefaultCustomerMessage", "Value": ""},
+                {"Name": "VendorAndPurchasesPrefs.BillableItemsOnPurchasesEnabled", "Value": "false"},
+                {"Name": "VendorAndPurchasesPrefs.UseCustomTxnNumbers", "Value": custom},
+                {"Name": "VendorAndPurchasesPrefs.PurchaseOrderEnabled", "Value": po_enabled},
+                {"Name": "DTXCopyMemo", "Value": "false"},
+                {"Name": "UncategorizedAssetAccountId", "Value": "7"},
+            ]
+        },
+    }

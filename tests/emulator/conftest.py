@@ -1,0 +1,111 @@
+"""Shared fixtures for the emulator's tests (used by both halves of the emulator — keep the
+names stable):
+
+- ``emulator_server``: a RunningEmulator (``.url``, ``.emulator``) serving in a thread, one per
+  test module, reset before each test;
+- ``realm`` / ``essentials_realm``: a Plus company with purchase orders on / an Essentials one;
+- ``token``: a bearer token for ``realm`` from the control plane (``POST /_emulator/tokens``);
+- ``api``: an httpx client with base URL ``{url}/v3/company/{realm}`` and that token;
+- ``issue_token(server, realm_id)``: the helper behind ``token``, for other realms.
+"""
+
+from __future__ import annotations
+
+import types
+
+import httpx
+import pytest
+
+from qbo_emulator.core import Emulator
+from qbo_emulator.server import run_in_thread
+
+TEST_CLIENT_ID = "emulator-tests"
+TEST_CLIENT_SECRET = "emulator-tests-secret"
+TEST_REDIRECT_URI = "http://127.0.0.1:9/callback"
+STUB_PREFIX = "stub-token:"
+
+
+@pytest.fixture(scope="module")
+def _emulator_thread():
+    with run_in_thread(Emulator()) as running:
+        yield running
+
+
+@pytest.fixture
+def emulator_server(_emulator_thread):
+    _emulator_thread.emulator.reset()
+    return _emulator_thread
+
+
+def _stub_authenticate(emulator: Emulator) -> None:
+    """Until the OAuth control plane answers, accept ``stub-token:<realm>`` tokens."""
+    from qbo_emulator.oauth import AuthError
+
+    if getattr(emulator.auth.authenticate, "_is_stub", False):
+        return
+
+    def authenticate(bearer_token, realm_id):
+        token = (bearer_token or "").strip()
+        if token != f"{STUB_PREFIX}{realm_id}":
+            raise AuthError("Token invalid")
+        return types.SimpleNamespace(client_id="stub-client", realm_id=realm_id)
+
+    authenticate._is_stub = True  # type: ignore[attr-defined]
+    emulator.auth.authenticate = authenticate
+
+
+def issue_token(server, realm_id: str) -> str:
+    """A real access token from the control plane, or a stub token when it is not there yet."""
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        app = client.post(
+            "/_emulator/apps",
+            json={
+                "client_id": TEST_CLIENT_ID,
+                "client_secret": TEST_CLIENT_SECRET,
+                "redirect_uris": [TEST_REDIRECT_URI],
+            },
+        )
+        if app.status_code < 400 or app.status_code == 409:
+            tokens = client.post("/_emulator/tokens", json={"client_id": TEST_CLIENT_ID, "realm_id": realm_id})
+            if tokens.status_code == 200:
+                return tokens.json()["access_token"]
+    if getattr(server, "emulator", None) is None:
+        pytest.skip("the OAuth control plane (POST /_emulator/tokens) is not available")
+    _stub_authenticate(server.emulator)
+    return f"{STUB_PREFIX}{realm_id}"
+
+
+def create_company(server, **spec) -> str:
+    response = httpx.post(f"{server.url}/_emulator/companies", json=spec, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()["realmId"]
+
+
+@pytest.fixture
+def realm(emulator_server) -> str:
+    return create_company(
+        emulator_server, name="Plus Phones LLC", plan="plus", purchase_orders_enabled=True, custom_txn_numbers=True
+    )
+
+
+@pytest.fixture
+def essentials_realm(emulator_server) -> str:
+    return create_company(
+        emulator_server, name="Essentials Electronics Inc", plan="essentials", purchase_orders_enabled=False
+    )
+
+
+@pytest.fixture
+def token(emulator_server, realm) -> str:
+    return issue_token(emulator_server, realm)
+
+
+@pytest.fixture
+def api(emulator_server, realm, token):
+    with httpx.Client(
+        base_url=f"{emulator_server.url}/v3/company/{realm}",
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        params={"minorversion": "75"},
+        timeout=15,
+    ) as client:
+        yield client
