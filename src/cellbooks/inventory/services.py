@@ -14,6 +14,7 @@ Conventions shared by all of them:
 """
 
 import datetime
+import re
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -321,15 +322,13 @@ def update_partner(*, partner, **fields) -> Partner:
 # --------------------------------------------------------------------------------------------
 
 PRODUCT_LIMITS = {"manufacturer": 100, "model": 100, "capacity": 30, "colour": 50, "network": 50}
-_TABLET_WORDS = ("ipad", "tab", "tablet", "surface", "kindle", "fire hd", "matepad", "mediapad")
+_TABLET_WORD = re.compile(r"\b(ipad\w*|tab|tablet|surface|kindle|matepad|mediapad)\b", re.I)
 
 
 def guess_product_kind(manufacturer: str, model: str) -> str:
     """Phone unless the model name says tablet ("iPad Air", "Galaxy Tab S8"): CSVs carry no kind."""
-    text = f"{manufacturer} {model}".lower()
-    return (
-        Product.Kind.TABLET if any(word in text for word in _TABLET_WORDS) else Product.Kind.PHONE
-    )
+    is_tablet = _TABLET_WORD.search(f"{manufacturer} {model}")
+    return Product.Kind.TABLET if is_tablet else Product.Kind.PHONE
 
 
 def clean_product_attributes(
