@@ -385,11 +385,11 @@ class AuthServer:
             "token_type": "bearer",
             "expires_in": int(settings.access_token_lifetime),
             "refresh_token": refresh_token,
-            "x_refresh_token_expires_in": int(refresh_expires - now),
+            "x_refresh_token_expires_in": round(refresh_expires - now),
             "access_token": access_token,
         }
         if hard_expiry:
-            response["x_refresh_token_hard_expires_in"] = int(grant["hard_expires_at"] - now)
+            response["x_refresh_token_hard_expires_in"] = round(grant["hard_expires_at"] - now)
         if with_id_token and "openid" in grant["scope"].split():
             response["id_token"] = self._id_token(grant, now)
         return response
