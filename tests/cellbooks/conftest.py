@@ -49,14 +49,18 @@ def make_imei(n: int, prefix: str = "35") -> str:
 def vendor(company):
     from cellbooks.inventory.services import create_partner
 
-    return create_partner(company=company, name="Global Phone Supply", is_vendor=True, payment_terms_days=30)
+    return create_partner(
+        company=company, name="Global Phone Supply", is_vendor=True, payment_terms_days=30
+    )
 
 
 @pytest.fixture
 def customer(company):
     from cellbooks.inventory.services import create_partner
 
-    return create_partner(company=company, name="Metro Mobile Repair", is_customer=True, payment_terms_days=15)
+    return create_partner(
+        company=company, name="Metro Mobile Repair", is_customer=True, payment_terms_days=15
+    )
 
 
 @pytest.fixture

@@ -74,6 +74,8 @@ def parse_money(value, *, field: str, label: str, required: bool = True) -> Deci
         if required:
             _refuse(field, f"{label} is required.")
         return None
+    if isinstance(value, float):  # a programming error, but say it in words too
+        _refuse(field, f"{label} must be text or a Decimal, not a float ({value!r}).")
     try:
         amount = to_money(value)
     except MoneyError as exc:
