@@ -511,6 +511,16 @@ class AuthServer:
 # ---------------------------------------------------------------------- HTTP
 
 
+def persist(emulator) -> None:
+    """Schedules a save: the store's debounced flusher writes every part's JSON shortly after
+    (and once more at shutdown), so a token request never waits for a full dump."""
+    mark_dirty = getattr(emulator.store, "mark_dirty", None)
+    if mark_dirty:
+        mark_dirty()
+    else:
+        emulator.save()
+
+
 def _json(body: dict, status: int = 200, **headers) -> JSONResponse:
     # Intuit tags every OAuth answer with an intuit_tid; tokens must never be cached.
     base = {"intuit_tid": uuid.uuid4().hex, "Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -631,7 +641,7 @@ def routes(emulator) -> list[Route]:
                 raise OAuthError("unsupported_grant_type")
         except OAuthError as exc:
             return _oauth_error(exc)
-        emulator.save()
+        persist(emulator)
         return _json(body)
 
     async def revoke(request: Request) -> Response:
@@ -655,7 +665,7 @@ def routes(emulator) -> list[Route]:
         except OAuthError as exc:
             return _oauth_error(exc)
         auth.revoke(app["client_id"], payload["token"])
-        emulator.save()
+        persist(emulator)
         return _json({"statuscode": "200"})
 
     async def userinfo(request: Request) -> Response:
@@ -701,7 +711,7 @@ def control_routes(emulator) -> list[Route]:
             app = auth.register_app(**{k: spec[k] for k in fields if k in spec})
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             return JSONResponse({"error": str(exc) or "invalid app"}, status_code=400)
-        emulator.save()
+        persist(emulator)
         return JSONResponse(_public_app(app))
 
     async def tokens(request: Request) -> Response:
@@ -717,7 +727,7 @@ def control_routes(emulator) -> list[Route]:
             body = auth.issue_tokens(client_id, realm_id, spec.get("scope") or DEFAULT_SCOPE)
         except KeyError:
             return JSONResponse({"error": f"unknown client_id {client_id!r}"}, status_code=404)
-        emulator.save()
+        persist(emulator)
         return JSONResponse(body)
 
     from .webhooks import control_routes as webhook_control_routes

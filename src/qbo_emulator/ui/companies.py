@@ -79,7 +79,6 @@ def routes(emulator) -> list[Route]:
         except (QBOError, ValueError) as exc:
             message = getattr(exc, "detail", None) or str(exc)
             return HTMLResponse(render_home(emulator, error=message, form=form), 400)
-        emulator.save()
         return RedirectResponse(f"/companies/{q(realm)}/invoices", status_code=303)
 
     return [

@@ -158,7 +158,6 @@ def routes(emulator) -> list[Route]:
                 emulator, realm_id, "invoices", "Receive payment", body, error=_error_text(exc)
             )
             return HTMLResponse(html, status_code=400)
-        emulator.save()
         notice = f"Payment {payment['Id']} of {money(payment.get('TotalAmt'))} received."
         return RedirectResponse(
             f"/companies/{q(realm_id)}/invoices/{q(invoice_id)}?notice={q(notice)}", 303
@@ -201,7 +200,6 @@ def routes(emulator) -> list[Route]:
                 notice = "Payment voided."
             else:
                 store.delete_entity(realm_id, "Payment", payment_id)
-                emulator.save()
                 return RedirectResponse(
                     f"/companies/{q(realm_id)}/payments?notice={q(f'Payment {payment_id} deleted.')}",
                     303,
@@ -216,7 +214,6 @@ def routes(emulator) -> list[Route]:
                 error=_error_text(exc),
             )
             return HTMLResponse(html, status_code=400)
-        emulator.save()
         return RedirectResponse(
             f"/companies/{q(realm_id)}/payments/{q(payment_id)}?notice={q(notice)}", 303
         )
