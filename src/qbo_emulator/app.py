@@ -79,7 +79,9 @@ class V3Pipeline:
                 # Intuit: "the service sends the same response as it did for the original
                 # request" — whatever this request's body says (docs/emulator.md).
                 return Response(
-                    cached["body"], status_code=cached["status"], media_type=cached.get("media_type", JSON_TYPE),
+                    cached["body"],
+                    status_code=cached["status"],
+                    media_type=cached.get("media_type", JSON_TYPE),
                     headers=qbo_headers(),
                 )
 
@@ -97,7 +99,13 @@ class V3Pipeline:
             emulator.store.remember(
                 realm_id,
                 request_id,
-                {"status": response.status_code, "body": response.body.decode("latin-1") if response.media_type == "application/pdf" else response.body.decode(), "media_type": response.media_type},
+                {
+                    "status": response.status_code,
+                    "body": response.body.decode("latin-1")
+                    if response.media_type == "application/pdf"
+                    else response.body.decode(),
+                    "media_type": response.media_type,
+                },
             )
         return response
 
@@ -125,15 +133,25 @@ def parse_body(raw: bytes) -> dict:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise errors.unsupported_operation("Unsupported Operation: the request body is not UTF-8") from None
+        raise errors.unsupported_operation(
+            "Unsupported Operation: the request body is not UTF-8"
+        ) from None
     try:
         data = loads(text) if text.strip() else {}
     except ValueError as exc:
         raise errors.QBOError(
-            400, 2010, "Request has invalid or unsupported property", f"Request body is not valid JSON: {exc}"
+            400,
+            2010,
+            "Request has invalid or unsupported property",
+            f"Request body is not valid JSON: {exc}",
         ) from None
     if not isinstance(data, dict):
-        raise errors.QBOError(400, 2010, "Request has invalid or unsupported property", "Request body must be a JSON object")
+        raise errors.QBOError(
+            400,
+            2010,
+            "Request has invalid or unsupported property",
+            "Request body must be a JSON object",
+        )
     return data
 
 
@@ -144,7 +162,9 @@ def includes(request: Request) -> tuple[str, ...]:
     return tuple(values)
 
 
-def write_entity(store, realm_id: str, entity_name: str, body: dict, *, operation: str, include: tuple[str, ...]) -> dict:
+def write_entity(
+    store, realm_id: str, entity_name: str, body: dict, *, operation: str, include: tuple[str, ...]
+) -> dict:
     """Create, update, delete or void, as POST /{entity} decides from its query string and body
     (shared by the entity route and batch items)."""
     et = find_entity_type(entity_name)
@@ -152,9 +172,13 @@ def write_entity(store, realm_id: str, entity_name: str, body: dict, *, operatio
         raise errors.resource_not_found(entity_name)
     operation = (operation or "").lower()
     if operation == "delete":
-        return store.delete_entity(realm_id, et.name, body.get("Id"), sync_token=body.get("SyncToken", ""))
+        return store.delete_entity(
+            realm_id, et.name, body.get("Id"), sync_token=body.get("SyncToken", "")
+        )
     if operation == "void" or "void" in include:
-        return store.void_entity(realm_id, et.name, body.get("Id"), sync_token=body.get("SyncToken", ""))
+        return store.void_entity(
+            realm_id, et.name, body.get("Id"), sync_token=body.get("SyncToken", "")
+        )
     has_id = body.get("Id") not in (None, "")
     if operation == "update" or (operation == "" and has_id) or et.kind == "singleton":
         sparse = str(body.get("sparse", "false")).lower() == "true"
@@ -178,7 +202,12 @@ def v3_routes(emulator) -> list[Route]:
             raise errors.resource_not_found(request.url.path)
         body = parse_body(raw)
         record = write_entity(
-            store, realm_id, et.name, body, operation=request.query_params.get("operation", ""), include=includes(request)
+            store,
+            realm_id,
+            et.name,
+            body,
+            operation=request.query_params.get("operation", ""),
+            include=includes(request),
         )
         return 200, pipeline.envelope(realm_id, {et.name: record})
 
@@ -189,14 +218,18 @@ def v3_routes(emulator) -> list[Route]:
         entity_id = request.path_params.get("id", "1")
         if et.name == "CompanyInfo":
             entity_id = "1"  # read as /companyinfo/{realmId}
-        return 200, pipeline.envelope(realm_id, {et.name: store.get_entity(realm_id, et.name, entity_id)})
+        return 200, pipeline.envelope(
+            realm_id, {et.name: store.get_entity(realm_id, et.name, entity_id)}
+        )
 
     def query(request: Request, realm_id: str, raw: bytes):
         statement = statement_from_request(request, raw)
         return 200, pipeline.envelope(realm_id, {"QueryResponse": store.query(realm_id, statement)})
 
     def batch_handler(request: Request, realm_id: str, raw: bytes):
-        return 200, pipeline.envelope(realm_id, batch.run_batch(emulator, realm_id, parse_body(raw)))
+        return 200, pipeline.envelope(
+            realm_id, batch.run_batch(emulator, realm_id, parse_body(raw))
+        )
 
     def cdc_handler(request: Request, realm_id: str, raw: bytes):
         params = request.query_params
@@ -215,7 +248,9 @@ def v3_routes(emulator) -> list[Route]:
         et = find_entity_type(request.path_params["entity"])
         if et is None or et.name not in pdf.PDF_ENTITIES:
             raise errors.resource_not_found(request.url.path)
-        record = pdf.send(store, realm_id, et.name, request.path_params["id"], request.query_params.get("sendTo"))
+        record = pdf.send(
+            store, realm_id, et.name, request.path_params["id"], request.query_params.get("sendTo")
+        )
         return 200, pipeline.envelope(realm_id, {et.name: record})
 
     def wrap(handler, *, is_batch: bool = False):
@@ -270,7 +305,9 @@ def create_app(emulator) -> Starlette:
         try:
             routes += provider(emulator)
         except ImportError as exc:  # the other half is still being built; /v3 works without it
-            warnings.warn(f"qbo_emulator: {module.__name__}.{name} unavailable: {exc}", stacklevel=2)
+            warnings.warn(
+                f"qbo_emulator: {module.__name__}.{name} unavailable: {exc}", stacklevel=2
+            )
     app = EmulatorApp(routes=routes)
     app.emulator = emulator
     app.state.emulator = emulator

@@ -20,20 +20,26 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the QBO API at /v3/company/{realmId}/..., OAuth at /.well-known/..., "
         "the control plane at /_emulator/... and the UI at /.",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)"
+    )
     serve.add_argument("--port", type=int, default=8765, help="TCP port (default: 8765)")
     serve.add_argument(
         "--data",
         metavar="DIR",
         help="keep state as JSON files in DIR across restarts (default: in memory only)",
     )
-    serve.add_argument("--demo", action="store_true", help="register the demo app and demo companies (idempotent)")
+    serve.add_argument(
+        "--demo", action="store_true", help="register the demo app and demo companies (idempotent)"
+    )
     serve.add_argument(
         "--no-rate-limits",
         action="store_true",
         help="do not enforce QBO's rate limits (on by default: 500/min and 10/s per realm and app, 40 batch/min)",
     )
-    serve.add_argument("--latency-ms", type=float, default=0.0, help="added to every /v3 request (default: 0)")
+    serve.add_argument(
+        "--latency-ms", type=float, default=0.0, help="added to every /v3 request (default: 0)"
+    )
     serve.add_argument(
         "--time-scale",
         type=float,

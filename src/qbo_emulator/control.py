@@ -40,8 +40,14 @@ def routes(emulator) -> list[Route]:
         try:
             spec = await _body(request)
             allowed = {
-                "name", "plan", "country", "home_currency", "multicurrency",
-                "custom_txn_numbers", "purchase_orders_enabled", "realm_id",
+                "name",
+                "plan",
+                "country",
+                "home_currency",
+                "multicurrency",
+                "custom_txn_numbers",
+                "purchase_orders_enabled",
+                "realm_id",
             }
             unknown = set(spec) - allowed
             if unknown:
@@ -80,10 +86,12 @@ def routes(emulator) -> list[Route]:
 
     async def requests_log(request: Request):
         realm = request.query_params.get("realm")
-        entries = [e for e in list(emulator.request_log) if realm is None or e.get("realm") == realm]
+        entries = [
+            e for e in list(emulator.request_log) if realm is None or e.get("realm") == realm
+        ]
         limit = request.query_params.get("limit")
         if limit:
-            entries = entries[-int(limit):]
+            entries = entries[-int(limit) :]
         return _json({"requests": entries})
 
     async def clear_requests(request: Request):
@@ -97,7 +105,12 @@ def routes(emulator) -> list[Route]:
             except (ValueError, TypeError) as exc:
                 return _error(str(exc))
             emulator.clock.advance(seconds)
-        return _json({"now": emulator.clock.now().isoformat(), "offset_seconds": emulator.clock.offset.total_seconds()})
+        return _json(
+            {
+                "now": emulator.clock.now().isoformat(),
+                "offset_seconds": emulator.clock.offset.total_seconds(),
+            }
+        )
 
     return [
         Route("/_emulator/reset", reset, methods=["POST"]),

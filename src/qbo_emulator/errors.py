@@ -84,7 +84,9 @@ def object_not_found(*, deleted_txn: bool = False, element: str | None = None) -
 
 
 def invalid_reference(element: str | None = None) -> QBOError:
-    return QBOError(400, 2500, "Invalid Reference Id", f"Invalid Reference Id : {INACTIVE_DETAIL}", element)
+    return QBOError(
+        400, 2500, "Invalid Reference Id", f"Invalid Reference Id : {INACTIVE_DETAIL}", element
+    )
 
 
 def required_param(name: str) -> QBOError:
@@ -135,7 +137,9 @@ def invalid_email(name: str) -> QBOError:
 
 
 def unsupported_property(detail: str, element: str | None = None) -> QBOError:
-    return QBOError(400, 2010, "Request has invalid or unsupported property", f"Property Name:{detail}", element)
+    return QBOError(
+        400, 2010, "Request has invalid or unsupported property", f"Property Name:{detail}", element
+    )
 
 
 def stale_object() -> QBOError:
@@ -149,7 +153,9 @@ def stale_object() -> QBOError:
     )
 
 
-def duplicate_name(kind: str = "customer, vendor or employee", element: str | None = None) -> QBOError:
+def duplicate_name(
+    kind: str = "customer, vendor or employee", element: str | None = None
+) -> QBOError:
     return QBOError(
         400,
         6240,
@@ -209,9 +215,14 @@ def resource_not_found(path: str) -> QBOError:
     )
 
 
-def system_error(detail: str = "An application error has occurred while processing your request") -> QBOError:
+def system_error(
+    detail: str = "An application error has occurred while processing your request",
+) -> QBOError:
     return QBOError(
-        500, 10000, "An application error has occurred while processing your request", detail,
+        500,
+        10000,
+        "An application error has occurred while processing your request",
+        detail,
         fault_type="SystemFault",
     )
 

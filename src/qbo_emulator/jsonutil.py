@@ -44,7 +44,9 @@ def _prepare(obj: Any) -> Any:
 
 
 def dumps(obj: Any, *, indent: int | None = None) -> str:
-    text = json.dumps(_prepare(obj), indent=indent, ensure_ascii=False, separators=None if indent else (",", ":"))
+    text = json.dumps(
+        _prepare(obj), indent=indent, ensure_ascii=False, separators=None if indent else (",", ":")
+    )
     return _SENTINEL_RE.sub(r"\1", text)
 
 

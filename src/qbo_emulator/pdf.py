@@ -13,17 +13,38 @@ def render(company: dict, entity: str, record: dict) -> bytes:
     doc.set_font("Helvetica", "B", 16)
     doc.cell(0, 10, _latin(company.get("name", "")), new_x="LMARGIN", new_y="NEXT")
     doc.set_font("Helvetica", "", 11)
-    title = {"Invoice": "INVOICE", "CreditMemo": "CREDIT MEMO", "PurchaseOrder": "PURCHASE ORDER", "Payment": "PAYMENT"}[entity]
-    doc.cell(0, 8, f"{title} {record.get('DocNumber') or record.get('Id')}", new_x="LMARGIN", new_y="NEXT")
+    title = {
+        "Invoice": "INVOICE",
+        "CreditMemo": "CREDIT MEMO",
+        "PurchaseOrder": "PURCHASE ORDER",
+        "Payment": "PAYMENT",
+    }[entity]
+    doc.cell(
+        0,
+        8,
+        f"{title} {record.get('DocNumber') or record.get('Id')}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     party = (record.get("CustomerRef") or record.get("VendorRef") or {}).get("name", "")
     doc.cell(0, 8, _latin(f"To: {party}"), new_x="LMARGIN", new_y="NEXT")
-    doc.cell(0, 8, f"Date: {record.get('TxnDate', '')}   Due: {record.get('DueDate', '')}", new_x="LMARGIN", new_y="NEXT")
+    doc.cell(
+        0,
+        8,
+        f"Date: {record.get('TxnDate', '')}   Due: {record.get('DueDate', '')}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     doc.ln(4)
     for line in record.get("Line", []):
         if line.get("DetailType") == "SubTotalLineDetail":
             continue
         detail = line.get(line.get("DetailType") or "", {}) or {}
-        label = line.get("Description") or (detail.get("ItemRef") or {}).get("name") or line.get("DetailType", "")
+        label = (
+            line.get("Description")
+            or (detail.get("ItemRef") or {}).get("name")
+            or line.get("DetailType", "")
+        )
         doc.cell(150, 7, _latin(str(label))[:80])
         doc.cell(0, 7, f"{line.get('Amount', '')}", align="R", new_x="LMARGIN", new_y="NEXT")
     doc.ln(2)
@@ -49,7 +70,9 @@ def send(store, realm_id: str, entity: str, entity_id: str, send_to: str | None)
     record = store.get_entity(realm_id, entity, entity_id)
     address = send_to or (record.get("BillEmail") or {}).get("Address")
     if not address:
-        raise errors.business_validation("Need to provide a valid email address to send the transaction to.", "BillEmail")
+        raise errors.business_validation(
+            "Need to provide a valid email address to send the transaction to.", "BillEmail"
+        )
     if "@" not in address or "." not in address:
         raise errors.invalid_email("sendTo")
     return store.mark_sent(realm_id, entity, entity_id, address)

@@ -22,8 +22,24 @@ from .entities import find_entity_type
 
 MAX_RESULTS = 1000
 DEFAULT_RESULTS = 100
-KEYWORDS = {"select", "from", "where", "and", "orderby", "order", "by", "asc", "desc", "startposition",
-            "maxresults", "in", "like", "count", "or", "true", "false"}
+KEYWORDS = {
+    "select",
+    "from",
+    "where",
+    "and",
+    "orderby",
+    "order",
+    "by",
+    "asc",
+    "desc",
+    "startposition",
+    "maxresults",
+    "in",
+    "like",
+    "count",
+    "true",
+    "false",
+}
 OPERATORS = ("<=", ">=", "!=", "=", "<", ">")
 
 
@@ -136,9 +152,11 @@ class Parser:
         if tok.kind == "word" and tok.text.lower() in KEYWORDS:
             kind = f'"{tok.text.lower()}" "{tok.text.upper()} "'
         else:
-            label = {"word": "<IDENTIFIER>", "string": "<STRING>", "number": "<INTEGER>"}.get(tok.kind)
+            label = {"word": "<IDENTIFIER>", "string": "<STRING>", "number": "<INTEGER>"}.get(
+                tok.kind
+            )
             kind = f'" {label} "{tok.text} "' if label else f'"{tok.text}" "{tok.text} "'
-        return errors.query_parse_error(f"Encountered {kind}\" at line 1, column {tok.column}.")
+        return errors.query_parse_error(f'Encountered {kind}" at line 1, column {tok.column}.')
 
     def keyword(self, *words: str) -> bool:
         tok = self.token
@@ -197,13 +215,17 @@ class Parser:
         entity_name = self.identifier()
         et = find_entity_type(entity_name)
         if et is None:
-            raise errors.query_parse_error(f'Invalid entity name "{entity_name}" at line 1, column {entity_tok.column}.')
+            raise errors.query_parse_error(
+                f'Invalid entity name "{entity_name}" at line 1, column {entity_tok.column}.'
+            )
         query = Query(entity=et.name, count=count)
         if self.keyword("where"):
             query.conditions.append(self.condition())
             while self.keyword("and"):
                 query.conditions.append(self.condition())
-        if self.keyword("orderby") or (self.keyword("order") and (self.expect_keyword("by") or True)):
+        if self.keyword("orderby") or (
+            self.keyword("order") and (self.expect_keyword("by") or True)
+        ):
             query.order.append(self.order_item())
             while self.token.kind == "punct" and self.token.text == ",":
                 self.pos += 1
@@ -229,7 +251,9 @@ class Parser:
         if self.keyword("like"):
             value = self.value()
             if not isinstance(value, str):
-                raise errors.query_parse_error(f"LIKE needs a quoted string at line 1, column {tok.column}.")
+                raise errors.query_parse_error(
+                    f"LIKE needs a quoted string at line 1, column {tok.column}."
+                )
             return Condition(name, "like", value)
         if self.keyword("in"):
             self.expect_punct("(")

@@ -15,7 +15,9 @@ from .core import Emulator
 class RunningEmulator:
     """A server started by ``run_in_thread``; a context manager that stops it on exit."""
 
-    def __init__(self, emulator: Emulator, server: uvicorn.Server, thread: threading.Thread, url: str):
+    def __init__(
+        self, emulator: Emulator, server: uvicorn.Server, thread: threading.Thread, url: str
+    ):
         self.emulator = emulator
         self.url = url
         self._server = server
@@ -48,7 +50,9 @@ def uvicorn_config(emulator: Emulator, host: str, port: int, **extra) -> uvicorn
     )
 
 
-def run_in_thread(emulator: Emulator | None = None, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
+def run_in_thread(
+    emulator: Emulator | None = None, host: str = "127.0.0.1", port: int = 0
+) -> RunningEmulator:
     emulator = emulator or Emulator()
     server = uvicorn.Server(uvicorn_config(emulator, host, port))
     thread = threading.Thread(target=server.run, name="qbo-emulator", daemon=True)

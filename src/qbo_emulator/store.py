@@ -60,7 +60,9 @@ class Realm:
         self.store = store
         self.realm_id = realm_id
         self.meta = meta
-        self.tz = ZoneInfo(meta.get("timezone") or COUNTRY_TIMEZONES.get(meta.get("country", "US"), "UTC"))
+        self.tz = ZoneInfo(
+            meta.get("timezone") or COUNTRY_TIMEZONES.get(meta.get("country", "US"), "UTC")
+        )
         self.tables: dict[str, dict[str, dict]] = {name: {} for name in REGISTRY}
         self.next_id = 1
         self.sequences: dict[str, int] = {}
@@ -122,7 +124,9 @@ class Realm:
         if name is not None:
             ref["name"] = name
 
-    def touch(self, entity: str, record: dict, operation: str = "Update", *, bump: bool = True) -> dict:
+    def touch(
+        self, entity: str, record: dict, operation: str = "Update", *, bump: bool = True
+    ) -> dict:
         """Store a changed copy of a record another write affected (e.g. an invoice's balance
         after a payment): a new SyncToken and LastUpdatedTime, and a change report."""
         if bump:
@@ -175,7 +179,9 @@ class _Flusher:
             return
         with self._guard:
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="qbo-emulator-flush", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="qbo-emulator-flush", daemon=True
+                )
                 self._thread.start()
         self._wake.set()
 
@@ -284,11 +290,15 @@ class Store:
     def mark_dirty(self) -> None:
         self._flusher.request()
 
-    def create_entity(self, realm_id: str, entity: str, payload: dict, *, include: tuple[str, ...] = ()) -> dict:
+    def create_entity(
+        self, realm_id: str, entity: str, payload: dict, *, include: tuple[str, ...] = ()
+    ) -> dict:
         et = entity_type(entity)
         with self._writing(realm_id) as realm:
             if not et.creatable:
-                raise errors.unsupported_operation(f"Operation Create is not supported for {et.name}.")
+                raise errors.unsupported_operation(
+                    f"Operation Create is not supported for {et.name}."
+                )
             record = et.clean(payload)
             record = et.prepare(realm, record, None)
             et.check_doc_number(realm, record, include)
@@ -321,7 +331,9 @@ class Store:
         et = entity_type(entity)
         with self._writing(realm_id) as realm:
             if not et.updatable:
-                raise errors.unsupported_operation(f"Operation Update is not supported for {et.name}.")
+                raise errors.unsupported_operation(
+                    f"Operation Update is not supported for {et.name}."
+                )
             old = self._current(realm, et, payload, check_sync_token=check_sync_token)
             data = et.clean(payload)
             record = et.merge(old, data, sparse=sparse)
@@ -347,9 +359,14 @@ class Store:
         et = entity_type(entity)
         with self._writing(realm_id) as realm:
             if not et.deletable:
-                raise errors.unsupported_operation(f"Operation Delete is not supported for {et.name}.")
+                raise errors.unsupported_operation(
+                    f"Operation Delete is not supported for {et.name}."
+                )
             old = self._current(
-                realm, et, {"Id": entity_id, "SyncToken": sync_token}, check_sync_token=sync_token is not None
+                realm,
+                et,
+                {"Id": entity_id, "SyncToken": sync_token},
+                check_sync_token=sync_token is not None,
             )
             now = realm.now()
             del realm.tables[et.name][old["Id"]]
@@ -366,13 +383,20 @@ class Store:
             # [U] The delete answer (facts §11): a stub with status "Deleted".
             return {"status": "Deleted", "domain": "QBO", "Id": old["Id"]}
 
-    def void_entity(self, realm_id: str, entity: str, entity_id: str, *, sync_token: Any = None) -> dict:
+    def void_entity(
+        self, realm_id: str, entity: str, entity_id: str, *, sync_token: Any = None
+    ) -> dict:
         et = entity_type(entity)
         with self._writing(realm_id) as realm:
             if not et.voidable:
-                raise errors.unsupported_operation(f"Operation Void is not supported for {et.name}.")
+                raise errors.unsupported_operation(
+                    f"Operation Void is not supported for {et.name}."
+                )
             old = self._current(
-                realm, et, {"Id": entity_id, "SyncToken": sync_token}, check_sync_token=sync_token is not None
+                realm,
+                et,
+                {"Id": entity_id, "SyncToken": sync_token},
+                check_sync_token=sync_token is not None,
             )
             record = et.on_void(realm, copy.deepcopy(old))
             now = realm.now()
@@ -387,7 +411,24 @@ class Store:
             et.after_commit(realm, record, old)
             return copy.deepcopy(record)
 
-    def _current(self, realm: Realm, et: EntityType, payload: dict, *, check_sync_token: bool) -> dict:
+    def mark_sent(self, realm_id: str, entity: str, entity_id: str, address: str) -> dict:
+        """POST /{entity}/{id}/send: EmailStatus EmailSent, DeliveryInfo, BillEmail = sendTo."""
+        et = entity_type(entity)
+        with self._writing(realm_id) as realm:
+            old = self._current(realm, et, {"Id": entity_id}, check_sync_token=False)
+            record = copy.deepcopy(old)
+            record["EmailStatus"] = "EmailSent"
+            record["BillEmail"] = {"Address": address}
+            record["DeliveryInfo"] = {
+                "DeliveryType": "Email",
+                "DeliveryTime": meta_time(realm.now(), realm.tz),
+            }
+            realm.touch(et.name, record)
+            return copy.deepcopy(record)
+
+    def _current(
+        self, realm: Realm, et: EntityType, payload: dict, *, check_sync_token: bool
+    ) -> dict:
         entity_id = payload.get("Id")
         if entity_id is None or entity_id == "":
             raise errors.required_param("Id")
@@ -502,4 +543,3 @@ def atomic_write(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-

@@ -66,7 +66,9 @@ def issue_token(server, realm_id: str) -> str:
             },
         )
         if app.status_code < 400 or app.status_code == 409:
-            tokens = client.post("/_emulator/tokens", json={"client_id": TEST_CLIENT_ID, "realm_id": realm_id})
+            tokens = client.post(
+                "/_emulator/tokens", json={"client_id": TEST_CLIENT_ID, "realm_id": realm_id}
+            )
             if tokens.status_code == 200:
                 return tokens.json()["access_token"]
     if getattr(server, "emulator", None) is None:
@@ -84,14 +86,21 @@ def create_company(server, **spec) -> str:
 @pytest.fixture
 def realm(emulator_server) -> str:
     return create_company(
-        emulator_server, name="Plus Phones LLC", plan="plus", purchase_orders_enabled=True, custom_txn_numbers=True
+        emulator_server,
+        name="Plus Phones LLC",
+        plan="plus",
+        purchase_orders_enabled=True,
+        custom_txn_numbers=True,
     )
 
 
 @pytest.fixture
 def essentials_realm(emulator_server) -> str:
     return create_company(
-        emulator_server, name="Essentials Electronics Inc", plan="essentials", purchase_orders_enabled=False
+        emulator_server,
+        name="Essentials Electronics Inc",
+        plan="essentials",
+        purchase_orders_enabled=False,
     )
 
 
@@ -109,3 +118,16 @@ def api(emulator_server, realm, token):
         timeout=15,
     ) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def emulator_tools():
+    """The helpers above for test modules (test directories are not packages, so fixtures are
+    the way to share them): ``issue_token``, ``create_company`` and the test app's credentials."""
+    return types.SimpleNamespace(
+        issue_token=issue_token,
+        create_company=create_company,
+        client_id=TEST_CLIENT_ID,
+        client_secret=TEST_CLIENT_SECRET,
+        redirect_uri=TEST_REDIRECT_URI,
+    )

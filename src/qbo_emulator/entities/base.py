@@ -137,7 +137,9 @@ class EntityType:
             merged.update(data)
             return merged
         # Full update: every writable field the client omitted is cleared (facts §1.2 [U]).
-        kept = {k: copy.deepcopy(v) for k, v in old.items() if k in SYSTEM_FIELDS or k in self.computed}
+        kept = {
+            k: copy.deepcopy(v) for k, v in old.items() if k in SYSTEM_FIELDS or k in self.computed
+        }
         kept.update(data)
         return kept
 

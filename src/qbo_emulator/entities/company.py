@@ -59,8 +59,12 @@ class PreferencesType(SingletonType):
         # Keep the company's summary (shown by the control plane and UI) in step.
         if not record:
             return
-        realm.meta["custom_txn_numbers"] = bool(record.get("SalesFormsPrefs", {}).get("CustomTxnNumbers"))
-        realm.meta["purchase_orders_enabled"] = realm.other_pref("VendorAndPurchasesPrefs.PurchaseOrderEnabled") == "true"
+        realm.meta["custom_txn_numbers"] = bool(
+            record.get("SalesFormsPrefs", {}).get("CustomTxnNumbers")
+        )
+        realm.meta["purchase_orders_enabled"] = (
+            realm.other_pref("VendorAndPurchasesPrefs.PurchaseOrderEnabled") == "true"
+        )
 
 
 def offering_sku(plan: str) -> str:

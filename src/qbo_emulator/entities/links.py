@@ -73,7 +73,9 @@ def _remove(realm: Realm, entity: str, record: dict) -> None:
         bucket.pop(record["Id"], None)
 
 
-def applied_to(realm: Realm, target_type: str, target_id: str, *, excluding: str | None = None) -> Decimal:
+def applied_to(
+    realm: Realm, target_type: str, target_id: str, *, excluding: str | None = None
+) -> Decimal:
     bucket = index(realm).get((target_type, str(target_id)), {})
     return sum((amount for pid, amount in bucket.items() if pid != excluding), Decimal(0))
 
@@ -90,7 +92,9 @@ def payment_written(realm: Realm, entity: str, record: dict | None, old: dict | 
     if record:
         _add(realm, entity, record)
     target_type = APPLICATIONS[entity][0]
-    touched = {t for t, _ in applied_lines(entity, old)} | {t for t, _ in applied_lines(entity, record)}
+    touched = {t for t, _ in applied_lines(entity, old)} | {
+        t for t, _ in applied_lines(entity, record)
+    }
     for target_id in sorted(touched, key=lambda v: int(v) if v.isdigit() else 0):
         refresh_target(realm, target_type, target_id)
 
@@ -102,7 +106,9 @@ def refresh_target(realm: Realm, target_type: str, target_id: str) -> None:
         return
     updated = dict(current)
     apply_links(realm, target_type, updated)
-    if updated.get("Balance") != current.get("Balance") or updated.get("LinkedTxn") != current.get("LinkedTxn"):
+    if updated.get("Balance") != current.get("Balance") or updated.get("LinkedTxn") != current.get(
+        "LinkedTxn"
+    ):
         realm.touch(target_type, updated)
         party_changed(realm, target_type, updated, current)
 
@@ -121,7 +127,11 @@ def apply_links(realm: Realm, target_type: str, record: dict) -> None:
         txn_type = APPLICATIONS[payment_entity][1]
         if payment_entity == "BillPayment":
             payment = realm.find("BillPayment", pid) or {}
-            txn_type = "BillPaymentCreditCard" if payment.get("PayType") == "CreditCard" else "BillPaymentCheck"
+            txn_type = (
+                "BillPaymentCreditCard"
+                if payment.get("PayType") == "CreditCard"
+                else "BillPaymentCheck"
+            )
         links.append({"TxnId": pid, "TxnType": txn_type})
     if links:
         record["LinkedTxn"] = links

@@ -67,7 +67,13 @@ ITEM_TYPES = ("Service", "NonInventory", "Inventory", "Category", "Group", "Bund
 class AccountType(EntityType):
     name = "Account"
     has_active = True
-    computed = ("Classification", "FullyQualifiedName", "SubAccount", "CurrentBalance", "CurrentBalanceWithSubAccounts")
+    computed = (
+        "Classification",
+        "FullyQualifiedName",
+        "SubAccount",
+        "CurrentBalance",
+        "CurrentBalanceWithSubAccounts",
+    )
     required = ("Name",)
     lengths = {"Name": 100, "Description": 100}
     unique_name = ("Name", "account")
@@ -109,7 +115,9 @@ class AccountType(EntityType):
         record["Classification"] = ACCOUNT_CLASSIFICATION[record["AccountType"]]
         parent = realm.find("Account", (record.get("ParentRef") or {}).get("value"))
         record["SubAccount"] = parent is not None
-        record["FullyQualifiedName"] = f"{parent['FullyQualifiedName']}:{record['Name']}" if parent else record["Name"]
+        record["FullyQualifiedName"] = (
+            f"{parent['FullyQualifiedName']}:{record['Name']}" if parent else record["Name"]
+        )
         balance = old.get("CurrentBalance", 0) if old else 0
         record["CurrentBalance"] = balance
         record["CurrentBalanceWithSubAccounts"] = balance
@@ -148,20 +156,29 @@ class ItemType(EntityType):
             # account alone for purchase-only items (docs/emulator.md).
             raise errors.required_param("IncomeAccountRef")
         if item_type == "Inventory":
-            for field in ("IncomeAccountRef", "ExpenseAccountRef", "AssetAccountRef", "InvStartDate"):
+            for field in (
+                "IncomeAccountRef",
+                "ExpenseAccountRef",
+                "AssetAccountRef",
+                "InvStartDate",
+            ):
                 if not record.get(field):
                     raise errors.required_param(field)
             if record.get("QtyOnHand") is None:
                 raise errors.required_param("QtyOnHand")
             record["TrackQtyOnHand"] = True
         if old is not None and old.get("TrackQtyOnHand") and not record.get("TrackQtyOnHand"):
-            raise errors.business_validation("You can't change an inventory item to a non-inventory item.", "TrackQtyOnHand")
+            raise errors.business_validation(
+                "You can't change an inventory item to a non-inventory item.", "TrackQtyOnHand"
+            )
 
     def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
         parent = realm.find("Item", (record.get("ParentRef") or {}).get("value"))
         record["SubItem"] = parent is not None
         record["Level"] = (parent.get("Level", 0) + 1) if parent else 0
-        record["FullyQualifiedName"] = f"{parent['FullyQualifiedName']}:{record['Name']}" if parent else record["Name"]
+        record["FullyQualifiedName"] = (
+            f"{parent['FullyQualifiedName']}:{record['Name']}" if parent else record["Name"]
+        )
 
 
 class SimpleListType(EntityType):
@@ -196,7 +213,9 @@ class ClassType(SimpleListType):
     def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
         parent = realm.find("Class", (record.get("ParentRef") or {}).get("value"))
         record["SubClass"] = parent is not None
-        record["FullyQualifiedName"] = f"{parent['FullyQualifiedName']}:{record['Name']}" if parent else record["Name"]
+        record["FullyQualifiedName"] = (
+            f"{parent['FullyQualifiedName']}:{record['Name']}" if parent else record["Name"]
+        )
 
 
 class DepartmentType(SimpleListType):
@@ -207,7 +226,9 @@ class DepartmentType(SimpleListType):
     def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
         parent = realm.find("Department", (record.get("ParentRef") or {}).get("value"))
         record["SubDepartment"] = parent is not None
-        record["FullyQualifiedName"] = f"{parent['FullyQualifiedName']}:{record['Name']}" if parent else record["Name"]
+        record["FullyQualifiedName"] = (
+            f"{parent['FullyQualifiedName']}:{record['Name']}" if parent else record["Name"]
+        )
 
 
 class PaymentMethodType(SimpleListType):

@@ -58,9 +58,12 @@ class PaymentBase(TxnType):
                     raise errors.invalid_reference("LinkedTxn")
                 if (target.get(self.party_ref) or {}).get("value") != party:
                     raise errors.business_validation(
-                        f"The {self.target.lower()} belongs to a different {self.party_ref[:-3].lower()}.", "LinkedTxn"
+                        f"The {self.target.lower()} belongs to a different {self.party_ref[:-3].lower()}.",
+                        "LinkedTxn",
                     )
-                already = links.applied_to(realm, self.target, target["Id"], excluding=record.get("Id"))
+                already = links.applied_to(
+                    realm, self.target, target["Id"], excluding=record.get("Id")
+                )
                 open_amount = money(target.get("TotalAmt")) - already
                 if line["Amount"] > open_amount:
                     # [U] wording: QBO refuses to apply more than the open balance.
@@ -101,13 +104,20 @@ class PaymentType(PaymentBase):
         record.setdefault("ProcessPayment", False)
         if not record.get("DepositToAccountRef"):
             undeposited = next(
-                (a for a in realm.table("Account").values() if a.get("AccountSubType") == "UndepositedFunds"), None
+                (
+                    a
+                    for a in realm.table("Account").values()
+                    if a.get("AccountSubType") == "UndepositedFunds"
+                ),
+                None,
             )
             if undeposited:
                 record["DepositToAccountRef"] = {"value": undeposited["Id"]}
 
     def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
-        applied = sum((line["Amount"] for line in record["Line"] if _applies(line, "Invoice")), Decimal(0))
+        applied = sum(
+            (line["Amount"] for line in record["Line"] if _applies(line, "Invoice")), Decimal(0)
+        )
         record["UnappliedAmt"] = money(record["TotalAmt"] - applied)
 
 
@@ -123,7 +133,9 @@ class BillPaymentType(PaymentBase):
             raise errors.invalid_enum("PayType", pay_type)
         if pay_type == "Check" and not (record.get("CheckPayment") or {}).get("BankAccountRef"):
             raise errors.required_param("CheckPayment.BankAccountRef")
-        if pay_type == "CreditCard" and not (record.get("CreditCardPayment") or {}).get("CCAccountRef"):
+        if pay_type == "CreditCard" and not (record.get("CreditCardPayment") or {}).get(
+            "CCAccountRef"
+        ):
             raise errors.required_param("CreditCardPayment.CCAccountRef")
         super().validate(realm, record, old)
 

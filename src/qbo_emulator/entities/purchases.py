@@ -27,7 +27,9 @@ class ExpenseFormType(TxnType):
         if self.needs_ap_account and not record.get("APAccountRef"):
             # Implied when the company has a single A/P account (facts §2.2).
             payables = [
-                a for a in realm.table("Account").values() if a.get("AccountType") == "Accounts Payable" and a.get("Active")
+                a
+                for a in realm.table("Account").values()
+                if a.get("AccountType") == "Accounts Payable" and a.get("Active")
             ]
             if len(payables) == 1:
                 record["APAccountRef"] = {"value": payables[0]["Id"], "name": payables[0]["Name"]}
@@ -45,7 +47,9 @@ class ExpenseFormType(TxnType):
                 raise errors.string_length("Line.Description", 4000, len(line["Description"]))
         ap = realm.find("Account", (record.get("APAccountRef") or {}).get("value"))
         if ap is not None and ap.get("AccountType") != "Accounts Payable":
-            raise errors.business_validation("APAccountRef must be an Accounts Payable account.", "APAccountRef")
+            raise errors.business_validation(
+                "APAccountRef must be an Accounts Payable account.", "APAccountRef"
+            )
 
     def total(self, record: dict) -> None:
         record["TotalAmt"] = money(self.lines_total(record, EXPENSE_LINE_TYPES))

@@ -49,7 +49,9 @@ class SalesFormType(TxnType):
         for line in record["Line"]:
             if len(str(line.get("Description", ""))) > 4000:
                 raise errors.string_length("Line.Description", 4000, len(line["Description"]))
-        if record.get("EmailStatus") == "NeedToSend" and not (record.get("BillEmail") or {}).get("Address"):
+        if record.get("EmailStatus") == "NeedToSend" and not (record.get("BillEmail") or {}).get(
+            "Address"
+        ):
             raise errors.business_validation(
                 "Need to provide a valid email address to send the transaction to.", "BillEmail"
             )
@@ -65,7 +67,10 @@ class SalesFormType(TxnType):
             if line.get("DetailType") != "DiscountLineDetail":
                 continue
             detail = line.setdefault("DiscountLineDetail", {})
-            if str(detail.get("PercentBased", "")).lower() == "true" and detail.get("DiscountPercent") is not None:
+            if (
+                str(detail.get("PercentBased", "")).lower() == "true"
+                and detail.get("DiscountPercent") is not None
+            ):
                 line["Amount"] = money(subtotal * to_decimal(detail["DiscountPercent"]) / 100)
             discount += to_decimal(line.get("Amount")) or Decimal(0)
         tax_detail = record.setdefault("TxnTaxDetail", {})
@@ -73,7 +78,11 @@ class SalesFormType(TxnType):
         tax_detail["TotalTax"] = money(tax)
         record["TotalAmt"] = money(subtotal - discount + tax)
         record["Line"].append(
-            {"Amount": money(subtotal), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
+            {
+                "Amount": money(subtotal),
+                "DetailType": "SubTotalLineDetail",
+                "SubTotalLineDetail": {},
+            }
         )
 
 
@@ -101,7 +110,9 @@ class InvoiceType(SalesFormType):
         credit (their lines for this invoice are removed)."""
         unlink_payments(realm, record["Id"])
         self.zero_amounts(record)
-        record["Line"] = [line for line in record["Line"] if line.get("DetailType") != "SubTotalLineDetail"]
+        record["Line"] = [
+            line for line in record["Line"] if line.get("DetailType") != "SubTotalLineDetail"
+        ]
         self.compute_total(record)
         record["TxnTaxDetail"] = {"TotalTax": Decimal("0.00")}
         record["TotalAmt"] = Decimal("0.00")
@@ -139,7 +150,9 @@ def unlink_payments(realm: Realm, invoice_id: str) -> None:
                 for link in line.get("LinkedTxn", [])
             )
         ]
-        applied = sum((to_decimal(line.get("Amount")) or Decimal(0) for line in updated["Line"]), Decimal(0))
+        applied = sum(
+            (to_decimal(line.get("Amount")) or Decimal(0) for line in updated["Line"]), Decimal(0)
+        )
         updated["UnappliedAmt"] = money(money(updated.get("TotalAmt")) - applied)
         realm.touch("Payment", updated)
         links.index(realm).get(("Invoice", invoice_id), {}).pop(payment_id, None)

@@ -97,7 +97,13 @@ def seed_company(realm: Realm) -> None:
     for code, description, taxable in TAX_CODES:
         put(
             "TaxCode",
-            {"Name": code, "Description": description, "Active": True, "Taxable": taxable, "TaxGroup": False},
+            {
+                "Name": code,
+                "Description": description,
+                "Active": True,
+                "Taxable": taxable,
+                "TaxGroup": False,
+            },
             entity_id=code,
         )
     meta = realm.meta
@@ -107,8 +113,14 @@ def seed_company(realm: Realm) -> None:
 
 def company_info(realm: Realm, when: str) -> dict:
     meta = realm.meta
-    address = {"Id": "1", "Line1": "123 Main Street", "City": "Mountain View", "Country": meta["country"],
-               "CountrySubDivisionCode": "CA", "PostalCode": "94042"}
+    address = {
+        "Id": "1",
+        "Line1": "123 Main Street",
+        "City": "Mountain View",
+        "Country": meta["country"],
+        "CountrySubDivisionCode": "CA",
+        "PostalCode": "94042",
+    }
     return {
         "CompanyName": meta["name"],
         "LegalName": meta["name"],
@@ -170,12 +182,18 @@ def preferences(meta: dict, currency: dict) -> dict:
         },
         "TimeTrackingPrefs": {"UseServices": True, "WorkWeekStartDate": "Monday"},
         "TaxPrefs": {"UsingSalesTax": False, "PartnerTaxEnabled": True},
-        "CurrencyPrefs": {"MultiCurrencyEnabled": meta["multicurrency"], "HomeCurrency": {"value": currency["value"]}},
+        "CurrencyPrefs": {
+            "MultiCurrencyEnabled": meta["multicurrency"],
+            "HomeCurrency": {"value": currency["value"]},
+        },
         "ReportPrefs": {"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": False},
         "OtherPrefs": {
             "NameValue": [
                 {"Name": "SalesFormsPrefs.DefaultCustomerMessage", "Value": ""},
-                {"Name": "VendorAndPurchasesPrefs.BillableItemsOnPurchasesEnabled", "Value": "false"},
+                {
+                    "Name": "VendorAndPurchasesPrefs.BillableItemsOnPurchasesEnabled",
+                    "Value": "false",
+                },
                 {"Name": "VendorAndPurchasesPrefs.UseCustomTxnNumbers", "Value": custom},
                 {"Name": "VendorAndPurchasesPrefs.PurchaseOrderEnabled", "Value": po_enabled},
                 {"Name": "DTXCopyMemo", "Value": "false"},

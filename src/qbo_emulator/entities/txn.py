@@ -55,7 +55,11 @@ class TxnType(EntityType):
     def number_lines(self, record: dict, old: dict | None) -> None:
         """Line Ids: an existing Id updates that line; no Id, Id <= 0 or an unknown Id makes a
         new line (facts §2.0). LineNum follows the order sent."""
-        lines = [dict(line) for line in record.get("Line", []) if line.get("DetailType") not in COMPUTED_LINE_TYPES]
+        lines = [
+            dict(line)
+            for line in record.get("Line", [])
+            if line.get("DetailType") not in COMPUTED_LINE_TYPES
+        ]
         old_ids = {str(line.get("Id")) for line in (old or {}).get("Line", []) if line.get("Id")}
         taken: set[str] = set()
         next_id = max([int(i) for i in old_ids if i.isdigit()] + [0]) + 1
@@ -84,19 +88,30 @@ class TxnType(EntityType):
         if detail_type in NO_AMOUNT_LINE_TYPES:
             return
         amount = to_decimal(line.get("Amount"))
-        if amount is None and isinstance(detail, dict) and "Qty" in detail and "UnitPrice" in detail:
+        if (
+            amount is None
+            and isinstance(detail, dict)
+            and "Qty" in detail
+            and "UnitPrice" in detail
+        ):
             # Lenient: derive a missing Amount from Qty x UnitPrice (docs/emulator.md).
             amount = detail["Qty"] * detail["UnitPrice"]
         if amount is None and detail_type != "DiscountLineDetail":
             raise errors.required_param("Line.Amount")
         if amount is not None:
-            line["Amount"] = money(amount) if amount == amount.quantize(Decimal("0.00001")) else amount
+            line["Amount"] = (
+                money(amount) if amount == amount.quantize(Decimal("0.00001")) else amount
+            )
             if line["Amount"].copy_abs() >= Decimal("1e10"):
                 raise errors.business_validation("Amount is too large.", "Line.Amount")
 
     def lines_total(self, record: dict, detail_types: tuple[str, ...]) -> Decimal:
         return sum(
-            (to_decimal(line.get("Amount")) or Decimal(0) for line in record.get("Line", []) if line.get("DetailType") in detail_types),
+            (
+                to_decimal(line.get("Amount")) or Decimal(0)
+                for line in record.get("Line", [])
+                if line.get("DetailType") in detail_types
+            ),
             Decimal(0),
         )
 
@@ -108,7 +123,9 @@ class TxnType(EntityType):
         term = realm.find("Term", (record.get("SalesTermRef") or {}).get("value"))
         if term:
             days = int(term.get("DueDays") or 0)
-        record["DueDate"] = (date.fromisoformat(record["TxnDate"]) + timedelta(days=days)).isoformat()
+        record["DueDate"] = (
+            date.fromisoformat(record["TxnDate"]) + timedelta(days=days)
+        ).isoformat()
 
     # --- DocNumber ----------------------------------------------------------------------------
 
@@ -128,7 +145,11 @@ class TxnType(EntityType):
         if requested == "AUTO_GENERATE" or (creating and not self.uses_custom_numbers(realm)):
             record["DocNumber"] = self.next_free_number(realm)
             return
-        if not requested or not self.duplicate_doc_numbers_checked or "allowduplicatedocnum" in include:
+        if (
+            not requested
+            or not self.duplicate_doc_numbers_checked
+            or "allowduplicatedocnum" in include
+        ):
             return
         for other in realm.table(self.name).values():
             if other.get("DocNumber") == requested and other["Id"] != record.get("Id"):
@@ -144,7 +165,7 @@ class TxnType(EntityType):
     # --- void ---------------------------------------------------------------------------------
 
     def zero_amounts(self, record: dict) -> None:
-        """"Amounts and quantities are zeroed ... 'Voided' is injected into PrivateNote,
+        """ "Amounts and quantities are zeroed ... 'Voided' is injected into PrivateNote,
         prepended to existing text" (facts §1.2)."""
         for line in record.get("Line", []):
             if "Amount" in line:
@@ -162,5 +183,9 @@ def parse_date(value, field: str) -> str:
         return date.fromisoformat(text).isoformat()
     except ValueError:
         raise errors.QBOError(
-            400, 2010, "Request has invalid or unsupported property", f"Property Name:{field} has an invalid date: {value}", field
+            400,
+            2010,
+            "Request has invalid or unsupported property",
+            f"Property Name:{field} has an invalid date: {value}",
+            field,
         ) from None
