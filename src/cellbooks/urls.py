@@ -8,9 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("cellbooks.accounts.urls")),
     path("integrations/", core_views.integrations, name="integrations"),
-    # The explanation page below is replaced by the connect flow's own URLs in a later issue:
-    path("integrations/quickbooks/", core_views.quickbooks_overview, name="quickbooks_overview"),
-    # path("integrations/quickbooks/", include("cellbooks.quickbooks.urls")),
+    path("integrations/quickbooks/", include("cellbooks.quickbooks.urls")),
     path("api/v1/", api.urls),
     path("", include("cellbooks.inventory.urls")),
 ]

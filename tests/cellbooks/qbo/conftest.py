@@ -1,0 +1,59 @@
+"""Cellbooks against a live QBO emulator running in a thread (one per test process).
+
+``qbo`` resets the emulator, registers a test app whose redirect URI is the Django test client's
+host, creates a Plus company with purchase orders, and points Cellbooks' configuration at it.
+"""
+
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from django.urls import reverse
+from qbo_helpers import CLIENT_ID, CLIENT_SECRET, PUBLIC, VERIFIER, connect
+
+from cellbooks.quickbooks import oauth
+
+
+@pytest.fixture(scope="session")
+def qbo_server():
+    from qbo_emulator.server import run_in_thread
+
+    running = run_in_thread()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def qbo(qbo_server, monkeypatch):
+    emulator = qbo_server.emulator
+    emulator.reset()
+    emulator.auth.register_app(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        redirect_uris=[f"{PUBLIC}/integrations/quickbooks/callback/"],
+        webhook_url=None,
+        verifier_token=VERIFIER,
+        webhook_format="cloudevents",
+        disconnect_url=f"{PUBLIC}/integrations/quickbooks/disconnected/",
+    )
+    realm = emulator.store.create_company(name="Northwind Books LLC", plan="plus", purchase_orders_enabled=True)
+    for key, value in {
+        "QBO_ENVIRONMENT": "emulator",
+        "QBO_EMULATOR_URL": qbo_server.url,
+        "QBO_CLIENT_ID": CLIENT_ID,
+        "QBO_CLIENT_SECRET": CLIENT_SECRET,
+        "QBO_WEBHOOK_VERIFIER_TOKEN": VERIFIER,
+        "CELLBOOKS_PUBLIC_URL": PUBLIC,
+        "QBO_RATE_LIMITS": "off",
+        "QBO_TIMEOUT": "5",
+    }.items():
+        monkeypatch.setenv(key, value)
+    oauth._discovery_cache.clear()
+    return SimpleNamespace(url=qbo_server.url, emulator=emulator, realm=realm, http=httpx.Client(base_url=qbo_server.url))
+
+
+@pytest.fixture
+def connected(client_logged_in, qbo):
+    response = connect(client_logged_in, qbo)
+    assert response.status_code == 302 and response["Location"] == reverse("quickbooks_settings")
+    return client_logged_in

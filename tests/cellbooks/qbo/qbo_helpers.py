@@ -1,0 +1,41 @@
+"""Helpers for tests that drive Cellbooks against the emulator (fixtures are in conftest.py)."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from django.urls import reverse
+
+CLIENT_ID = "test-client"
+CLIENT_SECRET = "test-secret"
+VERIFIER = "test-verifier-token"
+PUBLIC = "http://testserver"
+
+
+def consent(authorize_url: str, realm_id: str, *, action: str = "connect") -> str:
+    """Play the person on the emulator's consent page; return where the browser is sent."""
+    query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
+    with httpx.Client() as browser:
+        page = browser.get(authorize_url)
+        assert page.status_code == 200, page.text
+        answer = browser.post(authorize_url, data={
+            **query, "email": "bookkeeper@example.com", "password": "demo", "realm_id": realm_id, "action": action,
+        })
+    assert answer.status_code in (302, 303), answer.text
+    return answer.headers["location"]
+
+
+def local(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def connect(client, qbo, realm_id: str | None = None):
+    """Integrations → Connect → consent → callback, through the Django test client."""
+    started = client.post(reverse("quickbooks_connect"))
+    assert started.status_code == 302, started.content
+    back = consent(started["Location"], realm_id or qbo.realm)
+    return client.get(local(back))
+
+
+def token_requests(qbo) -> list[dict]:
+    return [e for e in qbo.emulator.request_log if e["method"] == "POST" and "token" in e["path"]]
