@@ -247,6 +247,7 @@ def test_pasting_bad_csv_lists_every_bad_row_keeps_the_text_and_writes_nothing(
     for e in errors:
         assert e.message in page.replace("&#x27;", "'")
     assert "already in stock" in page
+    assert "<td>IMEI/serial</td>" in page  # the column as the user's file names it
     # The pasted text is still in the textarea, so nothing is lost.
     textarea = response.context["import_form"]["text"].value()
     assert textarea == text

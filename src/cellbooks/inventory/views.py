@@ -5,6 +5,7 @@ through their company-scoped parent), so another company's id answers 404. Every
 a POST that calls a service and redirects; a service's ValidationError is shown on the form.
 """
 
+from dataclasses import dataclass
 from itertools import groupby
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from cellbooks.core.views import add_service_errors, company_required, error_text, paginate
 from cellbooks.inventory import selectors, services
+from cellbooks.inventory.csv_import import COLUMN_LABELS as CSV_COLUMN_LABELS
 from cellbooks.inventory.csv_import import CsvImportError
 from cellbooks.inventory.forms import (
     CsvImportForm,
@@ -342,6 +344,23 @@ def _line_groups(lines, amount_field):
     return groups
 
 
+@dataclass(frozen=True)
+class ImportProblem:
+    """One bad CSV row as the page shows it: the column named the way the user's file names it."""
+
+    row: int
+    identifier: str
+    field: str
+    field_label: str
+    message: str
+
+    @classmethod
+    def from_row_error(cls, row_error):
+        field = row_error.field or ""
+        label = CSV_COLUMN_LABELS.get(field, field.replace("_", " "))
+        return cls(row_error.row, row_error.identifier, field, label, row_error.message)
+
+
 def _render_purchase_order(
     request, purchase_order, *, device_form=None, import_form=None, import_errors=None
 ):
@@ -414,7 +433,7 @@ def purchase_order_import(request, pk):
             request,
             purchase_order,
             import_form=CsvImportForm(initial={"text": csv_text}),
-            import_errors=error.errors,
+            import_errors=[ImportProblem.from_row_error(row_error) for row_error in error.errors],
         )
     except ValidationError as error:
         form = CsvImportForm(initial={"text": csv_text})
