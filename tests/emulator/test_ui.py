@@ -182,6 +182,7 @@ def test_company_tabs_are_tables(browser, books, tab, expected):
 def test_an_unknown_company_is_not_found(browser):
     page = browser.get("/companies/123/invoices")
     assert page.status_code == 404
+    assert "Unknown company (realmId 123)" in page.text
 
 
 # ---------------------------------------------------------------------- invoices and payments
