@@ -14,6 +14,7 @@ which sees uvicorn's raw ``receive``/``send`` and so can drop the TCP connection
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 import warnings
@@ -30,6 +31,7 @@ from .entities import find_entity_type
 from .jsonutil import dumps, loads
 
 JSON_TYPE = "application/json;charset=UTF-8"
+logger = logging.getLogger("qbo_emulator")
 
 
 def json_response(body: dict, status: int = 200, headers: dict | None = None) -> Response:
@@ -90,6 +92,9 @@ class V3Pipeline:
             status, body = handler(request, realm_id, raw)
         except errors.QBOError as error:
             status, body = error.status, self.fault_body(realm_id, error)
+        except Exception:  # noqa: BLE001 - a bug must still answer in QBO's shape
+            logger.exception("unhandled error in %s %s", request.method, request.url.path)
+            status, body = 500, self.fault_body(realm_id, errors.system_error())
         if isinstance(body, Response):
             response = body
         else:
@@ -212,7 +217,7 @@ def v3_routes(emulator) -> list[Route]:
         return 200, pipeline.envelope(realm_id, {et.name: record})
 
     def entity_get(request: Request, realm_id: str, raw: bytes):
-        et = find_entity_type(request.path_params["entity"])
+        et = find_entity_type(request.path_params.get("entity", "Preferences"))
         if et is None:
             raise errors.resource_not_found(request.url.path)
         entity_id = request.path_params.get("id", "1")

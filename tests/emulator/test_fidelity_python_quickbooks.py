@@ -291,7 +291,7 @@ def test_a_whole_bookkeeping_flow(qb, server, company):
     # Void the payment (include=void): the invoice is open again.
     voided = qb.post(
         f"{qb.api_url}/company/{company}/payment",
-        '{"Id": "%s", "SyncToken": "%s", "sparse": true}' % (payment.Id, payment.SyncToken),
+        json.dumps({"Id": payment.Id, "SyncToken": payment.SyncToken, "sparse": True}),
         params={"operation": "update", "include": "void"},
     )["Payment"]
     assert voided["TotalAmt"] == 0 and voided["PrivateNote"].startswith("Voided")
@@ -301,7 +301,7 @@ def test_a_whole_bookkeeping_flow(qb, server, company):
     # Void the invoice, then delete it: a read afterwards is 610.
     void_response = qb.post(
         f"{qb.api_url}/company/{company}/invoice",
-        '{"Id": "%s", "SyncToken": "%s"}' % (reopened.Id, reopened.SyncToken),
+        json.dumps({"Id": reopened.Id, "SyncToken": reopened.SyncToken}),
         params={"operation": "void"},
     )["Invoice"]
     assert void_response["TotalAmt"] == 0 and void_response["Balance"] == 0
