@@ -39,3 +39,19 @@ def connect(client, qbo, realm_id: str | None = None):
 
 def token_requests(qbo) -> list[dict]:
     return [e for e in qbo.emulator.request_log if e["method"] == "POST" and "token" in e["path"]]
+
+
+def account_named(qbo, name: str, realm: str | None = None) -> dict:
+    realm = realm or qbo.realm
+    return next(a for a in qbo.emulator.store.list_entities(realm, "Account") if a["Name"] == name)
+
+
+def settings_form(qbo, **overrides) -> dict:
+    form = {
+        "item_name": "Cellbooks Inventory",
+        "income_account_id": account_named(qbo, "Sales of Product Income")["Id"],
+        "expense_account_id": account_named(qbo, "Cost of Goods Sold")["Id"],
+        "sync_pos_to": "bill",
+    }
+    form.update(overrides)
+    return {k: v for k, v in form.items() if v is not None}
