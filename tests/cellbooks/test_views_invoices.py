@@ -250,3 +250,26 @@ def test_the_list_filters_by_status(client_logged_in, draft_invoice, stock, comp
     assert opened.number in page and draft_invoice.number not in page
     everything = client_logged_in.get(reverse("invoice_list")).content.decode()
     assert opened.number in everything and draft_invoice.number in everything
+
+
+def test_list_and_detail_pages_run_a_fixed_number_of_queries(
+    client_logged_in, draft_po, company, customer, django_assert_max_num_queries
+):
+    text = "".join(
+        f"{make_imei(300 + n)},Apple,iPhone {n % 4},64GB,Black,Unlocked,A,90,120\n"
+        for n in range(30)
+    )
+    services.import_purchase_order_csv(purchase_order=draft_po, text=text)
+    invoice = services.create_invoice(company=company, customer=customer)
+    services.add_devices_to_invoice(
+        invoice=invoice, identifiers=[make_imei(300 + n) for n in range(30)]
+    )
+    services.open_invoice(invoice=invoice)
+    for n in range(5):
+        services.record_payment(invoice=invoice, amount="10", reference=f"R{n}")
+    for _ in range(20):
+        services.create_invoice(company=company, customer=customer)
+    with django_assert_max_num_queries(12):
+        assert client_logged_in.get(detail_url(invoice)).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client_logged_in.get(reverse("invoice_list")).status_code == 200

@@ -360,3 +360,19 @@ def test_the_list_is_paginated_at_50(client_logged_in, company, vendor):
     second = client_logged_in.get(reverse("purchase_order_list"), {"page": 2})
     assert len(second.context["page_obj"]) == 1
     assert "Page 2 of 2" in second.content.decode()
+
+
+def test_list_and_detail_pages_run_a_fixed_number_of_queries(
+    client_logged_in, draft_po, company, vendor, django_assert_max_num_queries
+):
+    text = "".join(
+        f"{make_imei(300 + n)},Apple,iPhone {n % 4},64GB,Black,Unlocked,{'ABCD'[n % 4]},90\n"
+        for n in range(40)
+    )
+    services.import_purchase_order_csv(purchase_order=draft_po, text=text)
+    for _ in range(20):
+        services.create_purchase_order(company=company, vendor=vendor)
+    with django_assert_max_num_queries(12):
+        assert client_logged_in.get(detail_url(draft_po)).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client_logged_in.get(reverse("purchase_order_list")).status_code == 200
