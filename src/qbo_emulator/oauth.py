@@ -171,10 +171,17 @@ class AuthServer:
         # Own lock, never held while calling the store: the store may call webhooks, which call
         # connections() here, while the emulator lock is held.
         self._lock = threading.RLock()
-        self._signer = _Signer()
+        self._signer: _Signer | None = None  # generated on first use: key generation is slow
         self.reset()
 
     # ------------------------------------------------------------------ state
+
+    @property
+    def signer(self) -> _Signer:
+        with self._lock:
+            if self._signer is None:
+                self._signer = _Signer()
+            return self._signer
 
     def reset(self) -> None:
         with self._lock:
@@ -190,7 +197,7 @@ class AuthServer:
     def save(self, data_dir) -> None:
         with self._lock:
             data = {
-                "signing_key": self._signer.pem(),
+                "signing_key": self._signer.pem() if self._signer else None,
                 "apps": self.apps,
                 "codes": self.codes,
                 "grants": self.grants,
@@ -208,7 +215,8 @@ class AuthServer:
             return
         data = json.loads(path.read_text())
         with self._lock:
-            self._signer = _Signer(data.get("signing_key"))
+            pem = data.get("signing_key")
+            self._signer = _Signer(pem) if pem else None
             self.apps = data.get("apps", {})
             self.codes = data.get("codes", {})
             self.grants = data.get("grants", {})
@@ -405,10 +413,10 @@ class AuthServer:
         }
         if grant["realm_id"]:
             claims["realmid"] = grant["realm_id"]
-        return self._signer.sign(claims)
+        return self.signer.sign(claims)
 
     def jwks(self) -> dict:
-        return self._signer.jwks()
+        return self.signer.jwks()
 
     # ------------------------------------------------------------------ revoke / use
 
