@@ -4,15 +4,15 @@ log and the clock. Apps and tokens (POST /_emulator/apps, /_emulator/tokens) liv
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .jsonutil import dumps, loads
 
 
-def _json(data, status: int = 200) -> JSONResponse:
-    # Through our encoder so Decimals stay numbers.
-    return JSONResponse(loads(dumps(data)), status_code=status)
+def _json(data, status: int = 200) -> Response:
+    # Through our encoder so Decimals stay exact numbers.
+    return Response(dumps(data), status_code=status, media_type="application/json")
 
 
 async def _body(request: Request) -> dict:

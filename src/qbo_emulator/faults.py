@@ -147,8 +147,10 @@ async def serve_with_faults(emulator, app, scope, receive, send) -> None:
         if rule is None:
             await app(scope, receive, recording_send)
         elif rule.kind == "delay":
+            # Read the request first: a client that gives up meanwhile must not stop the write.
+            replay = await buffered(receive)
             await asyncio.sleep(rule.delay_seconds)
-            await app(scope, receive, recording_send)
+            await app(scope, replay, recording_send)
         elif rule.kind == "reset_before":
             await drop_connection(receive, send)
         elif rule.kind == "reset_after":
@@ -165,6 +167,28 @@ async def serve_with_faults(emulator, app, scope, receive, send) -> None:
     finally:
         if not path.startswith("/_emulator"):
             log_request(emulator, scope, state["status"], time.perf_counter() - started, fault)
+
+
+async def buffered(receive):
+    """Read the whole request body now and return a ``receive`` that hands it over later."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    delivered = False
+
+    async def replay():
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        return await receive()
+
+    return replay
 
 
 async def send_fault(emulator, rule: FaultRule, path: str, send) -> None:

@@ -253,20 +253,16 @@ def test_references_come_back_with_their_names(api, customer, item):
 
 
 def test_invoice_totals_are_exact_and_written_as_numbers(api, customer, item):
-    response = api.post(
-        "/invoice", json=json.loads('{"CustomerRef": {"value": "%s"}, "Line": []}' % customer["Id"])
-    )
+    response = api.post("/invoice", json={"CustomerRef": {"value": customer["Id"]}, "Line": []})
     assert fault(response)["Detail"] == "Required parameter Line is missing in the request"
-    raw = api.post(
-        "/invoice",
-        content=(
-            '{"CustomerRef": {"value": "%s"}, "Line": ['
-            '{"Amount": 0.1, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "%s"}}},'
-            '{"Amount": 0.2, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "%s"}}}]}'
-        )
-        % (customer["Id"], item["Id"], item["Id"]),
-        headers={"Content-Type": "application/json"},
-    ).text
+    line = '{"Amount": AMT, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "ITEM"}}}'
+    # Sent as raw text so 0.1 and 0.2 reach the server as JSON numbers, not as our floats.
+    text = '{"CustomerRef": {"value": "CUST"}, "Line": [LINE1, LINE2]}'
+    text = text.replace("LINE1", line.replace("AMT", "0.1")).replace(
+        "LINE2", line.replace("AMT", "0.2")
+    )
+    text = text.replace("CUST", customer["Id"]).replace("ITEM", item["Id"])
+    raw = api.post("/invoice", content=text, headers={"Content-Type": "application/json"}).text
     assert '"TotalAmt":0.3' in raw and '"Balance":0.3' in raw
     invoice = json.loads(raw, parse_float=Decimal)["Invoice"]
     assert invoice["Line"][-1] == {
