@@ -33,7 +33,8 @@ def test_it_builds_the_demo_company_quickly_and_prints_the_login(demo):
     company, output, elapsed = demo
     assert company.name == "Demo Phones Wholesale"
     assert "demo@cellbooks.test" in output and "password demo" in output
-    assert elapsed < 5
+    # About 1.5 s on an idle machine; the bound leaves room for a busy parallel test run.
+    assert elapsed < 10
 
 
 def test_the_demo_owner_can_log_in(demo):
@@ -41,7 +42,8 @@ def test_the_demo_owner_can_log_in(demo):
     user = authenticate(username="demo@cellbooks.test", password="demo")
     assert user is not None
     assert Membership.objects.get(user=user, company=company).role == Membership.Role.OWNER
-    assert Membership.objects.filter(company=company, role=Membership.Role.STAFF).exists()
+    staff = authenticate(username="staff@cellbooks.test", password="demo")
+    assert Membership.objects.get(user=staff, company=company).role == Membership.Role.STAFF
 
 
 def test_it_has_about_300_valid_devices_over_about_20_products(demo):
