@@ -716,11 +716,12 @@ def control_routes(emulator) -> list[Route]:
                 "client_id client_secret redirect_uris webhook_url verifier_token "
                 "webhook_format disconnect_url name"
             ).split()
+            existed = auth.get_app(spec.get("client_id") or "") is not None
             app = auth.register_app(**{k: spec[k] for k in fields if k in spec})
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             return JSONResponse({"error": str(exc) or "invalid app"}, status_code=400)
         persist(emulator)
-        return JSONResponse(_public_app(app))
+        return JSONResponse(_public_app(app), status_code=200 if existed else 201)
 
     async def tokens(request: Request) -> Response:
         try:

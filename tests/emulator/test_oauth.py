@@ -449,7 +449,7 @@ def test_control_plane_registers_apps_and_mints_tokens(qbo):
             "webhook_format": "legacy",
         },
     )
-    assert created.status_code == 200
+    assert created.status_code == 201
     assert "client_secret" not in created.json()
     tokens = qbo.post("/_emulator/tokens", json={"client_id": "tool", "realm_id": qbo.realm_id})
     assert tokens.status_code == 200
@@ -457,6 +457,12 @@ def test_control_plane_registers_apps_and_mints_tokens(qbo):
     assert {"access_token", "refresh_token", "token_type", "expires_in", "id_token"} <= set(body)
     assert company_info(qbo, body["access_token"]).status_code == 200
     assert [a["client_id"] for a in qbo.emulator.auth.connections(qbo.realm_id)] == ["tool"]
+    replaced = qbo.post(
+        "/_emulator/apps",
+        json={"client_id": "tool", "client_secret": "new", "redirect_uris": [REDIRECT_URI]},
+    )
+    assert replaced.status_code == 200
+    assert replaced.json()["webhook_format"] == "cloudevents"
 
 
 def test_control_plane_rejects_bad_app_and_token_requests(qbo):
