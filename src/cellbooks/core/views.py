@@ -1,7 +1,7 @@
 """Helpers every page shares: the company guard, pagination, and service errors shown on forms.
 
-The integrations pages live here too: they belong to no inventory area and a later issue replaces
-the QuickBooks card with the real connect flow.
+The integrations index lives here too: it belongs to no inventory area; each integration brings its
+own card template and pages (QuickBooks: ``cellbooks.quickbooks``).
 """
 
 from functools import wraps
@@ -65,8 +65,3 @@ def error_text(error: ValidationError) -> str:
 @company_required
 def integrations(request):
     return render(request, "integrations/index.html")
-
-
-@company_required
-def quickbooks_overview(request):
-    return render(request, "integrations/quickbooks.html")
