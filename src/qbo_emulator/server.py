@@ -68,11 +68,20 @@ def run_in_thread(
     return RunningEmulator(emulator, server, thread, url)
 
 
+class _SavingServer(uvicorn.Server):
+    """Flushes state as part of uvicorn's graceful shutdown: uvicorn re-raises SIGTERM/SIGINT
+    after ``run`` returns, so a ``finally`` around ``run`` would never execute."""
+
+    emulator: Emulator
+
+    async def shutdown(self, sockets=None) -> None:
+        await super().shutdown(sockets)
+        self.emulator.save()
+
+
 def serve(emulator: Emulator, host: str, port: int) -> None:
     """Serve in the foreground until interrupted; state is flushed on the way out."""
     emulator.base_url = f"http://{host}:{port}"
-    server = uvicorn.Server(uvicorn_config(emulator, host, port, log_level="info"))
-    try:
-        server.run()
-    finally:
-        emulator.save()
+    server = _SavingServer(uvicorn_config(emulator, host, port, log_level="info"))
+    server.emulator = emulator
+    server.run()
