@@ -55,3 +55,31 @@ def settings_form(qbo, **overrides) -> dict:
     }
     form.update(overrides)
     return {k: v for k, v in form.items() if v is not None}
+
+
+def run_pending(company=None, *, once: bool = False) -> list:
+    """Do what the worker would: process every pending sync request now, in this thread, retries
+    included (backoff skipped); ``once`` makes a single pass, leaving retries pending."""
+    from cellbooks.quickbooks.models import SyncRequest
+    from cellbooks.quickbooks.sync import process_request
+
+    done = []
+    for _ in range(1 if once else 20):
+        rows = SyncRequest.objects.filter(status=SyncRequest.Status.PENDING)
+        if company is not None:
+            rows = rows.filter(company=company)
+        ids = list(rows.values_list("pk", flat=True))
+        if not ids:
+            return done
+        for request_id in ids:
+            SyncRequest.objects.filter(pk=request_id).update(next_attempt_at="2000-01-01T00:00:00Z")
+            done.append(process_request(request_id))
+    return done
+
+
+def qbo_documents(qbo, entity: str, realm: str | None = None) -> list[dict]:
+    return qbo.emulator.store.list_entities(realm or qbo.realm, entity)
+
+
+def writes(qbo) -> list[dict]:
+    return [e for e in qbo.emulator.request_log if e["method"] == "POST" and e["path"].startswith("/v3/")]
