@@ -1,6 +1,5 @@
 """Bulk-adding devices to a purchase order from CSV: good files, every kind of bad row, atomicity."""
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -191,14 +190,12 @@ def test_only_a_draft_purchase_order_takes_an_import(draft_po, stock, imei):
     }
 
 
-def test_it_imports_5000_rows_quickly(draft_po, imei):
+def test_it_imports_5000_rows_in_one_go(draft_po, imei):
+    # How fast is measured in bench/ (rule: no timed assertions in tests).
     rows = [
         f"{imei(n)},Apple,iPhone {12 + n % 4},{(64, 128, 256)[n % 3]}GB,Blue,Unlocked,{'ABCD'[n % 4]},{100 + n % 200}.{n % 100:02d}"
         for n in range(1, 5001)
     ]
-    started = time.perf_counter()
     result = run(draft_po, HEADER + "\n" + "\n".join(rows))
-    elapsed = time.perf_counter() - started
     assert (result.created, result.products_created) == (5000, 12)
     assert PurchaseOrderLine.objects.filter(purchase_order=draft_po).count() == 5000
-    assert elapsed < 2.0, f"5,000 rows took {elapsed:.2f}s"

