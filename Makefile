@@ -31,13 +31,16 @@ migrate: install
 demo: migrate  ## load the demo company (once)
 	$(BIN)/python manage.py load_demo --if-empty
 
-run: demo  ## install, migrate, load the demo, run web + worker + emulator (Ctrl-C stops all)
+run: demo  ## install, migrate, load the demo, run web + worker + QBO emulator (Ctrl-C stops all)
 	$(BIN)/python manage.py collectstatic --no-input -v 0
 	@echo
 	@echo "  Cellbooks:      http://$(HOST):$(PORT)/   (log in as demo@cellbooks.test / demo)"
 	@echo "  QBO emulator:   http://$(HOST):$(EMULATOR_PORT)/"
 	@echo
-	HOST=$(HOST) PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) $(BIN)/honcho -f Procfile start
+	HOST=$(HOST) PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) \
+	  QBO_EMULATOR_URL=$${QBO_EMULATOR_URL:-http://$(HOST):$(EMULATOR_PORT)} \
+	  CELLBOOKS_PUBLIC_URL=$${CELLBOOKS_PUBLIC_URL:-http://$(HOST):$(PORT)} \
+	  $(BIN)/honcho -f Procfile start
 
 emulator: install  ## run the QBO emulator alone, with the demo app and company
 	$(BIN)/qbo-emulator serve --host $(HOST) --port $(EMULATOR_PORT) --data $(DATA_DIR)/emulator --demo

@@ -144,14 +144,18 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 X_FRAME_OPTIONS = "DENY"
 
 # Background work: Huey on SQLite by default; Redis when REDIS_URL is set (scale-out).
+# The worker runs threads: sync work mostly waits on QuickBooks' answers, not on the CPU.
+_HUEY_CONSUMER = {"workers": int(os.environ.get("HUEY_WORKERS", "4")), "worker_type": "thread", "periodic": True}
 if redis_url := os.environ.get("REDIS_URL"):
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "cellbooks", "url": redis_url, "immediate": False}
+    HUEY = {"huey_class": "huey.RedisHuey", "name": "cellbooks", "url": redis_url, "immediate": False,
+            "consumer": _HUEY_CONSUMER}
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "cellbooks",
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": env_bool("HUEY_IMMEDIATE", False),
+        "consumer": _HUEY_CONSUMER,
     }
 
 LOGGING = {

@@ -33,6 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="register the demo app and demo companies (idempotent)"
     )
     serve.add_argument(
+        "--demo-app-url",
+        metavar="URL",
+        help="with --demo: the base URL of the app the demo app's redirect, webhook and disconnect "
+        "URLs point at (default: http://127.0.0.1:8000, where `make run` serves Cellbooks)",
+    )
+    serve.add_argument(
         "--no-rate-limits",
         action="store_true",
         help="do not enforce QBO's rate limits (on by default: 500/min and 10/s per realm and app, 40 batch/min)",
@@ -59,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         emulator.settings.latency_ms = args.latency_ms
         emulator.settings.time_scale = args.time_scale
         if args.demo:
-            emulator.load_demo()
+            emulator.load_demo(app_base=args.demo_app_url)
         serve(emulator, args.host, args.port)
     return 0
 

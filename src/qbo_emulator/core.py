@@ -118,21 +118,20 @@ class Emulator:
             self.settings = EmulatorSettings()
         self.save()
 
-    def load_demo(self) -> None:
-        """Register the demo app and companies (idempotent)."""
+    def load_demo(self, app_base: str | None = None) -> None:
+        """Register the demo app (its URLs pointing at ``app_base``) and companies (idempotent)."""
         from . import demo
 
         with self.lock:
-            if not self.auth.get_app(demo.DEMO_CLIENT_ID):
-                self.auth.register_app(
-                    client_id=demo.DEMO_CLIENT_ID,
-                    client_secret=demo.DEMO_CLIENT_SECRET,
-                    redirect_uris=[demo.DEMO_REDIRECT_URI],
-                    webhook_url=demo.DEMO_WEBHOOK_URL,
-                    verifier_token=demo.DEMO_VERIFIER_TOKEN,
-                    webhook_format="cloudevents",
-                    disconnect_url=demo.DEMO_DISCONNECT_URL,
-                )
+            # Registering again updates the URLs, so a restart on another port keeps working.
+            self.auth.register_app(
+                client_id=demo.DEMO_CLIENT_ID,
+                client_secret=demo.DEMO_CLIENT_SECRET,
+                verifier_token=demo.DEMO_VERIFIER_TOKEN,
+                webhook_format="cloudevents",
+                name="Cellbooks",
+                **demo.demo_app_urls(app_base),
+            )
             existing = {c["name"] for c in self.store.companies()}
             for spec in demo.DEMO_COMPANIES:
                 if spec["name"] not in existing:

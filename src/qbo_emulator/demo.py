@@ -4,9 +4,21 @@ DEMO_CLIENT_ID = "cellbooks-demo-client"
 DEMO_CLIENT_SECRET = "cellbooks-demo-secret"
 DEMO_VERIFIER_TOKEN = "cellbooks-demo-verifier-token"
 DEMO_APP_BASE = "http://127.0.0.1:8000"
-DEMO_REDIRECT_URI = f"{DEMO_APP_BASE}/integrations/quickbooks/callback/"
-DEMO_WEBHOOK_URL = f"{DEMO_APP_BASE}/integrations/quickbooks/webhook/"
-DEMO_DISCONNECT_URL = f"{DEMO_APP_BASE}/integrations/quickbooks/disconnected/"
+
+
+def demo_app_urls(app_base: str | None = None) -> dict:
+    """The demo app's redirect, webhook and disconnect URLs for an app served at ``app_base``."""
+    base = (app_base or DEMO_APP_BASE).rstrip("/")
+    return {
+        "redirect_uris": [f"{base}/integrations/quickbooks/callback/"],
+        "webhook_url": f"{base}/integrations/quickbooks/webhook/",
+        "disconnect_url": f"{base}/integrations/quickbooks/disconnected/",
+    }
+
+
+DEMO_REDIRECT_URI = demo_app_urls()["redirect_uris"][0]
+DEMO_WEBHOOK_URL = demo_app_urls()["webhook_url"]
+DEMO_DISCONNECT_URL = demo_app_urls()["disconnect_url"]
 
 # Sign-in on the consent page (the emulator's stand-in for an Intuit account).
 DEMO_USER_EMAIL = "bookkeeper@example.com"
