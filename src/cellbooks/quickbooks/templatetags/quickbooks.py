@@ -10,14 +10,33 @@ def qbo_document_url(binding) -> str:
     """Where a person opens the QBO document in a browser (Intuit's app, or the emulator's UI)."""
     if binding is None:
         return ""
+    return qbo_record_url(binding.qbo_entity, binding.qbo_id, binding.realm_id)
+
+
+EMULATOR_PAGES = {
+    "Invoice": "invoices",
+    "Bill": "bills",
+    "PurchaseOrder": "purchase-orders",
+    "Payment": "payments",
+    "Customer": "customers",
+    "Vendor": "vendors",
+}
+INTUIT_PAGES = {
+    "Invoice": "invoice",
+    "Bill": "bill",
+    "PurchaseOrder": "purchaseorder",
+    "Payment": "recvpayment",
+    "Customer": "customerdetail",
+    "Vendor": "vendordetail",
+}
+
+
+def qbo_record_url(entity: str, qbo_id: str, realm_id: str) -> str:
     config = load_config()
-    entity = binding.qbo_entity.lower()
     if config.is_emulator:
-        return f"{config.api_base}/companies/{binding.realm_id}/{entity}s/{binding.qbo_id}"
-    page = {"invoice": "invoice", "bill": "bill", "purchaseorder": "purchaseorder"}.get(
-        entity, entity
-    )
-    return f"{config.app_base}/{page}?txnId={binding.qbo_id}"
+        return f"{config.api_base}/companies/{realm_id}/{EMULATOR_PAGES.get(entity, entity.lower() + 's')}/{qbo_id}"
+    key = "nameId" if entity in ("Customer", "Vendor") else "txnId"
+    return f"{config.app_base}/{INTUIT_PAGES.get(entity, entity.lower())}?{key}={qbo_id}"
 
 
 @register.inclusion_tag("quickbooks/_sync_panel.html", takes_context=True)
