@@ -11,7 +11,9 @@ in any case. Dotted fields (MetaData.LastUpdatedTime) and references (CustomerRe
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -282,22 +284,34 @@ def parse(statement: str) -> Query:
 # --- evaluation ------------------------------------------------------------------------------
 
 
+def getter(name: str) -> Callable[[dict], Any]:
+    """A function reading a (dotted) field. Names match case-insensitively — QBO's docs spell
+    them in PascalCase but clients do not always. A reference reads as its ``value`` (its Id);
+    an e-mail address object as its ``Address``."""
+    parts = name.split(".")
+
+    def read(record: dict) -> Any:
+        node: Any = record
+        for part in parts:
+            if not isinstance(node, dict):
+                return None
+            value = node.get(part)
+            if value is None and part not in node:
+                lowered = part.lower()
+                value = next((v for k, v in node.items() if k.lower() == lowered), None)
+            node = value
+        if isinstance(node, dict):
+            if "value" in node:
+                return node["value"]
+            if "Address" in node:
+                return node["Address"]
+        return node
+
+    return read
+
+
 def field_value(record: dict, name: str) -> Any:
-    node: Any = record
-    for part in name.split("."):
-        if not isinstance(node, dict):
-            return None
-        # Field names are matched case-insensitively; QBO's docs spell them in PascalCase.
-        if part in node:
-            node = node[part]
-        else:
-            lowered = part.lower()
-            node = next((v for k, v in node.items() if k.lower() == lowered), None)
-    if isinstance(node, dict) and "value" in node:
-        return node["value"]  # a reference compares by its Id
-    if isinstance(node, dict) and "Address" in node:
-        return node["Address"]  # PrimaryEmailAddr
-    return node
+    return getter(name)(record)
 
 
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T")
@@ -317,69 +331,87 @@ def _as_datetime(text: str) -> datetime | None:
     return moment
 
 
-def comparable(left: Any, right: Any) -> tuple[Any, Any] | None:
-    """Bring a stored value and a literal to one type: numbers, datetimes, booleans, or
-    case-insensitive strings. None when they cannot be compared."""
-    if left is None:
-        return None
-    if isinstance(left, bool) or isinstance(right, bool):
-        lb = left if isinstance(left, bool) else str(left).lower() == "true"
-        rb = right if isinstance(right, bool) else str(right).lower() == "true"
-        return lb, rb
-    if isinstance(left, int | Decimal) and not isinstance(left, bool):
+class Literal:
+    """A query literal in every form a stored value may need, computed once per query."""
+
+    def __init__(self, value: Any):
+        self.raw = value
+        self.is_bool = isinstance(value, bool)
+        self.boolean = value if self.is_bool else str(value).strip().lower() == "true"
         try:
-            return Decimal(left), Decimal(str(right))
+            self.number = None if self.is_bool else Decimal(str(value).strip())
         except InvalidOperation:
-            return None
-    left_text = str(left)
-    right_text = str(right)
-    if _DATETIME_RE.match(left_text):
-        lt, rt = _as_datetime(left_text), _as_datetime(right_text)
-        if lt is not None and rt is not None:
-            if rt.tzinfo is None:
-                rt = rt.replace(tzinfo=lt.tzinfo)
-            return lt, rt
-    if left_text.lstrip("-").replace(".", "", 1).isdigit() and isinstance(right, Decimal):
-        return Decimal(left_text), right
+            self.number = None
+        text = str(value)
+        self.moment = _as_datetime(text) if _DATE_LIKE.match(text) else None
+        self.folded = text.casefold()
+
+
+_DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_OPS = {"=": operator.eq, "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
+
+
+def compare(value: Any, op, literal: Literal) -> bool:
+    """Compare a stored value with a literal in the stored value's own type: booleans,
+    numbers, date-times (offsets honoured; a literal without one takes the value's), or
+    case-insensitive strings."""
+    if value is None:
+        return False
+    if isinstance(value, bool) or literal.is_bool:
+        stored = value if isinstance(value, bool) else str(value).lower() == "true"
+        return op(stored, literal.boolean)
+    if isinstance(value, int | Decimal):
+        return literal.number is not None and op(Decimal(value), literal.number)
+    text = str(value)
+    if literal.moment is not None and _DATETIME_RE.match(text):
+        stored_moment = _as_datetime(text)
+        if stored_moment is not None:
+            other = literal.moment
+            if other.tzinfo is None:
+                other = other.replace(tzinfo=stored_moment.tzinfo)
+            elif stored_moment.tzinfo is None:
+                stored_moment = stored_moment.replace(tzinfo=other.tzinfo)
+            return op(stored_moment, other)
+    if literal.number is not None and isinstance(literal.raw, Decimal) and _NUMERIC.match(text):
+        return op(Decimal(text), literal.number)
     # [U] String comparison is case-insensitive (docs/emulator.md).
-    return left_text.casefold(), right_text.casefold()
+    return op(text.casefold(), literal.folded)
+
+
+_NUMERIC = re.compile(r"^-?\d+(?:\.\d+)?$")
 
 
 def like(value: Any, pattern: str) -> bool:
     if value is None:
         return False
-    regex = "^" + ".*".join(re.escape(part) for part in pattern.split("%")) + "$"
-    return re.match(regex, str(value), re.IGNORECASE | re.DOTALL) is not None
+    return _like_regex(pattern).match(str(value)) is not None
+
+
+def _like_regex(pattern: str) -> re.Pattern:
+    return re.compile(
+        "^" + ".*".join(re.escape(part) for part in pattern.split("%")) + "$",
+        re.IGNORECASE | re.DOTALL,
+    )
+
+
+def predicate(cond: Condition) -> Callable[[dict], bool]:
+    """Compile a condition once per query into a function of a record."""
+    name = cond.field
+    if cond.op == "like":
+        regex = _like_regex(cond.value)
+        return lambda record: (
+            (v := field_value(record, name)) is not None and regex.match(str(v)) is not None
+        )
+    literals = [Literal(v) for v in (cond.value if cond.op == "in" else [cond.value])]
+    op = _OPS["=" if cond.op == "in" else cond.op]
+    if len(literals) == 1:
+        literal = literals[0]
+        return lambda record: compare(field_value(record, name), op, literal)
+    return lambda record: any(compare(field_value(record, name), op, lit) for lit in literals)
 
 
 def matches(record: dict, cond: Condition) -> bool:
-    value = field_value(record, cond.field)
-    if cond.op == "like":
-        return like(value, cond.value)
-    if cond.op == "in":
-        return any(_compare(value, "=", v) for v in cond.value)
-    return _compare(value, cond.op, cond.value)
-
-
-def _compare(value: Any, op: str, literal: Any) -> bool:
-    pair = comparable(value, literal)
-    if pair is None:
-        return False
-    left, right = pair
-    try:
-        if op == "=":
-            return left == right
-        if op == "<":
-            return left < right
-        if op == ">":
-            return left > right
-        if op == "<=":
-            return left <= right
-        if op == ">=":
-            return left >= right
-    except TypeError:
-        return False
-    return False
+    return predicate(cond)(record)
 
 
 def sort_key(value: Any) -> tuple:
@@ -399,15 +431,18 @@ def sort_key(value: Any) -> tuple:
 
 
 def execute(rows: list[dict], query: Query, *, has_active: bool) -> dict:
-    selected = [r for r in rows if all(matches(r, c) for c in query.conditions)]
+    """Filter, sort and page. ``rows`` come in Id order (the store's tables keep insertion
+    order and Ids only grow), which is QBO's default ascending-by-Id order."""
+    predicates = [predicate(c) for c in query.conditions]
+    selected = [r for r in rows if all(p(r) for p in predicates)]
     if has_active and not any(c.field.lower() == "active" for c in query.conditions):
         # Without a filter on Active, only active rows are returned (facts §3).
         selected = [r for r in selected if r.get("Active", True) is not False]
     if query.count:
         return {"totalCount": len(selected)}
-    selected.sort(key=lambda r: sort_key(r.get("Id")))
     for name, descending in reversed(query.order):
-        selected.sort(key=lambda r, n=name: sort_key(field_value(r, n)), reverse=descending)
+        read = getter(name)
+        selected.sort(key=lambda r, read=read: sort_key(read(r)), reverse=descending)
     page = selected[query.start - 1 : query.start - 1 + query.max_results]
     if not page:
         return {}
@@ -417,8 +452,21 @@ def execute(rows: list[dict], query: Query, *, has_active: bool) -> dict:
 def run_query(realm, statement: str) -> dict:
     query = parse(statement)
     et = find_entity_type(query.entity)
-    rows = list(realm.table(query.entity).values())
+    table = realm.table(query.entity)
+    rows = by_ids(table, query)
+    if rows is None:
+        rows = list(table.values())
     return execute(rows, query, has_active=et.has_active)
+
+
+def by_ids(table: dict, query: Query) -> list[dict] | None:
+    """Fast path for ``Id = 'x'`` / ``Id IN (...)``, the lookups sync clients make most."""
+    for cond in query.conditions:
+        if cond.field.lower() == "id" and cond.op in ("=", "in"):
+            wanted = cond.value if cond.op == "in" else [cond.value]
+            found = {str(v): table[str(v)] for v in wanted if str(v) in table}
+            return sorted(found.values(), key=lambda r: sort_key(r.get("Id")))
+    return None
 
 
 def statement_from_request(request, raw: bytes) -> str:

@@ -70,6 +70,8 @@ class Realm:
         self.tombstones: list[dict] = []
         # requestid -> {"fingerprint", "status", "body"} (facts §1.4).
         self.replays: dict[str, dict] = {}
+        # Derived lookups (name uniqueness, payment applications); rebuilt on demand.
+        self.indexes: dict = {}
         # Changes made while handling the current write, reported after the lock is released.
         self.pending: list[tuple] | None = None
 
@@ -315,6 +317,7 @@ class Store:
             record = et.order(record)
             realm.tables[et.name][record["Id"]] = record
             realm.pending.append((realm.realm_id, et.name, record["Id"], "Create", now))
+            et.reindex(realm, record, None)
             et.after_commit(realm, record, None)
             return copy.deepcopy(realm.tables[et.name][record["Id"]])
 
@@ -349,6 +352,7 @@ class Store:
             record = et.order(record)
             realm.tables[et.name][record["Id"]] = record
             realm.pending.append((realm.realm_id, et.name, record["Id"], "Update", now))
+            et.reindex(realm, record, old)
             et.after_commit(realm, record, old)
             return copy.deepcopy(realm.tables[et.name][record["Id"]])
 
@@ -379,6 +383,7 @@ class Store:
                 }
             )
             realm.pending.append((realm.realm_id, et.name, old["Id"], "Delete", now))
+            et.reindex(realm, None, old)
             et.after_commit(realm, None, old)
             # [U] The delete answer (facts §11): a stub with status "Deleted".
             return {"status": "Deleted", "domain": "QBO", "Id": old["Id"]}

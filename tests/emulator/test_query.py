@@ -114,10 +114,25 @@ def test_projections_are_not_supported():
     parse_error("select DisplayName from Customer")
 
 
-def test_execute_sorts_by_id_numerically_by_default():
-    rows = [{"Id": "10"}, {"Id": "9"}, {"Id": "100"}]
-    result = execute(rows, parse("select * from Customer"), has_active=False)
-    assert [r["Id"] for r in result["Customer"]] == ["9", "10", "100"]
+def test_order_by_id_sorts_numerically():
+    rows = [{"Id": "9"}, {"Id": "10"}, {"Id": "100"}]
+    result = execute(rows, parse("select * from Customer orderby Id desc"), has_active=False)
+    assert [r["Id"] for r in result["Customer"]] == ["100", "10", "9"]
+
+
+def test_mixed_case_literals_and_offsets():
+    rows = [
+        {
+            "Id": "1",
+            "MetaData": {"LastUpdatedTime": "2026-01-01T10:00:00-08:00"},
+            "DisplayName": "Amy",
+        }
+    ]
+    later = parse("select * from Customer where MetaData.LastUpdatedTime > '2026-01-01T17:59:59Z'")
+    assert execute(rows, later, has_active=False)["Customer"] == rows
+    assert execute(
+        rows, parse("select * from Customer where DisplayName = 'aMY'"), has_active=False
+    )
 
 
 # --- over HTTP --------------------------------------------------------------------------------

@@ -212,12 +212,37 @@ class EntityType:
         if not self.unique_name:
             return
         field, words = self.unique_name
-        wanted = normalize_name(record.get(field))
-        if not wanted:
+        if name_taken(
+            realm,
+            self.index_group,
+            self.index_members,
+            field,
+            record.get(field),
+            (self.name, record.get("Id")),
+        ):
+            raise errors.duplicate_name(words, field)
+
+    # Name uniqueness is checked through an index: (group, normalised name) -> {(entity, Id)}.
+    @property
+    def index_group(self) -> str:
+        return self.name
+
+    @property
+    def index_members(self) -> tuple[str, ...]:
+        return (self.name,)
+
+    def reindex(self, realm: Realm, record: dict | None, old: dict | None) -> None:
+        """Keep the name index in step after a committed write (called by the store)."""
+        if not self.unique_name:
             return
-        for other in realm.table(self.name).values():
-            if other.get("Id") != record.get("Id") and normalize_name(other.get(field)) == wanted:
-                raise errors.duplicate_name(words, field)
+        field = self.unique_name[0]
+        index = name_index(realm, self.index_group, self.index_members, field)
+        if old is not None:
+            index.get(normalize_name(old.get(field)), set()).discard((self.name, old["Id"]))
+        if record is not None and normalize_name(record.get(field)):
+            index.setdefault(normalize_name(record.get(field)), set()).add(
+                (self.name, record["Id"])
+            )
 
     def resolve_refs(self, realm: Realm, node: Any, record: dict, key: str | None = None) -> None:
         """Check every ``*Ref`` in the record: a missing target is 2500, an inactive one 610.
@@ -237,6 +262,30 @@ class EntityType:
         for child_key, child in node.items():
             if isinstance(child, dict | list):
                 self.resolve_refs(realm, child, record, child_key)
+
+
+def name_index(realm: Realm, group: str, members: tuple[str, ...], field: str) -> dict[str, set]:
+    """Built on first use from the tables, then maintained by ``EntityType.reindex``."""
+    index = realm.indexes.get(("names", group))
+    if index is None:
+        index = {}
+        for entity in members:
+            for record in realm.table(entity).values():
+                key = normalize_name(record.get(field))
+                if key:
+                    index.setdefault(key, set()).add((entity, record["Id"]))
+        realm.indexes[("names", group)] = index
+    return index
+
+
+def name_taken(
+    realm: Realm, group: str, members: tuple[str, ...], field: str, name: Any, me: tuple
+) -> bool:
+    key = normalize_name(name)
+    if not key:
+        return False
+    holders = name_index(realm, group, members, field).get(key, set())
+    return any(holder != me for holder in holders)
 
 
 def normalize_name(value: Any) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import errors
-from .base import EntityType, normalize_name
+from .base import EntityType, name_taken
 
 if TYPE_CHECKING:
     from ..store import Realm
@@ -58,12 +58,17 @@ class PersonType(EntityType):
         email = (record.get("PrimaryEmailAddr") or {}).get("Address")
         if email is not None and ("@" not in email or "." not in email):
             raise errors.invalid_email("PrimaryEmailAddr")
-        wanted = normalize_name(record["DisplayName"])
-        for people in PEOPLE:
-            for other in realm.table(people).values():
-                same = people == self.name and other["Id"] == record.get("Id")
-                if not same and normalize_name(other.get("DisplayName")) == wanted:
-                    raise errors.duplicate_name("customer, vendor or employee", "DisplayName")
+        me = (self.name, record.get("Id"))
+        if name_taken(realm, "people", PEOPLE, "DisplayName", record["DisplayName"], me):
+            raise errors.duplicate_name("customer, vendor or employee", "DisplayName")
+
+    # One index for all three lists: DisplayName is unique across them.
+    unique_name = ("DisplayName", "customer, vendor or employee")
+    index_group = "people"  # type: ignore[assignment]
+    index_members = PEOPLE  # type: ignore[assignment]
+
+    def check_unique_name(self, realm: Realm, record: dict) -> None:
+        """Checked in ``validate`` after DisplayName is known."""
 
 
 class CustomerType(PersonType):
