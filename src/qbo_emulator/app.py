@@ -74,6 +74,9 @@ class V3Pipeline:
         if emulator.limits.throttled(realm_id, client_id, batch=batch):
             return throttle_response(emulator, realm_id)
 
+        # Read the body before looking up the requestid: from the lookup to ``remember`` nothing
+        # awaits, so two concurrent requests with one requestid cannot both miss the cache.
+        raw = await request.body()
         request_id = request.query_params.get("requestid")
         if request_id:
             cached = emulator.store.replay(realm_id, request_id)
@@ -87,7 +90,6 @@ class V3Pipeline:
                     headers=qbo_headers(),
                 )
 
-        raw = await request.body()
         try:
             status, body = handler(request, realm_id, raw)
         except errors.QBOError as error:

@@ -61,9 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         from .server import serve
 
         emulator = Emulator(data_dir=args.data, base_url=f"http://{args.host}:{args.port}")
-        emulator.settings.rate_limits_enabled = not args.no_rate_limits
-        emulator.settings.latency_ms = args.latency_ms
-        emulator.settings.time_scale = args.time_scale
+        emulator.startup_settings = {
+            "rate_limits_enabled": not args.no_rate_limits,
+            "latency_ms": args.latency_ms,
+            "time_scale": args.time_scale,
+        }
+        emulator.settings.update(emulator.startup_settings)
         if args.demo:
             emulator.load_demo(app_base=args.demo_app_url)
         serve(emulator, args.host, args.port)

@@ -69,7 +69,9 @@ class Clock:
 
 
 class Emulator:
-    def __init__(self, *, data_dir: str | Path | None = None, base_url: str = "http://127.0.0.1:8765"):
+    def __init__(
+        self, *, data_dir: str | Path | None = None, base_url: str = "http://127.0.0.1:8765"
+    ):
         from .faults import FaultInjector
         from .limits import RateLimiter
         from .oauth import AuthServer
@@ -81,6 +83,8 @@ class Emulator:
         self.lock = threading.RLock()
         self.clock = Clock()
         self.settings = EmulatorSettings()
+        # Settings ``reset`` restores; the CLI records its command-line choices here.
+        self.startup_settings: dict = {}
         self.store = Store(self)
         self.auth = AuthServer(self)
         self.webhooks = WebhookDispatcher(self)
@@ -115,7 +119,9 @@ class Emulator:
             self.limits.reset()
             self.request_log.clear()
             self.clock = Clock()
+            # Back to the settings the server started with (e.g. the CLI's rate limits on).
             self.settings = EmulatorSettings()
+            self.settings.update(self.startup_settings)
         self.save()
 
     def load_demo(self, app_base: str | None = None) -> None:

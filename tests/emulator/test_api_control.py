@@ -214,3 +214,23 @@ def test_requests_without_a_valid_bearer_token_get_the_gateway_401(emulator_serv
         and body["batchItemResponse"] == []
         and body["cdcresponse"] == []
     )
+
+
+def test_concurrent_requests_with_one_requestid_write_once(api, emulator_server, realm, token):
+    import concurrent.futures
+
+    def post(_):
+        with httpx.Client(
+            base_url=f"{emulator_server.url}/v3/company/{realm}",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as client:
+            return client.post(
+                "/customer", params={"requestid": "race"}, json={"DisplayName": "Raced"}
+            )
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(post, range(8)))
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.json()["Customer"]["Id"] for r in responses}) == 1
+    count = api.get("/query", params={"query": "select count(*) from Customer"}).json()
+    assert count["QueryResponse"]["totalCount"] == 1

@@ -628,3 +628,34 @@ def test_an_invoice_renders_as_a_pdf_and_can_be_sent(api, customer, item):
     ]
     assert (sent["EmailStatus"], sent["BillEmail"]["Address"]) == ("EmailSent", "amy@example.com")
     assert sent["DeliveryInfo"]["DeliveryType"] == "Email" and sent["SyncToken"] == "1"
+
+
+def test_auto_generate_numbers_even_with_custom_numbers_on(api, customer, item):
+    first = create(
+        api, "Invoice", invoice_payload(customer, item, 1) | {"DocNumber": "AUTO_GENERATE"}
+    )
+    create(api, "Invoice", invoice_payload(customer, item, 1) | {"DocNumber": "1002"})
+    second = create(
+        api, "Invoice", invoice_payload(customer, item, 1) | {"DocNumber": "AUTO_GENERATE"}
+    )
+    assert (first["DocNumber"], second["DocNumber"]) == ("1001", "1003")
+    # With custom numbers on, no DocNumber means none.
+    assert "DocNumber" not in create(api, "Invoice", invoice_payload(customer, item, 1))
+
+
+def test_purchase_orders_have_their_own_numbering_switch(emulator_server, emulator_tools):
+    import httpx
+
+    realm_id = emulator_tools.create_company(
+        emulator_server, name="PO Numbers", custom_txn_numbers=False
+    )
+    token = emulator_tools.issue_token(emulator_server, realm_id)
+    with httpx.Client(
+        base_url=f"{emulator_server.url}/v3/company/{realm_id}",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as api:
+        vendor = create(api, "Vendor", {"DisplayName": "PO Vendor"})
+        numbers = [
+            create(api, "PurchaseOrder", po_payload(api, vendor))["DocNumber"] for _ in range(2)
+        ]
+    assert numbers == ["1001", "1002"]

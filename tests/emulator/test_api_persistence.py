@@ -105,6 +105,8 @@ def test_the_cli_server_keeps_its_state_across_restarts(tmp_path):
         }
         settings = httpx.get(f"{url}/_emulator/settings").json()
         assert settings["rate_limits_enabled"] is True  # on by default in the server
+        httpx.post(f"{url}/_emulator/reset").raise_for_status()
+        assert httpx.get(f"{url}/_emulator/settings").json()["rate_limits_enabled"] is True
         created = httpx.post(f"{url}/_emulator/companies", json={"name": "Restart Co"}).json()
     finally:
         process.terminate()
