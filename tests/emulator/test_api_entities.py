@@ -659,3 +659,64 @@ def test_purchase_orders_have_their_own_numbering_switch(emulator_server, emulat
             create(api, "PurchaseOrder", po_payload(api, vendor))["DocNumber"] for _ in range(2)
         ]
     assert numbers == ["1001", "1002"]
+
+
+def test_a_sparse_preferences_update_keeps_the_other_preferences(api, customer, item):
+    prefs = body(api.get("/preferences"))["Preferences"]
+    sparse = {
+        "Id": "1",
+        "SyncToken": prefs["SyncToken"],
+        "sparse": True,
+        "SalesFormsPrefs": {"CustomTxnNumbers": False},
+    }
+    updated = create(api, "Preferences", sparse)
+    assert updated["SalesFormsPrefs"]["CustomTxnNumbers"] is False
+    assert updated["SalesFormsPrefs"]["AllowDiscount"] is True
+    assert (
+        create(api, "Invoice", invoice_payload(customer, item, 1) | {"DocNumber": "X-1"})[
+            "DocNumber"
+        ]
+        == "1001"
+    )
+
+
+def test_every_committed_write_is_reported_for_webhooks(
+    emulator_server, api, realm, customer, item, monkeypatch
+):
+    calls = []
+    monkeypatch.setattr(
+        emulator_server.emulator.webhooks,
+        "notify",
+        lambda *args: calls.append((args[0], args[1], args[2], args[3])),
+    )
+    invoice = create(api, "Invoice", invoice_payload(customer, item, 10))
+    payment = create(
+        api,
+        "Payment",
+        {
+            "CustomerRef": {"value": customer["Id"]},
+            "TotalAmt": 10,
+            "Line": [{"Amount": 10, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+        },
+    )
+    create(
+        api,
+        "Payment",
+        {"Id": payment["Id"], "SyncToken": "0", "sparse": True},
+        operation="update",
+        include="void",
+    )
+    fault(
+        api.post("/customer", json={"DisplayName": customer["DisplayName"]})
+    )  # refused: not reported
+    api.post(
+        "/payment", params={"operation": "delete"}, json={"Id": payment["Id"], "SyncToken": "1"}
+    )
+    assert calls == [
+        (realm, "Invoice", invoice["Id"], "Create"),
+        (realm, "Payment", payment["Id"], "Create"),
+        (realm, "Invoice", invoice["Id"], "Update"),  # its balance and links changed
+        (realm, "Payment", payment["Id"], "Void"),
+        (realm, "Invoice", invoice["Id"], "Update"),
+        (realm, "Payment", payment["Id"], "Delete"),
+    ]

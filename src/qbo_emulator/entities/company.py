@@ -3,6 +3,7 @@ created or deleted through the API."""
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING
 
 from .. import errors
@@ -51,6 +52,13 @@ class PreferencesType(SingletonType):
     name = "Preferences"
     computed = ("CurrencyPrefs",)
 
+    def merge(self, old: dict | None, data: dict, *, sparse: bool) -> dict:
+        """A sparse update changes only the preferences sent, inside each group too
+        (``{"SalesFormsPrefs": {"CustomTxnNumbers": false}}`` keeps the other sales prefs)."""
+        if old is None or not sparse:
+            return super().merge(old, data, sparse=sparse)
+        return deep_merge(copy.deepcopy(old), data)
+
     def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
         if old:
             record["CurrencyPrefs"] = old.get("CurrencyPrefs", {})
@@ -65,6 +73,15 @@ class PreferencesType(SingletonType):
         realm.meta["purchase_orders_enabled"] = (
             realm.other_pref("VendorAndPurchasesPrefs.PurchaseOrderEnabled") == "true"
         )
+
+
+def deep_merge(target: dict, changes: dict) -> dict:
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            deep_merge(target[key], value)
+        else:
+            target[key] = value
+    return target
 
 
 def offering_sku(plan: str) -> str:
