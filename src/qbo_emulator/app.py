@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
 import warnings
 from collections.abc import Callable
-from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -319,14 +317,3 @@ def create_app(emulator) -> Starlette:
     app.emulator = emulator
     app.state.emulator = emulator
     return app
-
-
-def path_realm(path: str) -> str | None:
-    parts = unquote(path).split("/")
-    if len(parts) > 3 and parts[1] == "v3" and parts[2] == "company":
-        return parts[3]
-    return None
-
-
-def monotonic() -> float:
-    return time.perf_counter()

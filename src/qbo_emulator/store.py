@@ -17,8 +17,10 @@ timezone-aware datetime; it calls ``emulator.webhooks.notify`` with the same arg
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +43,7 @@ COUNTRY_TIMEZONES = {
 }
 PLANS = ("simple_start", "essentials", "plus", "advanced")
 STATE_FILE = "store.json"
+logger = logging.getLogger("qbo_emulator")
 
 
 def meta_time(moment: datetime, tz: ZoneInfo) -> str:
@@ -180,23 +183,27 @@ class _Flusher:
         if not self.emulator.data_dir:
             return
         with self._guard:
-            if self._thread is None or not self._thread.is_alive():
+            if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="qbo-emulator-flush", daemon=True
                 )
                 self._thread.start()
-        self._wake.set()
+            # Set under the guard, so an idle thread cannot exit between our check and this.
+            self._wake.set()
 
     def _run(self) -> None:
         while True:
             if not self._wake.wait(timeout=30):
-                return  # idle: the thread ends and a later write starts a new one
+                with self._guard:
+                    if not self._wake.is_set():
+                        self._thread = None  # idle: a later write starts a new thread
+                        return
             self._wake.clear()
-            threading.Event().wait(self.delay)
+            time.sleep(self.delay)  # let a burst of writes share one save
             try:
                 self.emulator.save()
-            except Exception:  # noqa: BLE001 - a failed flush is retried on the next write
-                pass
+            except Exception:  # noqa: BLE001 - logged; the next write retries the save
+                logger.exception("saving the emulator state failed")
 
 
 class Store:

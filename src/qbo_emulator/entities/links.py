@@ -34,13 +34,13 @@ PARTY_BALANCES = {
 
 def index(realm: Realm) -> dict:
     """(target entity, target id) -> {payment id: applied amount}."""
-    if not hasattr(realm, "_applications"):
+    if "applications" not in realm.indexes:
         rebuild(realm)
-    return realm._applications  # type: ignore[attr-defined]
+    return realm.indexes["applications"]
 
 
 def rebuild(realm: Realm) -> None:
-    realm._applications = {}  # type: ignore[attr-defined]
+    realm.indexes["applications"] = {}
     for entity in APPLICATIONS:
         for record in realm.table(entity).values():
             _add(realm, entity, record)
@@ -62,14 +62,14 @@ def applied_lines(entity: str, record: dict | None) -> list[tuple[str, Decimal]]
 def _add(realm: Realm, entity: str, record: dict) -> None:
     target_type = APPLICATIONS[entity][0]
     for target_id, amount in applied_lines(entity, record):
-        bucket = realm._applications.setdefault((target_type, target_id), {})  # type: ignore[attr-defined]
+        bucket = realm.indexes["applications"].setdefault((target_type, target_id), {})
         bucket[record["Id"]] = bucket.get(record["Id"], Decimal(0)) + amount
 
 
 def _remove(realm: Realm, entity: str, record: dict) -> None:
     target_type = APPLICATIONS[entity][0]
     for target_id, _ in applied_lines(entity, record):
-        bucket = realm._applications.get((target_type, target_id), {})  # type: ignore[attr-defined]
+        bucket = realm.indexes["applications"].get((target_type, target_id), {})
         bucket.pop(record["Id"], None)
 
 
