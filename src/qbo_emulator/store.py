@@ -43,6 +43,10 @@ COUNTRY_TIMEZONES = {
 }
 PLANS = ("simple_start", "essentials", "plus", "advanced")
 STATE_FILE = "store.json"
+# Remembered requestid answers per company; the oldest are forgotten beyond this.
+REPLAY_LIMIT = 10_000
+# Deleted-record stubs are kept a little longer than CDC's 30-day window.
+TOMBSTONE_DAYS = 31
 logger = logging.getLogger("qbo_emulator")
 
 
@@ -380,6 +384,8 @@ class Store:
                 check_sync_token=sync_token is not None,
             )
             now = realm.now()
+            horizon = now.timestamp() - TOMBSTONE_DAYS * 86400
+            realm.tombstones = [t for t in realm.tombstones if t["ts"] >= horizon]
             del realm.tables[et.name][old["Id"]]
             realm.tombstones.append(
                 {
@@ -510,6 +516,8 @@ class Store:
             realm = self.realms.get(realm_id)
             if realm is not None:
                 realm.replays[request_id] = entry
+                while len(realm.replays) > REPLAY_LIMIT:
+                    del realm.replays[next(iter(realm.replays))]
         self.mark_dirty()
 
     # --- persistence -------------------------------------------------------------------------

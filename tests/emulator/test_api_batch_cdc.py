@@ -45,11 +45,16 @@ def test_batch_items_answer_under_their_bids_with_per_item_faults(api):
     assert response.status_code == 200
     items = {item["bId"]: item for item in response.json()["BatchItemResponse"]}
     assert items["b1"]["Customer"]["DisplayName"] == "Fresh"
-    assert items["b2"]["Fault"]["Error"][0]["code"] == "6240"
+    b2 = items["b2"]["Fault"]["Error"][0]
+    assert (b2["code"], b2["Message"]) == ("6240", "Duplicate Name Exists Error")
     assert items["b2"]["Fault"]["type"] == "ValidationFault"
     assert items["b3"]["Customer"]["SyncToken"] == "1"
     assert items["b4"]["QueryResponse"]["Customer"][0]["Id"] == existing["Id"]
-    assert items["b5"]["Fault"]["Error"][0]["code"] == "4000"
+    b5 = items["b5"]["Fault"]["Error"][0]
+    assert (b5["code"], b5["Detail"]) == (
+        "4000",
+        'QueryParserError: Encountered "<EOF>" at line 1, column 14.',
+    )
     assert set(response.json()) == {"BatchItemResponse", "time"}
 
 

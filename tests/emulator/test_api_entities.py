@@ -390,6 +390,10 @@ def test_overpaying_an_invoice_is_refused(api, customer, item):
         )
     )
     assert error["code"] == "6000"
+    assert error["Detail"] == (
+        "Business Validation Error: The amount applied to Invoice "
+        f"{invoice['Id']} (150.00) is more than its open balance (100.00)."
+    )
     assert (
         error["Message"] == "A business validation error has occurred while processing your request"
     )
@@ -506,7 +510,10 @@ def test_a_journal_entry_must_balance(api):
             "/journalentry", json={"Line": [line("Debit", 10, cash), line("Credit", 9, income)]}
         )
     )
-    assert error["code"] == "6000"
+    assert (error["code"], error["Detail"]) == (
+        "6000",
+        "Business Validation Error: Transaction is not balanced. Total debits must equal total credits.",
+    )
     entry = create(
         api, "JournalEntry", {"Line": [line("Debit", 10, cash), line("Credit", 10, income)]}
     )
@@ -622,7 +629,10 @@ def test_an_invoice_renders_as_a_pdf_and_can_be_sent(api, customer, item):
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-") and len(pdf.content) > 500
     error = fault(api.post(f"/invoice/{invoice['Id']}/send"))
-    assert error["code"] == "6000"
+    assert (error["code"], error["Detail"]) == (
+        "6000",
+        "Business Validation Error: Need to provide a valid email address to send the transaction to.",
+    )
     sent = body(api.post(f"/invoice/{invoice['Id']}/send", params={"sendTo": "amy@example.com"}))[
         "Invoice"
     ]

@@ -289,21 +289,13 @@ def test_a_whole_bookkeeping_flow(qb, server, company):
     assert {p.Id for p in cdc.Payment} == {payment.Id}
 
     # Void the payment (include=void): the invoice is open again.
-    voided = qb.post(
-        f"{qb.api_url}/company/{company}/payment",
-        json.dumps({"Id": payment.Id, "SyncToken": payment.SyncToken, "sparse": True}),
-        params={"operation": "update", "include": "void"},
-    )["Payment"]
+    voided = payment.void(qb=qb)["Payment"]
     assert voided["TotalAmt"] == 0 and voided["PrivateNote"].startswith("Voided")
     reopened = Invoice.get(invoice.Id, qb=qb)
     assert reopened.Balance == 1500.0 and not reopened.LinkedTxn
 
     # Void the invoice, then delete it: a read afterwards is 610.
-    void_response = qb.post(
-        f"{qb.api_url}/company/{company}/invoice",
-        json.dumps({"Id": reopened.Id, "SyncToken": reopened.SyncToken}),
-        params={"operation": "void"},
-    )["Invoice"]
+    void_response = reopened.void(qb=qb)["Invoice"]
     assert void_response["TotalAmt"] == 0 and void_response["Balance"] == 0
     latest = Invoice.get(invoice.Id, qb=qb)
     latest.delete(qb=qb)
@@ -313,6 +305,22 @@ def test_a_whole_bookkeeping_flow(qb, server, company):
     assert missing.value.detail == "Object Not Found : Another user has deleted this transaction."
     deleted = change_data_capture([Invoice], since, qb=qb)
     assert [(i.Id, i.status) for i in deleted.Invoice] == [(invoice.Id, "Deleted")]
+
+
+def test_pdf_send_and_request_ids(qb):
+    item = new_item(qb, "Galaxy S24", "650")
+    customer = Customer()
+    customer.DisplayName = "Request Id Ltd"
+    first = customer.save(qb=qb, request_id="fidelity-rid-1")
+    again = Customer()
+    again.DisplayName = "Request Id Ltd"
+    # The same request id: the stored answer comes back instead of a 6240.
+    assert again.save(qb=qb, request_id="fidelity-rid-1").Id == first.Id
+    invoice = new_invoice(qb, first, item, "650.00")
+    pdf = invoice.download_pdf(qb=qb)
+    assert pdf.startswith(b"%PDF-")
+    sent = invoice.send(qb=qb, send_to="ap@example.com")["Invoice"]
+    assert (sent["EmailStatus"], sent["BillEmail"]["Address"]) == ("EmailSent", "ap@example.com")
 
 
 def test_a_stale_sync_token_is_5010(qb):
