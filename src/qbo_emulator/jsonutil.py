@@ -64,3 +64,13 @@ def to_decimal(value: Any) -> Decimal | None:
         return Decimal(str(value).strip())
     except InvalidOperation:
         return None
+
+
+def clone(value: Any) -> Any:
+    """Deep copy of JSON-shaped data (dicts, lists, immutable leaves), several times faster
+    than ``copy.deepcopy``, which matters on every read and write."""
+    if type(value) is dict:
+        return {k: clone(v) for k, v in value.items()}
+    if type(value) is list:
+        return [clone(v) for v in value]
+    return value

@@ -16,7 +16,6 @@ timezone-aware datetime; it calls ``emulator.webhooks.notify`` with the same arg
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import threading
@@ -30,7 +29,7 @@ from zoneinfo import ZoneInfo
 from . import errors
 from .entities import REGISTRY, entity_type, seed
 from .entities.base import EntityType
-from .jsonutil import dumps, loads
+from .jsonutil import clone, dumps, loads
 
 COUNTRY_TIMEZONES = {
     "US": "America/Los_Angeles",  # sandbox companies live in Pacific time
@@ -140,7 +139,11 @@ class Realm:
         after a payment): a new SyncToken and LastUpdatedTime, and a change report."""
         if bump:
             record["SyncToken"] = str(int(record.get("SyncToken", "0")) + 1)
-            record.setdefault("MetaData", {})["LastUpdatedTime"] = meta_time(self.now(), self.tz)
+            # A new MetaData dict: ``record`` is often a shallow copy sharing the stored one's.
+            record["MetaData"] = {
+                **record.get("MetaData", {}),
+                "LastUpdatedTime": meta_time(self.now(), self.tz),
+            }
         self.tables[entity][record["Id"]] = record
         if bump and self.pending is not None:
             self.pending.append((self.realm_id, entity, record["Id"], operation, self.now()))
@@ -221,10 +224,10 @@ class Store:
 
     def companies(self) -> list[dict]:
         with self.emulator.lock:
-            return [{"realmId": r.realm_id, **copy.deepcopy(r.meta)} for r in self.realms.values()]
+            return [{"realmId": r.realm_id, **clone(r.meta)} for r in self.realms.values()]
 
     def company(self, realm_id: str) -> dict:
-        return {"realmId": realm_id, **copy.deepcopy(self.realm(realm_id).meta)}
+        return {"realmId": realm_id, **clone(self.realm(realm_id).meta)}
 
     def has_realm(self, realm_id: str) -> bool:
         return realm_id in self.realms
@@ -330,7 +333,7 @@ class Store:
             realm.pending.append((realm.realm_id, et.name, record["Id"], "Create", now))
             et.reindex(realm, record, None)
             et.after_commit(realm, record, None)
-            return copy.deepcopy(realm.tables[et.name][record["Id"]])
+            return clone(realm.tables[et.name][record["Id"]])
 
     def update_entity(
         self,
@@ -365,7 +368,7 @@ class Store:
             realm.pending.append((realm.realm_id, et.name, record["Id"], "Update", now))
             et.reindex(realm, record, old)
             et.after_commit(realm, record, old)
-            return copy.deepcopy(realm.tables[et.name][record["Id"]])
+            return clone(realm.tables[et.name][record["Id"]])
 
     def delete_entity(
         self, realm_id: str, entity: str, entity_id: str, *, sync_token: Any = None
@@ -416,7 +419,7 @@ class Store:
                 {"Id": entity_id, "SyncToken": sync_token},
                 check_sync_token=sync_token is not None,
             )
-            record = et.on_void(realm, copy.deepcopy(old))
+            record = et.on_void(realm, clone(old))
             now = realm.now()
             record["SyncToken"] = str(int(old["SyncToken"]) + 1)
             record["MetaData"] = {
@@ -427,14 +430,14 @@ class Store:
             realm.tables[et.name][record["Id"]] = record
             realm.pending.append((realm.realm_id, et.name, record["Id"], "Void", now))
             et.after_commit(realm, record, old)
-            return copy.deepcopy(record)
+            return clone(record)
 
     def mark_sent(self, realm_id: str, entity: str, entity_id: str, address: str) -> dict:
         """POST /{entity}/{id}/send: EmailStatus EmailSent, DeliveryInfo, BillEmail = sendTo."""
         et = entity_type(entity)
         with self._writing(realm_id) as realm:
             old = self._current(realm, et, {"Id": entity_id}, check_sync_token=False)
-            record = copy.deepcopy(old)
+            record = clone(old)
             record["EmailStatus"] = "EmailSent"
             record["BillEmail"] = {"Address": address}
             record["DeliveryInfo"] = {
@@ -442,7 +445,7 @@ class Store:
                 "DeliveryTime": meta_time(realm.now(), realm.tz),
             }
             realm.touch(et.name, record)
-            return copy.deepcopy(record)
+            return clone(record)
 
     def _current(
         self, realm: Realm, et: EntityType, payload: dict, *, check_sync_token: bool
@@ -474,13 +477,13 @@ class Store:
             record = realm.find(et.name, entity_id)
             if record is None:
                 raise errors.object_not_found(deleted_txn=et.kind == "txn")
-            return copy.deepcopy(record)
+            return clone(record)
 
     def list_entities(self, realm_id: str, entity: str) -> list[dict]:
         et = entity_type(entity)
         with self.emulator.lock:
             rows = self.realm(realm_id).table(et.name).values()
-            return [copy.deepcopy(r) for r in sorted(rows, key=lambda r: _id_key(r.get("Id")))]
+            return [clone(r) for r in sorted(rows, key=lambda r: _id_key(r.get("Id")))]
 
     def rows(self, realm_id: str, entity: str) -> list[dict]:
         """The stored records themselves (no copies; never mutate them)."""

@@ -13,13 +13,12 @@ store lock and before anything is written (so a rule that fails leaves no trace)
 
 from __future__ import annotations
 
-import copy
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from .. import errors
-from ..jsonutil import to_decimal
+from ..jsonutil import clone, to_decimal
 
 if TYPE_CHECKING:
     from ..store import Realm
@@ -124,7 +123,7 @@ class EntityType:
     # --- pipeline ---------------------------------------------------------------------------
 
     def clean(self, payload: dict) -> dict:
-        data = strip_empty(copy.deepcopy(payload))
+        data = strip_empty(payload)  # builds new dicts and lists
         for key in (*SYSTEM_FIELDS, *self.computed):
             data.pop(key, None)
         return data
@@ -133,13 +132,11 @@ class EntityType:
         if old is None:
             return data
         if sparse:
-            merged = copy.deepcopy(old)
+            merged = clone(old)
             merged.update(data)
             return merged
         # Full update: every writable field the client omitted is cleared (facts §1.2 [U]).
-        kept = {
-            k: copy.deepcopy(v) for k, v in old.items() if k in SYSTEM_FIELDS or k in self.computed
-        }
+        kept = {k: clone(v) for k, v in old.items() if k in SYSTEM_FIELDS or k in self.computed}
         kept.update(data)
         return kept
 

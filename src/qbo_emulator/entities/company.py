@@ -3,10 +3,10 @@ created or deleted through the API."""
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING
 
 from .. import errors
+from ..jsonutil import clone
 from .base import EntityType
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class PreferencesType(SingletonType):
         (``{"SalesFormsPrefs": {"CustomTxnNumbers": false}}`` keeps the other sales prefs)."""
         if old is None or not sparse:
             return super().merge(old, data, sparse=sparse)
-        return deep_merge(copy.deepcopy(old), data)
+        return deep_merge(clone(old), data)
 
     def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
         if old:
