@@ -22,7 +22,6 @@ from qbo_emulator.server import run_in_thread
 TEST_CLIENT_ID = "emulator-tests"
 TEST_CLIENT_SECRET = "emulator-tests-secret"
 TEST_REDIRECT_URI = "http://127.0.0.1:9/callback"
-STUB_PREFIX = "stub-token:"
 
 
 @pytest.fixture(scope="module")
@@ -37,25 +36,9 @@ def emulator_server(_emulator_thread):
     return _emulator_thread
 
 
-def _stub_authenticate(emulator: Emulator) -> None:
-    """Until the OAuth control plane answers, accept ``stub-token:<realm>`` tokens."""
-    from qbo_emulator.oauth import AuthError
-
-    if getattr(emulator.auth.authenticate, "_is_stub", False):
-        return
-
-    def authenticate(bearer_token, realm_id):
-        token = (bearer_token or "").strip()
-        if token != f"{STUB_PREFIX}{realm_id}":
-            raise AuthError("Token invalid")
-        return types.SimpleNamespace(client_id="stub-client", realm_id=realm_id)
-
-    authenticate._is_stub = True  # type: ignore[attr-defined]
-    emulator.auth.authenticate = authenticate
-
-
 def issue_token(server, realm_id: str) -> str:
-    """A real access token from the control plane, or a stub token when it is not there yet."""
+    """A real access token from the control plane (``POST /_emulator/tokens``) for the test app,
+    registering the app first (``POST /_emulator/apps`` replaces an existing one)."""
     with httpx.Client(base_url=server.url, timeout=10) as client:
         app = client.post(
             "/_emulator/apps",
@@ -65,16 +48,12 @@ def issue_token(server, realm_id: str) -> str:
                 "redirect_uris": [TEST_REDIRECT_URI],
             },
         )
-        if app.status_code < 400 or app.status_code == 409:
-            tokens = client.post(
-                "/_emulator/tokens", json={"client_id": TEST_CLIENT_ID, "realm_id": realm_id}
-            )
-            if tokens.status_code == 200:
-                return tokens.json()["access_token"]
-    if getattr(server, "emulator", None) is None:
-        pytest.skip("the OAuth control plane (POST /_emulator/tokens) is not available")
-    _stub_authenticate(server.emulator)
-    return f"{STUB_PREFIX}{realm_id}"
+        assert app.status_code in (200, 201), app.text
+        tokens = client.post(
+            "/_emulator/tokens", json={"client_id": TEST_CLIENT_ID, "realm_id": realm_id}
+        )
+        assert tokens.status_code == 200, tokens.text
+        return tokens.json()["access_token"]
 
 
 def create_company(server, **spec) -> str:
