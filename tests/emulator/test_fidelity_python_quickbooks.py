@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import time
-import types
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -118,22 +117,11 @@ def company(server, emulator_tools) -> str:
 
 
 def make_client(server, realm_id: str, access_token: str) -> QuickBooks:
+    # intuit-oauth reads the emulator's discovery document (its "environment" may be a URL).
     discovery = f"{server.url}/.well-known/openid_sandbox_configuration/"
-    try:
-        auth_client = AuthClient(
-            TEST_CLIENT_ID,
-            TEST_CLIENT_SECRET,
-            TEST_REDIRECT_URI,
-            discovery,
-            access_token=access_token,
-        )
-    except Exception:  # noqa: BLE001 - discovery not served yet: a minimal stand-in
-        auth_client = types.SimpleNamespace(
-            client_id=TEST_CLIENT_ID,
-            access_token=access_token,
-            refresh_token="unused",
-            environment="emulator",
-        )
+    auth_client = AuthClient(
+        TEST_CLIENT_ID, TEST_CLIENT_SECRET, TEST_REDIRECT_URI, discovery, access_token=access_token
+    )
     client = QuickBooks(
         auth_client=auth_client, refresh_token="unused", company_id=realm_id, minorversion=75
     )
