@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-import warnings
 from collections.abc import Callable
 
 from starlette.applications import Starlette
@@ -295,24 +294,14 @@ class EmulatorApp(Starlette):
 
 
 def create_app(emulator) -> Starlette:
-    from . import control, oauth
-
-    try:
-        from . import ui
-    except ImportError:  # the UI package may not exist yet
-        ui = None
+    """/v3 and the control plane, then the OAuth server's and the UI's routes (the UI mounts
+    "/", so it comes last)."""
+    from . import control, oauth, ui
 
     routes = [*v3_routes(emulator), *control.routes(emulator)]
-    for module, name in ((oauth, "routes"), (oauth, "control_routes"), (ui, "routes")):
-        provider = getattr(module, name, None) if module is not None else None
-        if provider is None:
-            continue
-        try:
-            routes += provider(emulator)
-        except ImportError as exc:  # the other half is still being built; /v3 works without it
-            warnings.warn(
-                f"qbo_emulator: {module.__name__}.{name} unavailable: {exc}", stacklevel=2
-            )
+    routes += oauth.routes(emulator)
+    routes += oauth.control_routes(emulator)
+    routes += ui.routes(emulator)
     app = EmulatorApp(routes=routes)
     app.emulator = emulator
     app.state.emulator = emulator
