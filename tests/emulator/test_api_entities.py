@@ -730,3 +730,15 @@ def test_every_committed_write_is_reported_for_webhooks(
         (realm, "Invoice", invoice["Id"], "Update"),
         (realm, "Payment", payment["Id"], "Delete"),
     ]
+
+
+def test_a_sub_customer_has_a_qualified_name_and_level(api, customer):
+    job = create(
+        api, "Customer", {"DisplayName": "Spring Job", "ParentRef": {"value": customer["Id"]}}
+    )
+    assert (job["FullyQualifiedName"], job["Level"], job["Job"]) == (
+        "Amy's Bird Sanctuary:Spring Job",
+        1,
+        True,
+    )
+    assert job["ParentRef"] == {"value": customer["Id"], "name": "Amy's Bird Sanctuary"}

@@ -88,7 +88,26 @@ class CustomerType(PersonType):
         balance = old.get("Balance") if old else None
         record["Balance"] = balance if balance is not None else 0
         record["BalanceWithJobs"] = record["Balance"]
-        record["Level"] = 0
+        # Sub-customers (jobs): "Customer:Job:Sub-job", at most 4 levels below the top.
+        parent = realm.find("Customer", (record.get("ParentRef") or {}).get("value"))
+        if parent is not None:
+            if parent["Id"] == record.get("Id"):
+                raise errors.business_validation(
+                    "A customer cannot be its own parent.", "ParentRef"
+                )
+            record["Level"] = parent.get("Level", 0) + 1
+            if record["Level"] > 4:
+                raise errors.business_validation(
+                    "Sub-customers can be nested at most 4 levels deep.", "ParentRef"
+                )
+            record["FullyQualifiedName"] = (
+                f"{parent.get('FullyQualifiedName') or parent['DisplayName']}:{record['DisplayName']}"
+            )
+            record["Job"] = True
+        else:
+            record["Level"] = 0
+            record["Job"] = False
+            record.pop("ParentRef", None)
 
 
 class VendorType(PersonType):
