@@ -46,6 +46,7 @@ from cellbooks.inventory.models import (
     PurchaseOrder,
     PurchaseOrderLine,
 )
+from cellbooks.quickbooks import selectors as qbo_selectors
 
 RECENT_COUNT = 5
 PARTNER_DOCUMENTS_SHOWN = 50
@@ -603,6 +604,7 @@ def _render_invoice(request, invoice, *, devices_form=None, payment_form=None):
         "payments": selectors.invoice_payments(invoice=invoice),
         "devices_form": devices_form or InvoiceDevicesForm(),
         "can_pay": can_pay,
+        "qbo_binding": qbo_selectors.invoice_binding(company=request.company, invoice=invoice),
         "payment_form": payment_form
         or PaymentForm(initial={"amount": invoice.balance_due, "date": timezone.localdate()}),
     }
@@ -717,12 +719,21 @@ def invoice_void(request, pk):
 def invoice_record_payment(request, pk):
     invoice = _get_invoice(request, pk)
     form = PaymentForm(request.POST)
-    if form.is_valid():
+    synced = qbo_selectors.invoice_binding(company=request.company, invoice=invoice) is not None
+    if form.is_valid() and synced and request.POST.get("confirm_quickbooks") != "1":
+        form.add_error(
+            None,
+            "This invoice is synced to QuickBooks, which keeps its payments: record the payment in "
+            "QuickBooks and it will appear here. To record it in Cellbooks anyway, tick the box.",
+        )
+    elif form.is_valid():
         try:
             payment = services.record_payment(invoice=invoice, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            if synced:
+                qbo_selectors.flag_manual_payment(company=request.company, invoice=invoice)
             invoice.refresh_from_db()
             messages.success(
                 request,

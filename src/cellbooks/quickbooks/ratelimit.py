@@ -28,8 +28,10 @@ def limits() -> dict[str, Limit]:
     """The limits in force; QBO_RATE_SCALE > 1 multiplies them (to match an emulator whose time
     runs faster in benchmarks); QBO_RATE_LIMITS=off disables them."""
     scale = float(os.environ.get("QBO_RATE_SCALE", "1"))
+    # A bucket lets capacity + rate x window through in any window, and QBO counts a sliding
+    # second: a bucket of 10 let 11+ requests into one second (429 on saving the settings).
     return {
-        "second": Limit("second", 10, 10 * scale),
+        "second": Limit("second", 1, 10 * scale),
         "minute": Limit("minute", 500, 500 / 60 * scale),
         "batch": Limit("batch", 40, 40 / 60 * scale),
     }

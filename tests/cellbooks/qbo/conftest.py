@@ -9,8 +9,9 @@ from types import SimpleNamespace
 import httpx
 import pytest
 from django.urls import reverse
-from qbo_helpers import CLIENT_ID, CLIENT_SECRET, PUBLIC, VERIFIER, connect
+from qbo_helpers import CLIENT_ID, CLIENT_SECRET, PUBLIC, VERIFIER, connect, settings_form
 
+from cellbooks.inventory import services as inventory
 from cellbooks.quickbooks import oauth
 
 
@@ -36,7 +37,9 @@ def qbo(qbo_server, monkeypatch):
         webhook_format="cloudevents",
         disconnect_url=f"{PUBLIC}/integrations/quickbooks/disconnected/",
     )
-    realm = emulator.store.create_company(name="Northwind Books LLC", plan="plus", purchase_orders_enabled=True)
+    realm = emulator.store.create_company(
+        name="Northwind Books LLC", plan="plus", purchase_orders_enabled=True
+    )
     for key, value in {
         "QBO_ENVIRONMENT": "emulator",
         "QBO_EMULATOR_URL": qbo_server.url,
@@ -49,7 +52,12 @@ def qbo(qbo_server, monkeypatch):
     }.items():
         monkeypatch.setenv(key, value)
     oauth._discovery_cache.clear()
-    return SimpleNamespace(url=qbo_server.url, emulator=emulator, realm=realm, http=httpx.Client(base_url=qbo_server.url))
+    return SimpleNamespace(
+        url=qbo_server.url,
+        emulator=emulator,
+        realm=realm,
+        http=httpx.Client(base_url=qbo_server.url),
+    )
 
 
 @pytest.fixture
@@ -57,3 +65,46 @@ def connected(client_logged_in, qbo):
     response = connect(client_logged_in, qbo)
     assert response.status_code == 302 and response["Location"] == reverse("quickbooks_settings")
     return client_logged_in
+
+
+DEVICES = [
+    # (n, manufacturer, model, capacity, colour, condition, cost, price)
+    (11, "Apple", "iPhone 13", "128GB", "Blue", "A", "300.00", "420.00"),
+    (12, "Apple", "iPhone 13", "128GB", "Blue", "A", "300.00", "420.00"),
+    (13, "Apple", "iPhone 13", "128GB", "Blue", "A", "310.00", "399.99"),
+    (14, "Apple", "iPhone 13", "128GB", "Blue", "B", "250.00", "350.00"),
+    (15, "Samsung", "Galaxy S22", "256GB", "Black", "C", "180.55", "260.10"),
+]
+
+
+@pytest.fixture
+def ready(connected, qbo, company):
+    response = connected.post(reverse("quickbooks_settings"), settings_form(qbo))
+    assert response.status_code == 302
+    return connected
+
+
+@pytest.fixture
+def received_po(company, vendor, imei):
+    po = inventory.create_purchase_order(company=company, vendor=vendor)
+    for n, make, model, capacity, colour, condition, cost, price in DEVICES:
+        inventory.add_device_to_purchase_order(
+            purchase_order=po,
+            identifier=imei(n),
+            manufacturer=make,
+            model=model,
+            capacity=capacity,
+            colour=colour,
+            network="Unlocked",
+            condition=condition,
+            cost=cost,
+            price=price,
+        )
+    return inventory.receive_purchase_order(purchase_order=po)
+
+
+@pytest.fixture
+def open_invoice(company, customer, received_po, imei):
+    invoice = inventory.create_invoice(company=company, customer=customer)
+    inventory.add_devices_to_invoice(invoice=invoice, identifiers=[imei(n) for n, *_ in DEVICES])
+    return inventory.open_invoice(invoice=invoice)

@@ -17,9 +17,16 @@ def consent(authorize_url: str, realm_id: str, *, action: str = "connect") -> st
     with httpx.Client() as browser:
         page = browser.get(authorize_url)
         assert page.status_code == 200, page.text
-        answer = browser.post(authorize_url, data={
-            **query, "email": "bookkeeper@example.com", "password": "demo", "realm_id": realm_id, "action": action,
-        })
+        answer = browser.post(
+            authorize_url,
+            data={
+                **query,
+                "email": "bookkeeper@example.com",
+                "password": "demo",
+                "realm_id": realm_id,
+                "action": action,
+            },
+        )
     assert answer.status_code in (302, 303), answer.text
     return answer.headers["location"]
 
@@ -82,4 +89,51 @@ def qbo_documents(qbo, entity: str, realm: str | None = None) -> list[dict]:
 
 
 def writes(qbo) -> list[dict]:
-    return [e for e in qbo.emulator.request_log if e["method"] == "POST" and e["path"].startswith("/v3/")]
+    return [
+        e
+        for e in qbo.emulator.request_log
+        if e["method"] == "POST" and e["path"].startswith("/v3/")
+    ]
+
+
+class WebhookInbox:
+    """A live HTTP receiver for the emulator's webhook deliveries. The test then hands each
+    delivery, byte for byte with its headers, to Cellbooks' webhook endpoint."""
+
+    def __init__(self):
+        import queue
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.deliveries: queue.Queue = queue.Queue()
+        inbox = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                inbox.deliveries.put((dict(self.headers), body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def next(self, timeout: float = 10.0) -> tuple[dict, bytes]:
+        return self.deliveries.get(timeout=timeout)
+
+    def drain(self, timeout: float = 0.5) -> list[tuple[dict, bytes]]:
+        import queue
+
+        items = []
+        while True:
+            try:
+                items.append(self.deliveries.get(timeout=timeout))
+            except queue.Empty:
+                return items
+
+    def close(self):
+        self.server.shutdown()

@@ -27,10 +27,17 @@ from cellbooks.quickbooks.models import Connection  # noqa: E402
 
 def setup(token_json: str, realm_id: str) -> None:
     company = create_company(name="Race Conditions Inc")
-    connection = Connection(company=company, status=Connection.Status.CONNECTED, realm_id=realm_id,
-                            linked_realm_id=realm_id, environment="emulator")
+    connection = Connection(
+        company=company,
+        status=Connection.Status.CONNECTED,
+        realm_id=realm_id,
+        linked_realm_id=realm_id,
+        environment="emulator",
+    )
     connection.set_tokens(json.loads(token_json))
-    connection.access_token_expires_at = timezone.now() - timedelta(seconds=5)  # expired: everyone wants a refresh
+    connection.access_token_expires_at = timezone.now() - timedelta(
+        seconds=5
+    )  # expired: everyone wants a refresh
     connection.save()
     print(connection.pk)
 

@@ -5,15 +5,16 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from qbo_helpers import CLIENT_ID, connect, consent, local, token_requests
 
 from cellbooks.quickbooks import crypto, tokens
 from cellbooks.quickbooks.api import QBOClient
 from cellbooks.quickbooks.models import Connection, OAuthState
 
-from qbo_helpers import CLIENT_ID, connect, consent, local, token_requests
 
-
-def test_connecting_stores_the_realm_the_company_name_and_encrypted_tokens(client_logged_in, qbo, company):
+def test_connecting_stores_the_realm_the_company_name_and_encrypted_tokens(
+    client_logged_in, qbo, company
+):
     response = connect(client_logged_in, qbo)
 
     assert response.status_code == 302
@@ -52,7 +53,9 @@ def test_an_unknown_state_is_refused_and_nothing_is_connected(client_logged_in, 
     page = client_logged_in.get(back, follow=True).content.decode()
 
     assert "already used or is unknown" in page
-    assert not Connection.objects.filter(company=company, status=Connection.Status.CONNECTED).exists()
+    assert not Connection.objects.filter(
+        company=company, status=Connection.Status.CONNECTED
+    ).exists()
 
 
 def test_a_state_started_by_another_user_is_refused(client, qbo, user, other_user):
@@ -79,10 +82,14 @@ def test_cancelling_on_the_consent_page_says_so(client_logged_in, qbo, company):
 def expire_access_token(qbo, connection):
     """An hour passes, for QuickBooks and for Cellbooks."""
     qbo.emulator.clock.advance(3700)
-    Connection.objects.filter(pk=connection.pk).update(access_token_expires_at=timezone.now() - timedelta(seconds=1))
+    Connection.objects.filter(pk=connection.pk).update(
+        access_token_expires_at=timezone.now() - timedelta(seconds=1)
+    )
 
 
-def test_an_expired_access_token_is_refreshed_once_and_the_rotated_token_is_stored(connected, qbo, company):
+def test_an_expired_access_token_is_refreshed_once_and_the_rotated_token_is_stored(
+    connected, qbo, company
+):
     connection = Connection.objects.get(company=company)
     old_refresh = connection.refresh_token
     expire_access_token(qbo, connection)
@@ -107,7 +114,9 @@ def test_an_expired_access_token_is_refreshed_once_and_the_rotated_token_is_stor
 
 def test_a_401_triggers_one_refresh_and_the_request_succeeds(connected, qbo, company):
     connection = Connection.objects.get(company=company)
-    qbo.emulator.clock.advance(3700)  # QuickBooks considers the token expired; Cellbooks does not yet
+    qbo.emulator.clock.advance(
+        3700
+    )  # QuickBooks considers the token expired; Cellbooks does not yet
     before = len(token_requests(qbo))
 
     with QBOClient(connection) as client:
@@ -129,7 +138,9 @@ def test_disconnecting_in_quickbooks_marks_the_connection_needs_reconnect(connec
     assert connection.status == Connection.Status.NEEDS_RECONNECT
     assert not connection.refresh_token_encrypted
     # A banner on every page says so.
-    assert "QuickBooks needs to be reconnected" in connected.get(reverse("dashboard")).content.decode()
+    assert (
+        "QuickBooks needs to be reconnected" in connected.get(reverse("dashboard")).content.decode()
+    )
 
 
 def test_the_disconnect_landing_does_not_believe_a_forged_visit(connected, qbo, company, client):
@@ -161,8 +172,10 @@ def test_disconnecting_from_cellbooks_revokes_at_intuit_and_keeps_settings(conne
     assert connection.status == Connection.Status.NOT_CONNECTED
     assert connection.realm_id == qbo.realm and connection.linked_realm_id == qbo.realm
     assert not connection.access_token_encrypted
-    api = qbo.http.get(f"/v3/company/{qbo.realm}/companyinfo/{qbo.realm}", headers={"Authorization": f"Bearer {access}",
-                                                                                    "Accept": "application/json"})
+    api = qbo.http.get(
+        f"/v3/company/{qbo.realm}/companyinfo/{qbo.realm}",
+        headers={"Authorization": f"Bearer {access}", "Accept": "application/json"},
+    )
     assert api.status_code == 401
 
 

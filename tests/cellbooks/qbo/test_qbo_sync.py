@@ -5,45 +5,11 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from qbo_helpers import qbo_documents, run_pending, settings_form, writes
 
 from cellbooks.inventory import services as inventory
 from cellbooks.quickbooks import sync
 from cellbooks.quickbooks.models import Binding, Connection, SyncAttempt, SyncRequest
-
-from qbo_helpers import qbo_documents, run_pending, settings_form, writes
-
-DEVICES = [
-    # (n, manufacturer, model, capacity, colour, condition, cost, price)
-    (11, "Apple", "iPhone 13", "128GB", "Blue", "A", "300.00", "420.00"),
-    (12, "Apple", "iPhone 13", "128GB", "Blue", "A", "300.00", "420.00"),
-    (13, "Apple", "iPhone 13", "128GB", "Blue", "A", "310.00", "399.99"),
-    (14, "Apple", "iPhone 13", "128GB", "Blue", "B", "250.00", "350.00"),
-    (15, "Samsung", "Galaxy S22", "256GB", "Black", "C", "180.55", "260.10"),
-]
-
-
-@pytest.fixture
-def ready(connected, qbo, company):
-    response = connected.post(reverse("quickbooks_settings"), settings_form(qbo))
-    assert response.status_code == 302
-    return connected
-
-
-@pytest.fixture
-def received_po(company, vendor, imei):
-    po = inventory.create_purchase_order(company=company, vendor=vendor)
-    for n, make, model, capacity, colour, condition, cost, price in DEVICES:
-        inventory.add_device_to_purchase_order(purchase_order=po, identifier=imei(n), manufacturer=make, model=model,
-                                               capacity=capacity, colour=colour, network="Unlocked", condition=condition,
-                                               cost=cost, price=price)
-    return inventory.receive_purchase_order(purchase_order=po)
-
-
-@pytest.fixture
-def open_invoice(company, customer, received_po, imei):
-    invoice = inventory.create_invoice(company=company, customer=customer)
-    inventory.add_devices_to_invoice(invoice=invoice, identifiers=[imei(n) for n, *_ in DEVICES])
-    return inventory.open_invoice(invoice=invoice)
 
 
 def sync_now(client, kind, document):
@@ -55,15 +21,25 @@ def sync_now(client, kind, document):
 def lines_of(entity: dict, detail: str) -> list[tuple]:
     """(description, qty, unit price, amount) with numbers compared as Decimals, as QBO's JSON
     numbers carry no fixed number of decimals."""
-    return [(ln["Description"], Decimal(str(ln[detail]["Qty"])), Decimal(str(ln[detail]["UnitPrice"])),
-             Decimal(str(ln["Amount"]))) for ln in entity["Line"] if ln.get("DetailType") == detail]
+    return [
+        (
+            ln["Description"],
+            Decimal(str(ln[detail]["Qty"])),
+            Decimal(str(ln[detail]["UnitPrice"])),
+            Decimal(str(ln["Amount"])),
+        )
+        for ln in entity["Line"]
+        if ln.get("DetailType") == detail
+    ]
 
 
 def row(description, qty, unit, amount):
     return (description, Decimal(qty), Decimal(unit), Decimal(amount))
 
 
-def test_a_received_po_becomes_one_bill_with_grouped_lines_and_the_exact_total(ready, qbo, company, received_po):
+def test_a_received_po_becomes_one_bill_with_grouped_lines_and_the_exact_total(
+    ready, qbo, company, received_po
+):
     sync_now(ready, "purchase_order", received_po)
 
     [bill] = qbo_documents(qbo, "Bill")
@@ -82,14 +58,21 @@ def test_a_received_po_becomes_one_bill_with_grouped_lines_and_the_exact_total(r
     assert "Synced" in page and "Open in QuickBooks" in page
 
 
-def test_an_open_invoice_becomes_one_invoice_with_sales_lines_not_taxable(ready, qbo, company, open_invoice):
+def test_an_open_invoice_becomes_one_invoice_with_sales_lines_not_taxable(
+    ready, qbo, company, open_invoice
+):
     sync_now(ready, "invoice", open_invoice)
 
     [invoice] = qbo_documents(qbo, "Invoice")
     assert Decimal(str(invoice["TotalAmt"])) == open_invoice.total == Decimal("1850.09")
-    assert lines_of(invoice, "SalesItemLineDetail")[0] == row("Apple iPhone 13 128GB Blue Unlocked — Grade A", 1, "399.99", "399.99")
-    assert all(ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] == "NON"
-               for ln in invoice["Line"] if ln.get("DetailType") == "SalesItemLineDetail")
+    assert lines_of(invoice, "SalesItemLineDetail")[0] == row(
+        "Apple iPhone 13 128GB Blue Unlocked — Grade A", 1, "399.99", "399.99"
+    )
+    assert all(
+        ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] == "NON"
+        for ln in invoice["Line"]
+        if ln.get("DetailType") == "SalesItemLineDetail"
+    )
     assert invoice["CustomerRef"]["name"] == "Metro Mobile Repair"
     assert f"[cellbooks:{company.slug}:invoice:{open_invoice.pk}]" in invoice["PrivateNote"]
 
@@ -120,10 +103,19 @@ def test_resyncing_an_edited_po_updates_the_same_bill(ready, qbo, company, recei
 
 
 def test_a_partner_who_is_both_gets_a_deterministic_second_name(ready, qbo, company, imei):
-    acme = inventory.create_partner(company=company, name="Acme Wireless", is_vendor=True, is_customer=True)
+    acme = inventory.create_partner(
+        company=company, name="Acme Wireless", is_vendor=True, is_customer=True
+    )
     po = inventory.create_purchase_order(company=company, vendor=acme)
-    inventory.add_device_to_purchase_order(purchase_order=po, identifier=imei(90), manufacturer="Apple", model="iPad Air",
-                                           condition="A", cost="200.00", price="300.00")
+    inventory.add_device_to_purchase_order(
+        purchase_order=po,
+        identifier=imei(90),
+        manufacturer="Apple",
+        model="iPad Air",
+        condition="A",
+        cost="200.00",
+        price="300.00",
+    )
     inventory.receive_purchase_order(purchase_order=po)
     invoice = inventory.create_invoice(company=company, customer=acme)
     inventory.add_devices_to_invoice(invoice=invoice, identifiers=[imei(90)])
@@ -133,13 +125,17 @@ def test_a_partner_who_is_both_gets_a_deterministic_second_name(ready, qbo, comp
     sync_now(ready, "invoice", invoice)
 
     assert [v["DisplayName"] for v in qbo_documents(qbo, "Vendor")] == ["Acme Wireless"]
-    assert [c["DisplayName"] for c in qbo_documents(qbo, "Customer")] == ["Acme Wireless (Customer)"]
+    assert [c["DisplayName"] for c in qbo_documents(qbo, "Customer")] == [
+        "Acme Wireless (Customer)"
+    ]
     customer_binding = Binding.objects.get(company=company, kind="customer", local_id=acme.pk)
     assert customer_binding.qbo_name == "Acme Wireless (Customer)"
 
 
 def test_an_existing_qbo_customer_of_that_name_is_reused(ready, qbo, company, open_invoice):
-    existing = qbo.emulator.store.create_entity(qbo.realm, "Customer", {"DisplayName": "Metro Mobile Repair"})
+    existing = qbo.emulator.store.create_entity(
+        qbo.realm, "Customer", {"DisplayName": "Metro Mobile Repair"}
+    )
 
     sync_now(ready, "invoice", open_invoice)
 
@@ -149,7 +145,9 @@ def test_an_existing_qbo_customer_of_that_name_is_reused(ready, qbo, company, op
 
 @pytest.mark.parametrize("kind", ["http_500", "throttle", "reset_before", "reset_after"])
 def test_injected_faults_leave_exactly_one_qbo_document(ready, qbo, company, open_invoice, kind):
-    qbo.http.post("/_emulator/faults", json={"kind": kind, "method": "POST", "entity": "invoice", "count": 1})
+    qbo.http.post(
+        "/_emulator/faults", json={"kind": kind, "method": "POST", "entity": "invoice", "count": 1}
+    )
 
     sync_now(ready, "invoice", open_invoice)
     request = SyncRequest.objects.get(local_id=open_invoice.pk)
@@ -159,13 +157,18 @@ def test_injected_faults_leave_exactly_one_qbo_document(ready, qbo, company, ope
     request.refresh_from_db()
     assert request.status == SyncRequest.Status.DONE, request.last_error
     assert len(qbo_documents(qbo, "Invoice")) == 1
-    assert outcomes and Binding.objects.filter(kind="invoice", local_id=open_invoice.pk).count() == 1
+    assert (
+        outcomes and Binding.objects.filter(kind="invoice", local_id=open_invoice.pk).count() == 1
+    )
     retry = SyncAttempt.objects.filter(local_id=open_invoice.pk).last()
     assert retry.outcome == "retry"
 
 
 def test_a_lost_answer_after_commit_is_adopted_not_duplicated(ready, qbo, company, open_invoice):
-    qbo.http.post("/_emulator/faults", json={"kind": "reset_after", "method": "POST", "entity": "invoice", "count": 1})
+    qbo.http.post(
+        "/_emulator/faults",
+        json={"kind": "reset_after", "method": "POST", "entity": "invoice", "count": 1},
+    )
     sync_now(ready, "invoice", open_invoice)
     assert len(qbo_documents(qbo, "Invoice")) == 1  # QuickBooks saved it; we never heard
     request = SyncRequest.objects.get(local_id=open_invoice.pk)
@@ -178,9 +181,20 @@ def test_a_lost_answer_after_commit_is_adopted_not_duplicated(ready, qbo, compan
     assert latest.outcome in ("adopted", "created")  # adopted by marker, or replayed by requestid
 
 
-def test_a_timeout_past_the_clients_limit_creates_one_document(ready, qbo, company, open_invoice, monkeypatch):
+def test_a_timeout_past_the_clients_limit_creates_one_document(
+    ready, qbo, company, open_invoice, monkeypatch
+):
     monkeypatch.setenv("QBO_TIMEOUT", "0.5")
-    qbo.http.post("/_emulator/faults", json={"kind": "delay", "delay_seconds": 1.5, "method": "POST", "entity": "invoice", "count": 1})
+    qbo.http.post(
+        "/_emulator/faults",
+        json={
+            "kind": "delay",
+            "delay_seconds": 1.5,
+            "method": "POST",
+            "entity": "invoice",
+            "count": 1,
+        },
+    )
 
     sync_now(ready, "invoice", open_invoice)
     import time
@@ -195,8 +209,12 @@ def test_a_timeout_past_the_clients_limit_creates_one_document(ready, qbo, compa
 def test_an_inactive_item_fails_with_qbos_code_and_a_hint(ready, qbo, company, open_invoice):
     from cellbooks.quickbooks.models import IntegrationSettings
 
-    item = qbo.emulator.store.get_entity(qbo.realm, "Item", IntegrationSettings.objects.get(company=company).item_qbo_id)
-    qbo.emulator.store.update_entity(qbo.realm, "Item", {"Id": item["Id"], "SyncToken": item["SyncToken"], "Active": False})
+    item = qbo.emulator.store.get_entity(
+        qbo.realm, "Item", IntegrationSettings.objects.get(company=company).item_qbo_id
+    )
+    qbo.emulator.store.update_entity(
+        qbo.realm, "Item", {"Id": item["Id"], "SyncToken": item["SyncToken"], "Active": False}
+    )
 
     sync_now(ready, "invoice", open_invoice)
 
@@ -224,7 +242,9 @@ def test_work_is_paused_while_quickbooks_needs_reconnecting(ready, qbo, company,
     assert len(qbo.emulator.request_log) == before
 
 
-def test_purchase_orders_go_to_qbo_purchase_orders_on_a_plus_company(ready, qbo, company, received_po):
+def test_purchase_orders_go_to_qbo_purchase_orders_on_a_plus_company(
+    ready, qbo, company, received_po
+):
     ready.post(reverse("quickbooks_settings"), settings_form(qbo, sync_pos_to="purchase_order"))
 
     sync_now(ready, "purchase_order", received_po)
@@ -234,7 +254,9 @@ def test_purchase_orders_go_to_qbo_purchase_orders_on_a_plus_company(ready, qbo,
     assert Decimal(str(po["TotalAmt"])) == Decimal("1340.55")
 
 
-def test_changing_the_target_leaves_synced_pos_where_they_are_until_moved(ready, qbo, company, received_po):
+def test_changing_the_target_leaves_synced_pos_where_they_are_until_moved(
+    ready, qbo, company, received_po
+):
     sync_now(ready, "purchase_order", received_po)
     ready.post(reverse("quickbooks_settings"), settings_form(qbo, sync_pos_to="purchase_order"))
     inventory.update_purchase_order(purchase_order=received_po, notes="edited")
@@ -242,12 +264,18 @@ def test_changing_the_target_leaves_synced_pos_where_they_are_until_moved(ready,
     sync_now(ready, "purchase_order", received_po)
     assert len(qbo_documents(qbo, "Bill")) == 1 and qbo_documents(qbo, "PurchaseOrder") == []
 
-    ready.post(reverse("quickbooks_sync_document", args=["purchase_order", received_po.pk]), {"action": "move"})
+    ready.post(
+        reverse("quickbooks_sync_document", args=["purchase_order", received_po.pk]),
+        {"action": "move"},
+    )
     run_pending()
 
     assert qbo_documents(qbo, "Bill") == []
     assert len(qbo_documents(qbo, "PurchaseOrder")) == 1
-    assert Binding.objects.get(kind="purchase_order", local_id=received_po.pk).qbo_entity == "PurchaseOrder"
+    assert (
+        Binding.objects.get(kind="purchase_order", local_id=received_po.pk).qbo_entity
+        == "PurchaseOrder"
+    )
 
 
 def test_voiding_a_synced_invoice_voids_it_in_quickbooks(ready, qbo, company, open_invoice):
@@ -266,7 +294,9 @@ def test_voiding_a_synced_po_deletes_its_bill(ready, qbo, company, received_po):
     sync_now(ready, "purchase_order", received_po)
 
     inventory.void_purchase_order(purchase_order=received_po)
-    sync.request_sync(company=company, kind="purchase_order", local_id=received_po.pk, action="void")
+    sync.request_sync(
+        company=company, kind="purchase_order", local_id=received_po.pk, action="void"
+    )
     run_pending()
 
     assert qbo_documents(qbo, "Bill") == []
@@ -279,14 +309,22 @@ def test_sync_all_not_yet_synced_reports_progress(ready, qbo, company, received_
 
     progress = ready.get(response["Location"] + "?format=json").json()
 
-    assert progress == {"total": 1, "done": 1, "failed": 0, "paused": 0, "finished": True, "percent": 100}
+    assert progress == {
+        "total": 1,
+        "done": 1,
+        "failed": 0,
+        "paused": 0,
+        "finished": True,
+        "percent": 100,
+    }
     assert len(qbo_documents(qbo, "Invoice")) == 1
 
 
 def test_another_companys_document_cannot_be_synced(ready, other_company):
     other_po = inventory.create_purchase_order(
         company=other_company,
-        vendor=inventory.create_partner(company=other_company, name="Their Vendor", is_vendor=True))
+        vendor=inventory.create_partner(company=other_company, name="Their Vendor", is_vendor=True),
+    )
 
     response = ready.post(reverse("quickbooks_sync_document", args=["purchase_order", other_po.pk]))
 

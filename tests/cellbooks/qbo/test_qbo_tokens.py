@@ -10,30 +10,53 @@ import time
 from pathlib import Path
 
 from django.urls import reverse
+from qbo_helpers import CLIENT_ID, token_requests
 
 from cellbooks.quickbooks import tokens
 from cellbooks.quickbooks.models import Connection
-
-from qbo_helpers import CLIENT_ID, token_requests
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 
 
-def test_concurrent_refreshes_from_threads_and_processes_make_exactly_one_token_request(qbo, tmp_path):
-    env = {**os.environ, "CELLBOOKS_DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'race.sqlite3'}"}
+def test_concurrent_refreshes_from_threads_and_processes_make_exactly_one_token_request(
+    qbo, tmp_path
+):
+    env = {
+        **os.environ,
+        "CELLBOOKS_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'race.sqlite3'}",
+    }
     env.pop("CELLBOOKS_ENCRYPTION_KEY", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    issued = qbo.http.post("/_emulator/tokens", json={"client_id": CLIENT_ID, "realm_id": qbo.realm}).json()
-    setup = subprocess.run([sys.executable, str(HERE / "refresh_race.py"), "setup", json.dumps(issued), qbo.realm],
-                           cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
+    issued = qbo.http.post(
+        "/_emulator/tokens", json={"client_id": CLIENT_ID, "realm_id": qbo.realm}
+    ).json()
+    setup = subprocess.run(
+        [sys.executable, str(HERE / "refresh_race.py"), "setup", json.dumps(issued), qbo.realm],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     connection_id = setup.stdout.strip().splitlines()[-1]
     before = len(token_requests(qbo))
 
     start_at = str(time.time() + 2.0)
-    racers = [subprocess.Popen([sys.executable, str(HERE / "refresh_race.py"), "race", connection_id, "4", start_at],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-              for _ in range(3)]
+    racers = [
+        subprocess.Popen(
+            [sys.executable, str(HERE / "refresh_race.py"), "race", connection_id, "4", start_at],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
     outputs = [racer.communicate(timeout=120) for racer in racers]
 
     results = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
@@ -45,7 +68,9 @@ def test_concurrent_refreshes_from_threads_and_processes_make_exactly_one_token_
     assert all(e["status"] == 200 for e in token_requests(qbo))
 
 
-def test_no_token_appears_in_logs_or_in_the_database_in_clear(connected, qbo, company, caplog, django_db_blocker):
+def test_no_token_appears_in_logs_or_in_the_database_in_clear(
+    connected, qbo, company, caplog, django_db_blocker
+):
     caplog.set_level(logging.DEBUG)
     connection = Connection.objects.get(company=company)
     Connection.objects.filter(pk=connection.pk).update(access_token_expires_at=None)

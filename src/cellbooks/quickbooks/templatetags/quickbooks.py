@@ -58,3 +58,11 @@ def quickbooks_sync_panel(context, document, kind):
 @register.simple_tag
 def qbo_url(binding):
     return qbo_document_url(binding)
+
+
+@register.simple_tag(takes_context=True)
+def qbo_payment_url(context, payment):
+    """The QBO payment a Cellbooks payment came from."""
+    connection = context.get("qbo_connection")
+    realm = connection.realm_id if connection else ""
+    return qbo_record_url("Payment", payment.qbo_payment_id, realm)
