@@ -19,19 +19,32 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cellbooks.inventory.models import Invoice, Partner, PurchaseOrder
 
 from . import mapping
-from .api import QBOClient, quote
-from .errors import NotFoundError, PermanentError, StaleObjectError
+from .api import QBOClient, fault_from_item, quote
+from .errors import NotFoundError, PermanentError, QBOError, StaleObjectError
 from .models import Binding, IntegrationSettings
 
 log = logging.getLogger(__name__)
 
 ROLE_ENTITY = {Binding.Kind.CUSTOMER: "Customer", Binding.Kind.VENDOR: "Vendor"}
+
+
+@dataclass
+class Prepared:
+    """A document mapped and fingerprinted, ready to be created or updated."""
+
+    kind: str
+    qbo_entity: str
+    doc: mapping.DocumentInput
+    payload: dict
+    version: str
+    fingerprint: str
+    binding: Binding | None
 
 
 @dataclass
@@ -104,22 +117,25 @@ def _bind(
     *, company, kind: str, local_id: int, realm_id: str, entity: dict, qbo_entity: str, **fields
 ) -> Binding:
     """Commit a binding now, in its own transaction, whatever happens next."""
-    with transaction.atomic():
-        binding, _ = Binding.objects.update_or_create(
-            company=company,
-            kind=kind,
-            local_id=local_id,
-            defaults={
-                "realm_id": realm_id,
-                "qbo_entity": qbo_entity,
-                "qbo_id": str(entity["Id"]),
-                "sync_token": str(entity.get("SyncToken", "")),
-                "qbo_doc_number": entity.get("DocNumber", "") or "",
-                "synced_at": timezone.now(),
-                "remote_state": "",
-                **fields,
-            },
-        )
+    defaults = {
+        "realm_id": realm_id,
+        "qbo_entity": qbo_entity,
+        "qbo_id": str(entity["Id"]),
+        "sync_token": str(entity.get("SyncToken", "")),
+        "qbo_doc_number": entity.get("DocNumber", "") or "",
+        "synced_at": timezone.now(),
+        "remote_state": "",
+        **fields,
+    }
+    try:
+        with transaction.atomic():
+            binding, _ = Binding.objects.update_or_create(
+                company=company, kind=kind, local_id=local_id, defaults=defaults
+            )
+    except (
+        IntegrityError
+    ):  # another worker bound it a moment ago: theirs and ours are the same record
+        binding = Binding.objects.get(company=company, kind=kind, local_id=local_id)
     return binding
 
 
@@ -133,7 +149,6 @@ class Exporter:
         self.settings = settings
         self._prefs: dict | None = None
         self._ap_account: dict | None | bool = False
-        self._fingerprint = ""
 
     # ---- shared lookups --------------------------------------------------------------------
     @property
@@ -244,7 +259,9 @@ class Exporter:
         return payload
 
     # ---- documents -------------------------------------------------------------------------
-    def push(self, document, *, outcome_unknown: bool = False) -> PushResult:
+    def prepare(self, document) -> Prepared | PushResult:
+        """Everything before the write: checks, partner, payload and its fingerprint. Returns a
+        PushResult when there is nothing to write (unchanged, or a void)."""
         if isinstance(document, Invoice):
             if document.status == Invoice.Status.DRAFT:
                 raise SyncRefused(
@@ -274,37 +291,145 @@ class Exporter:
         ).first()
         qbo_entity = binding.qbo_entity if binding else self.target_entity(kind)
         doc = document_input(document)
-        self._fingerprint = document_fingerprint(document)
-        partner_ref = self.partner_ref(partner, partner_kind)
-        payload = self.payload(doc, qbo_entity, partner_ref)
+        fingerprint = document_fingerprint(document)
+        payload = self.payload(doc, qbo_entity, self.partner_ref(partner, partner_kind))
         version = mapping.payload_hash(payload)
         if binding and binding.last_pushed_hash == version and not binding.remote_state:
-            if binding.local_hash != self._fingerprint:
-                Binding.objects.filter(pk=binding.pk).update(local_hash=self._fingerprint)
+            if binding.local_hash != fingerprint:
+                Binding.objects.filter(pk=binding.pk).update(local_hash=fingerprint)
             return PushResult(
                 "unchanged",
                 qbo_entity,
                 binding.qbo_id,
                 message="Nothing changed since the last sync.",
             )
-        if binding is None:
-            orphan = self.find_orphan(doc, qbo_entity, payload) if outcome_unknown else None
-            if orphan is None:
-                return self._create(doc, kind, qbo_entity, payload, version)
-            binding = _bind(
-                company=self.company,
-                kind=kind,
-                local_id=document.pk,
-                realm_id=self.client.realm_id,
-                entity=orphan,
-                qbo_entity=qbo_entity,
-                qbo_total=Decimal(str(orphan.get("TotalAmt", "0"))),
+        return Prepared(kind, qbo_entity, doc, payload, version, fingerprint, binding)
+
+    def push(self, document, *, outcome_unknown: bool = False) -> PushResult:
+        prepared = self.prepare(document)
+        if isinstance(prepared, PushResult):
+            return prepared
+        if prepared.binding is not None:
+            return self._update(prepared)
+        orphan = (
+            self.find_orphan(prepared.doc, prepared.qbo_entity, prepared.payload)
+            if outcome_unknown
+            else None
+        )
+        if orphan is None:
+            return self._create(prepared)
+        prepared.binding = _bind(
+            company=self.company,
+            kind=prepared.kind,
+            local_id=prepared.doc.local_id,
+            realm_id=self.client.realm_id,
+            entity=orphan,
+            qbo_entity=prepared.qbo_entity,
+            qbo_total=Decimal(str(orphan.get("TotalAmt", "0"))),
+        )
+        result = self._update(prepared)
+        result.outcome = "adopted"
+        result.message = (
+            f"Found the {prepared.qbo_entity} already in QuickBooks (its answer was lost earlier) "
+            "and linked it."
+        )
+        return result
+
+    def create_batch(self, batch: list[Prepared]) -> list[PushResult | QBOError]:
+        """Create up to 30 new documents in one batch call; one result or error per document, in
+        order. Each binding is committed as soon as the answer is read."""
+        items = [
+            {"bId": str(i), "operation": "create", p.qbo_entity: p.payload}
+            for i, p in enumerate(batch)
+        ]
+        fingerprint = mapping.payload_hash([[p.kind, p.doc.local_id, p.version] for p in batch])
+        requestid = f"cbb{self.company.pk}-{fingerprint[:28]}"[:36]  # QBO allows 36 on batch
+        answers = {
+            str(item.get("bId")): item for item in self.client.batch(items, requestid=requestid)
+        }
+        results: list[PushResult | QBOError] = []
+        for i, prepared in enumerate(batch):
+            answer = answers.get(str(i), {})
+            error = (
+                fault_from_item(answer)
+                if answer
+                else PermanentError("QuickBooks did not answer for it.")
             )
-            result = self._update(binding, doc, payload, version)
-            result.outcome = "adopted"
-            result.message = f"Found the {qbo_entity} already in QuickBooks (its answer was lost earlier) and linked it."
-            return result
-        return self._update(binding, doc, payload, version)
+            if error is not None:
+                results.append(error)
+                continue
+            created = answer[prepared.qbo_entity]
+            self._record_created(prepared, created)
+            results.append(
+                PushResult(
+                    "created",
+                    prepared.qbo_entity,
+                    str(created["Id"]),
+                    requestid,
+                    message=f"Created {prepared.qbo_entity} {created.get('DocNumber') or created['Id']} "
+                    "in QuickBooks (in a batch).",
+                )
+            )
+        return results
+
+    def prime_partners(self, partners: list[tuple[Partner, str]]) -> None:
+        """Resolve many partners' QBO records at once (bulk sync): one query per 30 names, then
+        batch creates; anything unusual (a name taken by another kind) is left to partner_ref."""
+        bound = set(
+            Binding.objects.filter(
+                company=self.company,
+                kind__in=[k for _, k in partners],
+                local_id__in=[p.pk for p, _ in partners],
+            ).values_list("kind", "local_id")
+        )
+        todo = {
+            (kind, partner.pk): partner
+            for partner, kind in partners
+            if (kind, partner.pk) not in bound
+        }
+        for kind in {k for k, _ in todo}:
+            entity = ROLE_ENTITY[kind]
+            wanted = {
+                mapping.clean_display_name(p.name): p for (k, _), p in todo.items() if k == kind
+            }
+            names = sorted(wanted)
+            for start in range(0, len(names), 30):
+                chunk = names[start : start + 30]
+                found = self.client.query(
+                    f"SELECT * FROM {entity} WHERE DisplayName IN ({', '.join(quote(n) for n in chunk)}) MAXRESULTS 1000"
+                ).get(entity, [])
+                for row in found:
+                    partner = wanted.pop(row.get("DisplayName"), None)
+                    if partner is not None:
+                        _bind(
+                            company=self.company,
+                            kind=kind,
+                            local_id=partner.pk,
+                            realm_id=self.client.realm_id,
+                            entity=row,
+                            qbo_entity=entity,
+                            qbo_name=row["DisplayName"],
+                        )
+            missing = sorted(wanted.items())
+            for start in range(0, len(missing), 30):
+                chunk = missing[start : start + 30]
+                items = [
+                    {"bId": str(i), "operation": "create", entity: self._partner_payload(p, name)}
+                    for i, (name, p) in enumerate(chunk)
+                ]
+                answers = {str(a.get("bId")): a for a in self.client.batch(items)}
+                for i, (name, partner) in enumerate(chunk):
+                    answer = answers.get(str(i), {})
+                    if entity in answer:
+                        _bind(
+                            company=self.company,
+                            kind=kind,
+                            local_id=partner.pk,
+                            realm_id=self.client.realm_id,
+                            entity=answer[entity],
+                            qbo_entity=entity,
+                            qbo_name=name,
+                        )
 
     def target_entity(self, kind: str) -> str:
         if kind == Binding.Kind.INVOICE:
@@ -335,35 +460,39 @@ class Exporter:
             include_identifiers=include,
         )
 
-    def _create(self, doc, kind, qbo_entity, payload, version) -> PushResult:
-        requestid = requestid_for(
-            company_id=self.company.pk,
-            kind=kind,
-            local_id=doc.local_id,
-            version=version,
-            extra="-c",
-        )
-        created = self.client.create(qbo_entity, payload, requestid=requestid)
+    def _record_created(self, prepared: Prepared, created: dict) -> None:
         _bind(
             company=self.company,
-            kind=kind,
-            local_id=doc.local_id,
+            kind=prepared.kind,
+            local_id=prepared.doc.local_id,
             realm_id=self.client.realm_id,
             entity=created,
-            qbo_entity=qbo_entity,
-            last_pushed_hash=version,
-            local_hash=self._fingerprint,
+            qbo_entity=prepared.qbo_entity,
+            last_pushed_hash=prepared.version,
+            local_hash=prepared.fingerprint,
             qbo_total=Decimal(str(created.get("TotalAmt", "0"))),
         )
+
+    def _create(self, prepared: Prepared) -> PushResult:
+        requestid = requestid_for(
+            company_id=self.company.pk,
+            kind=prepared.kind,
+            local_id=prepared.doc.local_id,
+            version=prepared.version,
+            extra="-c",
+        )
+        created = self.client.create(prepared.qbo_entity, prepared.payload, requestid=requestid)
+        self._record_created(prepared, created)
         return PushResult(
             "created",
-            qbo_entity,
+            prepared.qbo_entity,
             str(created["Id"]),
             requestid,
-            message=f"Created {qbo_entity} {created.get('DocNumber') or created['Id']} in QuickBooks.",
+            message=f"Created {prepared.qbo_entity} {created.get('DocNumber') or created['Id']} in QuickBooks.",
         )
 
-    def _update(self, binding: Binding, doc, payload, version) -> PushResult:
+    def _update(self, prepared: Prepared) -> PushResult:
+        binding = prepared.binding
         requestid = ""
         for attempt in (1, 2):
             try:
@@ -375,15 +504,15 @@ class Exporter:
                     code="610",
                     hint="Unlink it on this page to create it again in QuickBooks, or leave it deleted.",
                 ) from None
-            self._refuse_below_paid(binding, current, payload)
+            self._refuse_below_paid(binding, current, prepared.payload)
             requestid = requestid_for(
                 company_id=self.company.pk,
                 kind=binding.kind,
                 local_id=binding.local_id,
-                version=version,
+                version=prepared.version,
                 extra=f"-u{current['SyncToken']}",
             )
-            body = {**payload, "Id": binding.qbo_id, "SyncToken": current["SyncToken"]}
+            body = {**prepared.payload, "Id": binding.qbo_id, "SyncToken": current["SyncToken"]}
             try:
                 updated = self.client.update(
                     binding.qbo_entity, body, sparse=True, requestid=requestid
@@ -399,8 +528,8 @@ class Exporter:
                 realm_id=self.client.realm_id,
                 entity=updated,
                 qbo_entity=binding.qbo_entity,
-                last_pushed_hash=version,
-                local_hash=self._fingerprint,
+                last_pushed_hash=prepared.version,
+                local_hash=prepared.fingerprint,
                 qbo_total=Decimal(str(updated.get("TotalAmt", "0"))),
                 qbo_name=binding.qbo_name,
             )

@@ -14,6 +14,7 @@ import time
 import uuid
 from datetime import timedelta
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -30,7 +31,7 @@ from .errors import (
     RetryableError,
     UnknownOutcomeError,
 )
-from .exporters import Exporter, document_fingerprint
+from .exporters import Exporter, Prepared, document_fingerprint
 from .models import Binding, Connection, IntegrationSettings, SyncAttempt, SyncRequest
 
 log = logging.getLogger(__name__)
@@ -43,11 +44,17 @@ DOCUMENT_MODELS = {
 }
 
 
+WAKE_CHUNK = 90  # three batch calls' worth per task, so several workers share a bulk sync
+
+
 def _wake(request_ids: list[int]) -> None:
     from . import tasks  # the queue is an implementation detail of this module
 
-    for request_id in request_ids:
-        tasks.run_sync_request(request_id)
+    if len(request_ids) == 1:
+        tasks.run_sync_request(request_ids[0])
+        return
+    for start in range(0, len(request_ids), WAKE_CHUNK):
+        tasks.run_sync_batch(request_ids[start : start + WAKE_CHUNK])
 
 
 def request_sync(
@@ -58,8 +65,10 @@ def request_sync(
     user=None,
     action: str = SyncRequest.Action.PUSH,
     batch_key: str = "",
+    wake: bool = True,
 ) -> SyncRequest:
-    """Queue a sync of one document (idempotent: an open request for it is reused)."""
+    """Queue a sync of one document (idempotent: an open request for it is reused). ``wake=False``
+    leaves waking the worker to the caller (bulk requests wake it once for all)."""
     with transaction.atomic():
         existing = SyncRequest.objects.filter(
             company=company, kind=kind, local_id=local_id, status__in=SyncRequest.OPEN_STATUSES
@@ -95,16 +104,29 @@ def request_sync(
             SyncRequest.objects.filter(pk=request.pk, status=SyncRequest.Status.PENDING).update(
                 status=SyncRequest.Status.PAUSED
             )
-        else:
+        elif wake:
             transaction.on_commit(lambda: _wake([request.pk]))
     return request
 
 
 def request_many(*, company, kind: str, local_ids, user=None) -> str:
-    """Queue several documents under one batch key (for the progress bar)."""
+    """Queue several documents under one batch key (for the progress bar); the worker takes them
+    in chunks through the batch endpoint."""
     batch_key = uuid.uuid4().hex[:16]
-    for local_id in local_ids:
-        request_sync(company=company, kind=kind, local_id=local_id, user=user, batch_key=batch_key)
+    with transaction.atomic():
+        ids = [
+            request_sync(
+                company=company,
+                kind=kind,
+                local_id=local_id,
+                user=user,
+                batch_key=batch_key,
+                wake=False,
+            ).pk
+            for local_id in local_ids
+        ]
+        if not _connection_paused(company):
+            transaction.on_commit(lambda: _wake(ids))
     return batch_key
 
 
@@ -158,77 +180,94 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
-def process_request(request_id: int, *, config: QBOConfig | None = None) -> SyncRequest | None:
-    request = _claim(request_id)
-    if request is None:
-        return None  # someone else has it, it is not due, or it is finished
-    started = timezone.now()
-    clock = time.monotonic()
-    company = request.company
-    client = None
-    attempt = SyncAttempt(
-        company=company,
+def _document(request: SyncRequest):
+    return (
+        DOCUMENT_MODELS[request.kind]
+        .objects.select_related("company")
+        .get(pk=request.local_id, company=request.company)
+    )
+
+
+def _context(company, config: QBOConfig | None) -> tuple[QBOClient, IntegrationSettings]:
+    """A client for the company's connection, or the reason there can be none."""
+    connection = Connection.objects.filter(company=company).first()
+    if connection is None or connection.status == Connection.Status.NOT_CONNECTED:
+        raise NotConnectedError()
+    if connection.needs_reconnect:
+        raise AuthorizationLostError(detail=connection.status_reason)
+    integration_settings = IntegrationSettings.objects.filter(company=company).first()
+    if not integration_settings or not integration_settings.is_complete:
+        raise PermanentError(
+            "The QuickBooks settings have not been saved yet.",
+            hint="Open Integrations → QuickBooks → Settings, choose the accounts and save.",
+        )
+    return QBOClient(connection, config=config), integration_settings
+
+
+def _run(exporter: Exporter, request: SyncRequest, document):
+    if request.action == SyncRequest.Action.MOVE:
+        return exporter.move(document)
+    if request.action == SyncRequest.Action.VOID:
+        return exporter.void(document)
+    return exporter.push(document, outcome_unknown=request.outcome_unknown)
+
+
+def _attempt(request: SyncRequest) -> SyncAttempt:
+    return SyncAttempt(
+        company=request.company,
         request=request,
         kind=request.kind,
         local_id=request.local_id,
         action=request.action,
-        started_at=started,
+        started_at=timezone.now(),
     )
-    try:
-        document = (
-            DOCUMENT_MODELS[request.kind]
-            .objects.select_related("company")
-            .get(pk=request.local_id, company=company)
-        )
-        connection = Connection.objects.filter(company=company).first()
-        if connection is None or connection.status == Connection.Status.NOT_CONNECTED:
-            raise NotConnectedError()
-        if connection.needs_reconnect:
-            raise AuthorizationLostError(detail=connection.status_reason)
-        integration_settings = IntegrationSettings.objects.filter(company=company).first()
-        if not integration_settings or not integration_settings.is_complete:
-            raise PermanentError(
-                "The QuickBooks settings have not been saved yet.",
-                hint="Open Integrations → QuickBooks → Settings, choose the accounts and save.",
-            )
-        client = QBOClient(connection, config=config)
-        exporter = Exporter(company=company, client=client, settings=integration_settings)
-        if request.action == SyncRequest.Action.MOVE:
-            result = exporter.move(document)
-        elif request.action == SyncRequest.Action.VOID:
-            result = exporter.void(document)
-        else:
-            result = exporter.push(document, outcome_unknown=request.outcome_unknown)
-    except (DOCUMENT_MODELS[SyncRequest.Kind.INVOICE].DoesNotExist, PurchaseOrder.DoesNotExist):
-        _finish(
-            request,
-            attempt,
-            SyncRequest.Status.FAILED,
-            "failed",
-            message="The document no longer exists.",
-        )
-    except AuthorizationLostError as exc:
-        _finish(request, attempt, SyncRequest.Status.PAUSED, "paused", error=exc)
-    except NotConnectedError as exc:
-        _finish(request, attempt, SyncRequest.Status.FAILED, "failed", error=exc)
-    except RetryableError as exc:
-        if isinstance(exc, UnknownOutcomeError):
+
+
+def _settle(request: SyncRequest, attempt: SyncAttempt, outcome) -> None:
+    """Record a result or an error: done, retry later, paused, or failed."""
+    if isinstance(outcome, AuthorizationLostError):
+        _finish(request, attempt, SyncRequest.Status.PAUSED, "paused", error=outcome)
+    elif isinstance(outcome, RetryableError):
+        if isinstance(outcome, UnknownOutcomeError):
             request.outcome_unknown = True
         if request.attempts >= MAX_ATTEMPTS:
-            _finish(request, attempt, SyncRequest.Status.FAILED, "failed", error=exc)
+            _finish(request, attempt, SyncRequest.Status.FAILED, "failed", error=outcome)
         else:
             request.next_attempt_at = timezone.now() + backoff(request.attempts)
-            _finish(request, attempt, SyncRequest.Status.PENDING, "retry", error=exc)
-    except QBOError as exc:
-        _finish(request, attempt, SyncRequest.Status.FAILED, "failed", error=exc)
+            _finish(request, attempt, SyncRequest.Status.PENDING, "retry", error=outcome)
+    elif isinstance(outcome, QBOError):
+        _finish(request, attempt, SyncRequest.Status.FAILED, "failed", error=outcome)
     else:
         attempt.qbo_entity, attempt.qbo_id, attempt.requestid = (
-            result.qbo_entity,
-            result.qbo_id,
-            result.requestid,
+            outcome.qbo_entity,
+            outcome.qbo_id,
+            outcome.requestid,
         )
         request.outcome_unknown = False
-        _finish(request, attempt, SyncRequest.Status.DONE, result.outcome, message=result.message)
+        _finish(request, attempt, SyncRequest.Status.DONE, outcome.outcome, message=outcome.message)
+
+
+def process_request(request_id: int, *, config: QBOConfig | None = None) -> SyncRequest | None:
+    request = _claim(request_id)
+    if request is None:
+        return None  # someone else has it, it is not due, or it is finished
+    clock = time.monotonic()
+    attempt = _attempt(request)
+    client = None
+    try:
+        document = _document(request)
+        client, integration_settings = _context(request.company, config)
+        outcome = _run(
+            Exporter(company=request.company, client=client, settings=integration_settings),
+            request,
+            document,
+        )
+    except ObjectDoesNotExist:
+        outcome = PermanentError("The document no longer exists in Cellbooks.")
+    except QBOError as exc:
+        outcome = exc
+    try:
+        _settle(request, attempt, outcome)
     finally:
         attempt.duration_ms = int((time.monotonic() - clock) * 1000)
         if client is not None:
@@ -238,6 +277,96 @@ def process_request(request_id: int, *, config: QBOConfig | None = None) -> Sync
             client.close()
         attempt.save()
     return request
+
+
+BATCH_SIZE = 30  # QBO's recommended maximum per batch call
+
+
+def process_batch(request_ids: list[int], *, config: QBOConfig | None = None) -> list[SyncRequest]:
+    """Bulk sync: new documents are created 30 to a batch call; anything else (updates, voids,
+    moves, documents whose earlier outcome is unknown) goes through the one-by-one path.
+
+    1. Claim each request (a conditional UPDATE: no two workers run the same one).
+    2. Per company: resolve all partners at once (queries by name, batch creates).
+    3. Prepare each document; create the new ones in batches; settle every request.
+    """
+    claimed = [r for r in (_claim(i) for i in request_ids) if r is not None]
+    by_company: dict[int, list[SyncRequest]] = {}
+    for request in claimed:
+        by_company.setdefault(request.company_id, []).append(request)
+    for requests in by_company.values():
+        _process_company_batch(requests, config)
+    return claimed
+
+
+def _process_company_batch(requests: list[SyncRequest], config) -> None:
+    company = requests[0].company
+    clock = time.monotonic()
+    try:
+        client, integration_settings = _context(company, config)
+    except QBOError as exc:
+        for request in requests:
+            attempt = _attempt(request)
+            _settle(request, attempt, exc)
+            attempt.save()
+        return
+    exporter = Exporter(company=company, client=client, settings=integration_settings)
+    try:
+        documents = {}
+        for request in requests:
+            try:
+                documents[request.pk] = _document(request)
+            except ObjectDoesNotExist:
+                documents[request.pk] = None
+        partners = [
+            (d.customer, Binding.Kind.CUSTOMER)
+            if isinstance(d, Invoice)
+            else (d.vendor, Binding.Kind.VENDOR)
+            for d in documents.values()
+            if d is not None
+        ]
+        try:
+            exporter.prime_partners(partners)
+        except QBOError as exc:
+            log.info("Bulk partner lookup failed (%s); partners resolve one by one", exc)
+        creates: list[tuple[SyncRequest, SyncAttempt, object]] = []
+        for request in requests:
+            attempt = _attempt(request)
+            document = documents[request.pk]
+            if document is None:
+                _settle(
+                    request, attempt, PermanentError("The document no longer exists in Cellbooks.")
+                )
+                attempt.save()
+                continue
+            try:
+                if request.action != SyncRequest.Action.PUSH or request.outcome_unknown:
+                    outcome = _run(exporter, request, document)
+                else:
+                    prepared = exporter.prepare(document)
+                    if isinstance(prepared, Prepared) and prepared.binding is None:
+                        creates.append((request, attempt, prepared))
+                        continue
+                    outcome = (
+                        prepared if not isinstance(prepared, Prepared) else exporter.push(document)
+                    )
+            except QBOError as exc:
+                outcome = exc
+            _settle(request, attempt, outcome)
+            attempt.save()
+        for start in range(0, len(creates), BATCH_SIZE):
+            chunk = creates[start : start + BATCH_SIZE]
+            try:
+                outcomes = exporter.create_batch([prepared for _, _, prepared in chunk])
+            except QBOError as exc:
+                outcomes = [exc] * len(chunk)
+            for (request, attempt, _), outcome in zip(chunk, outcomes, strict=True):
+                attempt.api_calls = 1
+                _settle(request, attempt, outcome)
+                attempt.duration_ms = int((time.monotonic() - clock) * 1000)
+                attempt.save()
+    finally:
+        client.close()
 
 
 def _finish(

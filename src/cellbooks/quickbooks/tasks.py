@@ -16,13 +16,20 @@ def run_sync_request(request_id: int):
     process_request(request_id)
 
 
+@db_task()
+def run_sync_batch(request_ids: list[int]):
+    from .sync import process_batch
+
+    process_batch(request_ids)
+
+
 @db_periodic_task(crontab(minute="*"))
 def sweep_sync_requests():
     from .sync import due_request_ids
 
     ids = due_request_ids()
-    for request_id in ids:
-        run_sync_request(request_id)
+    for start in range(0, len(ids), 90):
+        run_sync_batch(ids[start : start + 90])
     if ids:
         log.info("Sync sweep re-enqueued %d request(s)", len(ids))
 

@@ -68,7 +68,7 @@ def refresh(
             token = oauth.refresh(config, refresh_token=connection.refresh_token)
         except AuthorizationLostError as exc:
             mark_needs_reconnect(
-                connection, reason=f"QuickBooks refused to refresh access ({exc.code})."
+                connection, reason=f"QuickBooks no longer accepts Cellbooks' sign-in ({exc.code})."
             )
             lost = exc
         else:

@@ -97,7 +97,10 @@ def _complete(request, params, *, confirm: bool):
         messages.error(request, f"QuickBooks was not connected: {exc}. {exc.hint}".strip())
         return redirect("quickbooks_overview")
     name = connection.qbo_company_name or f"company {connection.realm_id}"
-    messages.success(request, f"Connected to {name}. Check the settings below and save them.")
+    if services.get_settings(company=request.company).is_complete:  # a reconnect keeps them
+        messages.success(request, f"Connected to {name}. Your settings are kept.")
+    else:
+        messages.success(request, f"Connected to {name}. Check the settings below and save them.")
     return redirect("quickbooks_settings")
 
 
@@ -223,8 +226,10 @@ def sync_document(request, kind, pk):
     sync.request_sync(
         company=request.company, kind=kind, local_id=document.pk, user=request.user, action=action
     )
+    label = "Invoice" if kind == "invoice" else "Purchase order"  # str(po) says "PO PO-1012"
     messages.info(
-        request, f"{document} is queued for QuickBooks; this page shows the result in a moment."
+        request,
+        f"{label} {document.number} is queued for QuickBooks; this page shows the result in a moment.",
     )
     return redirect(SYNC_KINDS[kind][0], pk=document.pk)
 

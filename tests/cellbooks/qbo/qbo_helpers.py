@@ -44,8 +44,22 @@ def connect(client, qbo, realm_id: str | None = None):
     return client.get(local(back))
 
 
+def request_log(qbo) -> list[dict]:
+    """The emulator's request log once it has caught up: it logs a request just after answering
+    it, so a client can read the answer a moment before the entry appears."""
+    import time
+
+    seen, deadline = -1, time.monotonic() + 2
+    while time.monotonic() < deadline:
+        if len(qbo.emulator.request_log) == seen:
+            break
+        seen = len(qbo.emulator.request_log)
+        time.sleep(0.05)
+    return list(qbo.emulator.request_log)
+
+
 def token_requests(qbo) -> list[dict]:
-    return [e for e in qbo.emulator.request_log if e["method"] == "POST" and "token" in e["path"]]
+    return [e for e in request_log(qbo) if e["method"] == "POST" and "token" in e["path"]]
 
 
 def account_named(qbo, name: str, realm: str | None = None) -> dict:

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from qbo_helpers import CLIENT_ID, connect, consent, local, token_requests
+from qbo_helpers import CLIENT_ID, connect, consent, local, request_log, token_requests
 
 from cellbooks.quickbooks import crypto, tokens
 from cellbooks.quickbooks.api import QBOClient
@@ -124,7 +124,7 @@ def test_a_401_triggers_one_refresh_and_the_request_succeeds(connected, qbo, com
 
     assert info["CompanyName"] == "Northwind Books LLC"
     assert len(token_requests(qbo)) == before + 1
-    statuses = [e["status"] for e in qbo.emulator.request_log if "companyinfo" in e["path"]]
+    statuses = [e["status"] for e in request_log(qbo) if "companyinfo" in e["path"]]
     assert statuses[-2:] == [401, 200]
 
 

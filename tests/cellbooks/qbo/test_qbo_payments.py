@@ -11,7 +11,15 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from qbo_helpers import CLIENT_ID, CLIENT_SECRET, PUBLIC, VERIFIER, WebhookInbox, run_pending
+from qbo_helpers import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    PUBLIC,
+    VERIFIER,
+    WebhookInbox,
+    request_log,
+    run_pending,
+)
 
 from cellbooks.inventory import services as inventory
 from cellbooks.inventory.models import Invoice, Payment
@@ -423,7 +431,7 @@ def test_beyond_thirty_days_the_sweep_falls_back_to_a_query(synced_invoice, qbo,
     payments.sweep_connection(Connection.objects.get(pk=connection.pk))
 
     assert refreshed(invoice).amount_paid == Decimal("10.00")
-    paths = [e["path"] for e in qbo.emulator.request_log[-6:]]
+    paths = [e["path"] for e in request_log(qbo)[-6:]]
     assert not any(p.endswith("/cdc") for p in paths)
 
 

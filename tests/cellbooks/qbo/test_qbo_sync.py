@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from qbo_helpers import qbo_documents, run_pending, settings_form, writes
+from qbo_helpers import qbo_documents, request_log, run_pending, settings_form, writes
 
 from cellbooks.inventory import services as inventory
 from cellbooks.quickbooks import sync
@@ -232,14 +232,14 @@ def test_work_is_paused_while_quickbooks_needs_reconnecting(ready, qbo, company,
     from cellbooks.quickbooks import tokens
 
     tokens.mark_needs_reconnect(Connection.objects.get(company=company), reason="test")
-    before = len(qbo.emulator.request_log)
+    before = len(request_log(qbo))
 
     request = sync.request_sync(company=company, kind="invoice", local_id=open_invoice.pk)
     run_pending()
 
     request.refresh_from_db()
     assert request.status == SyncRequest.Status.PAUSED
-    assert len(qbo.emulator.request_log) == before
+    assert len(request_log(qbo)) == before
 
 
 def test_purchase_orders_go_to_qbo_purchase_orders_on_a_plus_company(
@@ -330,3 +330,50 @@ def test_another_companys_document_cannot_be_synced(ready, other_company):
 
     assert response.status_code == 404
     assert not SyncRequest.objects.exists()
+
+
+def test_a_bulk_sync_creates_documents_thirty_to_a_batch_call(ready, qbo, company, customer, imei):
+    from cellbooks.quickbooks.sync import process_batch
+
+    po = inventory.create_purchase_order(
+        company=company,
+        vendor=inventory.create_partner(company=company, name="Bulk Vendor", is_vendor=True),
+    )
+    for n in range(200, 235):
+        inventory.add_device_to_purchase_order(
+            purchase_order=po,
+            identifier=imei(n),
+            manufacturer="Google",
+            model="Pixel 7",
+            condition="B",
+            cost="150.00",
+            price=f"{200 + n}.00",
+        )
+    inventory.receive_purchase_order(purchase_order=po)
+    customers = [customer] + [
+        inventory.create_partner(company=company, name=f"Shop {i}", is_customer=True)
+        for i in range(4)
+    ]
+    invoices = []
+    for i, n in enumerate(range(200, 235)):
+        invoice = inventory.create_invoice(company=company, customer=customers[i % len(customers)])
+        inventory.add_devices_to_invoice(invoice=invoice, identifiers=[imei(n)])
+        invoices.append(inventory.open_invoice(invoice=invoice))
+    key = sync.request_many(company=company, kind="invoice", local_ids=[i.pk for i in invoices])
+    before = len(writes(qbo))
+
+    process_batch(list(SyncRequest.objects.filter(batch_key=key).values_list("pk", flat=True)))
+
+    new_writes = writes(qbo)[before:]
+    assert len(qbo_documents(qbo, "Invoice")) == 35
+    assert (
+        sum(1 for w in new_writes if w["path"].endswith("/batch")) == 3
+    )  # customers, 30 invoices, 5 invoices
+    assert not any(w["path"].endswith("/invoice") for w in new_writes)
+    assert sync.batch_progress(company=company, batch_key=key)["done"] == 35
+    totals = {b.local_id: b.qbo_total for b in Binding.objects.filter(kind="invoice")}
+    assert all(totals[i.pk] == i.total for i in invoices)
+    # Syncing them again writes nothing.
+    sync.request_many(company=company, kind="invoice", local_ids=[i.pk for i in invoices])
+    run_pending()
+    assert len(writes(qbo)) == before + len(new_writes)
