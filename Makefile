@@ -11,7 +11,7 @@ EMULATOR_PORT ?= 8765
 export CELLBOOKS_DATA_DIR ?= $(abspath $(DATA_DIR))
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install run test test-fast lint format emulator bench worker migrate demo clean help
+.PHONY: install browser run test test-fast lint format emulator bench worker migrate demo clean help screenshots
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -45,8 +45,20 @@ run: demo  ## install, migrate, load the demo, run web + worker + QBO emulator (
 emulator: install  ## run the QBO emulator alone, with the demo app and company
 	$(BIN)/qbo-emulator serve --host $(HOST) --port $(EMULATOR_PORT) --data $(DATA_DIR)/emulator --demo
 
-test: install  ## run the whole test suite
+# The browser test drives Debian's chromium (never a downloaded browser): install it once.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser:  ## install Debian's chromium for the browser test (quick when it is there)
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is still missing" >&2; exit 1; }
+
+test: install browser  ## run the whole test suite (the browser test included)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+screenshots: install browser  ## run the browser test and refresh the README's docs/screenshots
+	CELLBOOKS_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/e2e -q
 
 lint: install
 	$(BIN)/ruff check src tests bench

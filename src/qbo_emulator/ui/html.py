@@ -26,6 +26,7 @@ th{background:#f0f4f8;font-weight:600;font-size:.9em}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .card{background:#fff;border:1px solid #e4e7eb;border-radius:6px;padding:1rem 1.25rem;margin:1rem 0}
 form.inline{display:inline}
+td button{margin-top:0}
 label{display:block;font-weight:600;margin:.5rem 0 .2rem}
 input,select{font:inherit;padding:.35rem .5rem;border:1px solid #9aa5b1;border-radius:4px;min-width:14rem}
 button{font:inherit;padding:.4rem .9rem;border:0;border-radius:4px;background:#0b6e4f;color:#fff;cursor:pointer;margin-top:.6rem}

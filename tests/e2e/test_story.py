@@ -1,0 +1,353 @@
+"""The whole story in a real browser: Cellbooks and the QBO emulator as `make run` starts them.
+
+log in → connect QuickBooks → settings → receive a PO from pasted CSV → sync it as a Bill → check
+the Bill in the emulator → sync another PO as a Purchase Order → open an invoice → sync it →
+receive a partial payment in the emulator → Partially paid → the rest → Paid → disconnect from the
+emulator's Apps page → Needs reconnect → reconnect → a sync works again.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from contextlib import contextmanager
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from cellbooks.core.identifiers import luhn_check_digit
+
+# The story takes about a minute; the bound covers the waits below when something is wrong.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+
+DEMO_EMAIL, DEMO_PASSWORD = "demo@cellbooks.test", "demo"
+PLUS_COMPANY = "Demo Phones Wholesale LLC"
+ITEM_NAME = "Used devices"
+# How long the worker and the webhook may take. Generous bounds on waits, not timing assertions:
+# the payment sweep (QBO_SWEEP_MINUTES=1, checked every minute) backs up a lost webhook.
+SYNC_SECONDS = 90
+PAYMENT_SECONDS = 150
+
+
+def imei(n: int) -> str:
+    body = f"86423100{n:06d}"  # a TAC the demo company does not use
+    return body + luhn_check_digit(body)
+
+
+def csv_rows(rows) -> str:
+    header = "imei,manufacturer,model,capacity,colour,network,condition,cost"
+    return "\n".join([header, *(",".join(r) for r in rows)]) + "\n"
+
+
+FIRST_PO = [
+    (imei(1), "Apple", "iPhone 14 Pro", "128GB", "Deep Purple", "Unlocked", "A", "455.50"),
+    (imei(2), "Apple", "iPhone 14 Pro", "128GB", "Deep Purple", "Unlocked", "A", "455.50"),
+    (imei(3), "Apple", "iPhone 14 Pro", "128GB", "Space Black", "Unlocked", "B", "401.25"),
+    (imei(4), "Samsung", "Galaxy S22", "128GB", "Phantom Black", "Unlocked", "A", "289.99"),
+    (imei(5), "Samsung", "Galaxy S22", "128GB", "Phantom Black", "Unlocked", "A", "289.99"),
+]
+SECOND_PO = [
+    (imei(11), "Google", "Pixel 7", "128GB", "Obsidian", "Unlocked", "A", "199.00"),
+    (imei(12), "Google", "Pixel 7", "128GB", "Obsidian", "Unlocked", "A", "199.00"),
+]
+
+
+def total_of(rows) -> Decimal:
+    return sum((Decimal(r[-1]) for r in rows), Decimal("0"))
+
+
+def money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+class Story:
+    """Named steps: each one asserts what the page shows, then saves a screenshot."""
+
+    def __init__(self, page, shots, stack):
+        self.page, self.shots, self.stack = page, shots, stack
+        self.passed: list[str] = []
+
+    @contextmanager
+    def step(self, name: str, *, readme: str | None = None, focus: str | None = None):
+        """``readme``: also copy the screenshot for the README; ``focus``: scroll it into view."""
+        started = time.monotonic()
+        try:
+            yield
+        except BaseException as exc:
+            path = self.shots.take(self.page, f"FAILED-{name}")
+            exc.add_note(f"step '{name}' failed on {self.page.url}; screenshot {path}")
+            exc.add_note("steps passed: " + (", ".join(self.passed) or "none"))
+            exc.add_note("servers' log (tail):\n" + self.stack.log_tail())
+            exc.add_note("emulator's last requests:\n" + self.stack.emulator_requests())
+            raise
+        if focus:
+            self.page.locator(focus).scroll_into_view_if_needed()
+        self.shots.take(self.page, name, readme=readme)
+        self.passed.append(name)
+        print(f"  ✓ {name} ({time.monotonic() - started:.1f}s)")
+
+
+def reload_until(page, selector: str, pattern: str, *, seconds: float) -> str:
+    """Reload the page until ``selector``'s text matches ``pattern``; fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        text = page.locator(selector).inner_text().strip()
+        if re.search(pattern, text):
+            return text
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{selector} still shows {text!r} after {seconds}s; wanted /{pattern}/"
+            )
+        page.wait_for_timeout(1000)
+        page.reload()
+
+
+def open_emulator_tab(page, stack, company: str, tab: str) -> None:
+    """In the emulator's UI: Companies → the company → a tab (Bills, Purchase orders, Apps…)."""
+    page.goto(stack.emulator_url + "/")
+    page.locator("#companies").get_by_role("link", name=company).click()
+    page.locator("nav.tabs").get_by_role("link", name=tab, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(tab)
+
+
+def create_draft_po(page, vendor: str) -> str:
+    """Purchase orders → New purchase order → the vendor → Create; returns the PO number."""
+    page.get_by_role("navigation").get_by_role("link", name="Purchase orders").click()
+    page.get_by_role("link", name="New purchase order").click()
+    page.get_by_label("Vendor").select_option(label=vendor)
+    page.get_by_role("button", name="Create purchase order").click()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_contain_text("Draft")
+    return re.search(r"Purchase order (\S+)", heading.inner_text()).group(1)
+
+
+def import_and_receive(page, rows) -> None:
+    """The pasted CSV → Import devices → Receive."""
+    if not page.get_by_label("Paste CSV").input_value():
+        page.get_by_label("Paste CSV").fill(csv_rows(rows))
+    page.get_by_role("button", name="Import devices").click()
+    expect(page.locator(".messages")).to_contain_text(f"{len(rows)} device")
+    expect(page.locator("#po-total")).to_have_text(money(total_of(rows)))
+    page.get_by_role("button", name="Receive").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Received")
+
+
+def create_received_po(page, vendor: str, rows) -> str:
+    number = create_draft_po(page, vendor)
+    import_and_receive(page, rows)
+    return number
+
+
+def sync_this_document(page) -> str:
+    """Press Sync in the QuickBooks panel; the panel updates itself once the worker has synced
+    (bounded wait, no reload: the person sees the outcome without doing anything)."""
+    page.locator("#qbo-sync-button").click()
+    expect(page.locator(".messages")).to_contain_text("queued for QuickBooks")
+    expect(page.locator("#qbo-sync-state")).to_have_text(
+        re.compile(r"^\s*Synced "), timeout=SYNC_SECONDS * 1000
+    )
+    expect(page.locator("#qbo-sync-waiting")).to_have_count(0)
+    return page.locator("#qbo-sync").inner_text()
+
+
+def test_a_person_connects_quickbooks_syncs_and_gets_paid(page, shots, stack):
+    story = Story(page, shots, stack)
+    emu = stack.emulator_url
+
+    with story.step("log-in", readme="01-dashboard"):
+        page.goto("/")
+        expect(page).to_have_url(re.compile(r"/accounts/login/"))
+        page.get_by_label("Email").fill(DEMO_EMAIL)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Dashboard")
+
+    with story.step("integrations", readme="02-integrations"):
+        page.get_by_role("navigation").get_by_role("link", name="Integrations").click()
+        card = page.locator("#quickbooks-card")
+        expect(card.locator("#qbo-status")).to_have_text("Not connected")
+
+    with story.step("get-started"):
+        card.get_by_role("link", name="Get started").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("QuickBooks Online")
+        expect(page.locator("#qbo-connect")).to_have_text("Connect to QuickBooks")
+
+    with story.step("consent", readme="03-consent"):
+        page.locator("#qbo-connect").click()
+        expect(page).to_have_url(re.compile(re.escape(emu)))
+        expect(page.locator("#consent h1")).to_contain_text("to QuickBooks")
+        plus = page.locator("#realm_id option", has_text=PLUS_COMPANY).get_attribute("value")
+        page.locator("#realm_id").select_option(plus)
+
+    with story.step("settings", readme="04-settings"):
+        page.locator("#connect").click()
+        expect(page).to_have_url(re.compile(r"/integrations/quickbooks/settings/"))
+        expect(page.locator(".messages")).to_contain_text(f"Connected to {PLUS_COMPANY}")
+        expect(page.locator("#qbo-status")).to_have_text(f"Connected to {PLUS_COMPANY}")
+        form = page.locator("#qbo-settings-form")
+        form.get_by_label("Inventory item name").fill(ITEM_NAME)
+        form.get_by_label("Bill").check()
+
+    with story.step("settings-saved"):
+        page.locator("#save-settings").click()
+        expect(page.locator(".messages")).to_contain_text(f"QuickBooks item '{ITEM_NAME}' is ready")
+
+    with story.step("purchase-order-pasted", readme="05-purchase-order-paste", focus="#import-csv"):
+        first_po = create_draft_po(page, "Global Phone Supply")
+        page.get_by_label("Paste CSV").fill(csv_rows(FIRST_PO))
+
+    with story.step("purchase-order-received"):
+        import_and_receive(page, FIRST_PO)
+        expect(page.locator("#qbo-sync-state")).to_have_text("Not synced")
+        # Grouped by product and grade: 3 groups of the 5 devices.
+        expect(page.locator("tr.group-head")).to_have_count(3)
+
+    with story.step("purchase-order-synced-as-bill", readme="06-po-synced", focus="#qbo-sync"):
+        panel = sync_this_document(page)
+        assert f"Bill {first_po}" in panel, panel
+        assert f"total ${money(total_of(FIRST_PO))}" in panel, panel
+
+    with story.step("bill-in-emulator", readme="07-emulator-bill"):
+        open_emulator_tab(page, stack, PLUS_COMPANY, "Bills")
+        page.locator("#bills").get_by_role("link", name=first_po, exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Bill {first_po}")
+        lines = page.locator("#lines tbody tr")
+        expect(lines).to_have_count(3)
+        # (qty, rate, amount) per group: 2 × 455.50, 1 × 401.25, 2 × 289.99, every line the one item
+        got = sorted(
+            tuple(lines.nth(i).locator("td").nth(c).inner_text() for c in (3, 4, 5))
+            for i in range(3)
+        )
+        assert got == sorted(
+            [("2", "455.50", "911.00"), ("1", "401.25", "401.25"), ("2", "289.99", "579.98")]
+        ), got
+        for i in range(3):
+            expect(lines.nth(i).locator("td").nth(1)).to_have_text(ITEM_NAME)
+        expect(page.locator("main dl")).to_contain_text(money(total_of(FIRST_PO)))
+
+    with story.step("settings-purchase-orders"):
+        page.goto("/integrations/")
+        page.locator("#quickbooks-card").get_by_role("link", name="Settings").click()
+        form = page.locator("#qbo-settings-form")
+        expect(form.get_by_label("Inventory item name")).to_have_value(ITEM_NAME)
+        form.get_by_label("Purchase Orders", exact=True).check()
+        page.locator("#save-settings").click()
+        expect(page.locator(".messages")).to_contain_text("Settings saved")
+        expect(form.get_by_label("Purchase Orders", exact=True)).to_be_checked()
+
+    with story.step("second-po-synced-as-purchase-order"):
+        second_po = create_received_po(page, "Pacific Device Traders", SECOND_PO)
+        panel = sync_this_document(page)
+        assert f"PurchaseOrder {second_po}" in panel, panel
+        assert f"total ${money(total_of(SECOND_PO))}" in panel, panel
+
+    with story.step("purchase-order-in-emulator", readme="08-emulator-purchase-orders"):
+        open_emulator_tab(page, stack, PLUS_COMPANY, "Purchase orders")
+        row = page.locator("#purchase-orders tbody tr", has_text=second_po)
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("Pacific Device Traders")
+        expect(row.locator("td").nth(3)).to_have_text(money(total_of(SECOND_PO)))
+        # The first PO stays a Bill: nothing was moved behind the person's back.
+        expect(page.locator("#purchase-orders tbody tr", has_text=first_po)).to_have_count(0)
+
+    sold = [FIRST_PO[0][0], FIRST_PO[3][0], SECOND_PO[0][0]]
+    price = Decimal("520.00")
+    invoice_total = price * len(sold)
+    partial = Decimal("600.00")
+
+    with story.step("invoice-opened", readme="09-invoice"):
+        page.goto("/")
+        page.get_by_role("navigation").get_by_role("link", name="Invoices").click()
+        page.get_by_role("link", name="New invoice").click()
+        page.get_by_label("Customer").select_option(label="Metro Mobile Repair")
+        page.get_by_role("button", name="Create invoice").click()
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_contain_text("Draft")
+        invoice_number = re.search(r"Invoice (\S+)", heading.inner_text()).group(1)
+        page.get_by_label("Scan or paste IMEIs / serials").fill("\n".join(sold))
+        page.get_by_label("Unit price").first.fill(str(price))
+        page.get_by_role("button", name="Add to invoice").click()
+        expect(page.locator("#invoice-total")).to_have_text(money(invoice_total))
+        page.get_by_role("button", name="Open invoice").click()
+        expect(heading).to_contain_text("Open")
+        expect(page.locator("#balance-due")).to_have_text(money(invoice_total))
+
+    with story.step("invoice-synced", focus="#qbo-sync"):
+        panel = sync_this_document(page)
+        assert f"Invoice {invoice_number}" in panel, panel
+        assert f"total ${money(invoice_total)}" in panel, panel
+        invoice_url = page.url
+
+    with story.step("partial-payment-in-emulator", readme="10-emulator-receive-payment"):
+        open_emulator_tab(page, stack, PLUS_COMPANY, "Invoices")
+        page.locator("#invoices").get_by_role("link", name=invoice_number, exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Invoice {invoice_number}")
+        expect(page.locator("#amount")).to_have_value(f"{invoice_total:.2f}")
+        page.locator("#amount").fill(str(partial))
+        page.locator("#receive-payment").click()
+        expect(page.locator("#notice")).to_contain_text(f"of {money(partial)} received")
+        expect(page.locator("#balance")).to_have_text(money(invoice_total - partial))
+
+    with story.step("partially-paid-in-cellbooks", readme="11-partially-paid"):
+        page.goto(invoice_url)
+        reload_until(page, "h1 .badge", r"^Partially paid$", seconds=PAYMENT_SECONDS)
+        expect(page.locator("#balance-due")).to_have_text(money(invoice_total - partial))
+        expect(page.locator("#payments tbody tr")).to_have_count(1)
+
+    with story.step("rest-paid-in-emulator"):
+        open_emulator_tab(page, stack, PLUS_COMPANY, "Invoices")
+        page.locator("#invoices").get_by_role("link", name=invoice_number, exact=True).click()
+        expect(page.locator("#amount")).to_have_value(f"{invoice_total - partial:.2f}")
+        page.locator("#receive-payment").click()
+        expect(page.locator("#status")).to_have_text("paid")
+        expect(page.locator("#balance")).to_have_text("0.00")
+
+    with story.step("paid-in-cellbooks", readme="12-paid"):
+        page.goto(invoice_url)
+        reload_until(page, "h1 .badge", r"^Paid$", seconds=PAYMENT_SECONDS)
+        expect(page.locator("#balance-due")).to_have_text("0.00")
+        expect(page.locator("#payments tbody tr")).to_have_count(2)
+
+    with story.step("emulator-apps", readme="13-emulator-apps"):
+        open_emulator_tab(page, stack, PLUS_COMPANY, "Apps")
+        app = page.locator("#apps tbody tr", has_text="cellbooks-demo-client")
+        expect(app).to_contain_text(f"{stack.base_url}/integrations/quickbooks/webhook/")
+
+    with story.step("disconnected-from-emulator", readme="14-disconnected"):
+        app.get_by_role("button", name="Disconnect").click()
+        expect(page).to_have_url(
+            re.compile(re.escape(stack.base_url) + r"/integrations/quickbooks/disconnected/")
+        )
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Cellbooks was disconnected in QuickBooks"
+        )
+
+    with story.step("needs-reconnect", readme="15-needs-reconnect"):
+        page.goto("/integrations/")
+        banner = page.locator("#qbo-reconnect-banner")
+        expect(banner).to_contain_text("QuickBooks needs to be reconnected")
+        expect(banner).to_contain_text("nothing is lost")
+        expect(page.locator("#quickbooks-card #qbo-status")).to_have_text("Needs reconnect")
+
+    with story.step("reconnected"):
+        page.locator("#quickbooks-card").get_by_role("link", name="Reconnect").click()
+        expect(page.locator("#qbo-connect")).to_have_text("Reconnect to QuickBooks")
+        page.locator("#qbo-connect").click()
+        plus = page.locator("#realm_id option", has_text=PLUS_COMPANY).get_attribute("value")
+        page.locator("#realm_id").select_option(plus)
+        page.locator("#connect").click()
+        expect(page.locator("#qbo-status")).to_have_text(f"Connected to {PLUS_COMPANY}")
+        expect(page.locator(".messages")).to_contain_text("Your settings are kept")
+        expect(page.locator("#qbo-reconnect-banner")).to_have_count(0)
+        expect(
+            page.locator("#qbo-settings-form").get_by_label("Inventory item name")
+        ).to_have_value(ITEM_NAME)
+
+    with story.step("sync-works-again"):
+        third = [(imei(21), "Google", "Pixel 7", "128GB", "Obsidian", "Unlocked", "B", "171.40")]
+        third_po = create_received_po(page, "ReCell Logistics", third)
+        panel = sync_this_document(page)
+        assert f"PurchaseOrder {third_po}" in panel, panel
+        open_emulator_tab(page, stack, PLUS_COMPANY, "Purchase orders")
+        expect(page.locator("#purchase-orders tbody tr", has_text=third_po)).to_have_count(1)
