@@ -61,11 +61,44 @@ InvoiceStatus = one_of(Invoice.Status)
 PaymentMethod = one_of(Payment.Method)
 PaymentSource = one_of(Payment.Source)
 
-QUICKBOOKS_PLACEHOLDER = Field(
-    None,
-    description="QuickBooks sync status of this document. Reserved: filled in by the QuickBooks "
-    "integration; null until then.",
-)
+
+class QuickBooksStatus(Schema):
+    """Where a document stands in QuickBooks."""
+
+    state: Literal[
+        "not_synced", "queued", "paused", "synced", "changed", "failed", "deleted", "voided"
+    ] = Field(
+        ...,
+        description="changed = edited in Cellbooks since the last sync; deleted/voided = done in QuickBooks.",
+    )
+    qbo_entity: str | None = Field(None, description="Invoice, Bill or PurchaseOrder")
+    qbo_id: str | None = None
+    qbo_doc_number: str | None = None
+    synced_at: datetime.datetime | None = None
+    qbo_total: Money | None = None
+    qbo_balance: Money | None = Field(
+        None, description="The invoice's balance in QuickBooks, as last seen"
+    )
+    url: str | None = Field(None, description="Where a person opens the document in QuickBooks")
+    last_error: dict[str, Any] | None = Field(
+        None, description="code, message, detail and hint of the last failure"
+    )
+
+
+def quickbooks_status(document, kind: str, *, detect_changes: bool) -> dict:
+    from cellbooks.quickbooks.sync import status_summary
+
+    return status_summary(
+        company=document.company, kind=kind, document=document, detect_changes=detect_changes
+    )
+
+
+class SyncIn(Schema):
+    action: Literal["push", "void", "move"] = Field(
+        "push",
+        description="push = create or update; void = void the QBO invoice or delete the QBO bill/PO (after voiding "
+        "in Cellbooks); move = re-create a synced PO as the other QBO type after 'Sync POs to' changed",
+    )
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -282,15 +315,23 @@ class PurchaseOrderSummary(Schema):
     total: Money
     created_at: datetime.datetime
     received_at: datetime.datetime | None
-    quickbooks: dict[str, Any] | None = QUICKBOOKS_PLACEHOLDER
+    quickbooks: QuickBooksStatus
 
     @staticmethod
     def resolve_total(obj: PurchaseOrder) -> Decimal:
         return selectors.purchase_order_total(purchase_order=obj)
 
+    @staticmethod
+    def resolve_quickbooks(obj: PurchaseOrder) -> dict:
+        return quickbooks_status(obj, "purchase_order", detect_changes=False)
+
 
 class PurchaseOrderOut(PurchaseOrderSummary):
     lines: list[PurchaseOrderLineOut]
+
+    @staticmethod
+    def resolve_quickbooks(obj: PurchaseOrder) -> dict:
+        return quickbooks_status(obj, "purchase_order", detect_changes=True)
 
 
 class PurchaseOrderFilters(Schema):
@@ -374,12 +415,20 @@ class InvoiceSummary(Schema):
     created_at: datetime.datetime
     opened_at: datetime.datetime | None
     voided_at: datetime.datetime | None
-    quickbooks: dict[str, Any] | None = QUICKBOOKS_PLACEHOLDER
+    quickbooks: QuickBooksStatus
+
+    @staticmethod
+    def resolve_quickbooks(obj: Invoice) -> dict:
+        return quickbooks_status(obj, "invoice", detect_changes=False)
 
 
 class InvoiceOut(InvoiceSummary):
     lines: list[InvoiceLineOut]
     payments: list[PaymentOut]
+
+    @staticmethod
+    def resolve_quickbooks(obj: Invoice) -> dict:
+        return quickbooks_status(obj, "invoice", detect_changes=True)
 
 
 class InvoiceFilters(Schema):

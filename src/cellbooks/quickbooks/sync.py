@@ -422,7 +422,31 @@ def due_request_ids(limit: int = 500) -> list[int]:
 
 
 # ---- what the pages show ------------------------------------------------------------------------
-def document_status(*, company, kind: str, document) -> dict:
+def status_summary(*, company, kind: str, document, detect_changes: bool = True) -> dict:
+    """The document's QuickBooks status as plain data (for the REST API)."""
+    from .links import qbo_record_url
+
+    status = document_status(
+        company=company, kind=kind, document=document, detect_changes=detect_changes
+    )
+    binding = status["binding"]
+    summary = {"state": status["state"], "last_error": status["last_error"]}
+    if binding:
+        summary.update(
+            qbo_entity=binding.qbo_entity,
+            qbo_id=binding.qbo_id,
+            qbo_doc_number=binding.qbo_doc_number or None,
+            synced_at=binding.synced_at,
+            qbo_total=binding.qbo_total,
+            qbo_balance=binding.qbo_balance,
+            url=qbo_record_url(binding.qbo_entity, binding.qbo_id, binding.realm_id),
+        )
+    return summary
+
+
+def document_status(
+    *, company, kind: str, document, detect_changes: bool = True, with_attempts: bool = True
+) -> dict:
     """Not synced / queued / synced at … / changed since / failed, with the binding and history."""
     binding = Binding.objects.filter(company=company, kind=kind, local_id=document.pk).first()
     request = (
@@ -430,8 +454,10 @@ def document_status(*, company, kind: str, document) -> dict:
         .order_by("-requested_at", "-pk")
         .first()
     )
-    attempts = list(
-        SyncAttempt.objects.filter(company=company, kind=kind, local_id=document.pk)[:20]
+    attempts = (
+        list(SyncAttempt.objects.filter(company=company, kind=kind, local_id=document.pk)[:20])
+        if with_attempts
+        else []
     )
     if request and request.status in (SyncRequest.Status.PENDING, SyncRequest.Status.RUNNING):
         state = "queued"
@@ -442,7 +468,7 @@ def document_status(*, company, kind: str, document) -> dict:
     elif binding and binding.remote_state:
         state = binding.remote_state  # "deleted" or "voided" in QuickBooks
     elif binding:
-        state = "changed" if _changed_since(binding, document) else "synced"
+        state = "changed" if detect_changes and _changed_since(binding, document) else "synced"
     else:
         state = "not_synced"
     return {

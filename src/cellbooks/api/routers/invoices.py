@@ -14,6 +14,7 @@ from cellbooks.api.schemas import (
     InvoiceFilters,
     InvoiceOut,
     InvoiceSummary,
+    SyncIn,
     created,
     ok,
 )
@@ -132,3 +133,18 @@ def open_invoice(request, invoice_id: int):
 def void_invoice(request, invoice_id: int):
     services.void_invoice(invoice=_invoice(request, invoice_id))
     return _detail(request, invoice_id)
+
+
+@router.post("/invoices/{invoice_id}/sync", response=ok(InvoiceOut, status=202))
+def sync_invoice(request, invoice_id: int, payload: SyncIn | None = None):
+    """Queue this document for QuickBooks (202); its `quickbooks` status shows the outcome."""
+    from cellbooks.quickbooks.sync import request_sync
+
+    document = _invoice(request, invoice_id)
+    request_sync(
+        company=company_of(request),
+        kind="invoice",
+        local_id=document.pk,
+        action=(payload.action if payload else "push"),
+    )
+    return Status(202, _detail(request, invoice_id))

@@ -13,6 +13,7 @@ from cellbooks.api.schemas import (
     PurchaseOrderFilters,
     PurchaseOrderOut,
     PurchaseOrderSummary,
+    SyncIn,
     created,
     ok,
 )
@@ -118,3 +119,18 @@ def close_purchase_order(request, purchase_order_id: int):
 def void_purchase_order(request, purchase_order_id: int):
     services.void_purchase_order(purchase_order=_purchase_order(request, purchase_order_id))
     return _detail(request, purchase_order_id)
+
+
+@router.post("/purchase-orders/{purchase_order_id}/sync", response=ok(PurchaseOrderOut, status=202))
+def sync_purchase_order(request, purchase_order_id: int, payload: SyncIn | None = None):
+    """Queue this document for QuickBooks (202); its `quickbooks` status shows the outcome."""
+    from cellbooks.quickbooks.sync import request_sync
+
+    document = _purchase_order(request, purchase_order_id)
+    request_sync(
+        company=company_of(request),
+        kind="purchase_order",
+        local_id=document.pk,
+        action=(payload.action if payload else "push"),
+    )
+    return Status(202, _detail(request, purchase_order_id))

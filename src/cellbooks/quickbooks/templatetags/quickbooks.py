@@ -1,7 +1,7 @@
 from django import template
 
 from .. import sync
-from ..config import load_config
+from ..links import qbo_record_url
 
 register = template.Library()
 
@@ -11,32 +11,6 @@ def qbo_document_url(binding) -> str:
     if binding is None:
         return ""
     return qbo_record_url(binding.qbo_entity, binding.qbo_id, binding.realm_id)
-
-
-EMULATOR_PAGES = {
-    "Invoice": "invoices",
-    "Bill": "bills",
-    "PurchaseOrder": "purchase-orders",
-    "Payment": "payments",
-    "Customer": "customers",
-    "Vendor": "vendors",
-}
-INTUIT_PAGES = {
-    "Invoice": "invoice",
-    "Bill": "bill",
-    "PurchaseOrder": "purchaseorder",
-    "Payment": "recvpayment",
-    "Customer": "customerdetail",
-    "Vendor": "vendordetail",
-}
-
-
-def qbo_record_url(entity: str, qbo_id: str, realm_id: str) -> str:
-    config = load_config()
-    if config.is_emulator:
-        return f"{config.api_base}/companies/{realm_id}/{EMULATOR_PAGES.get(entity, entity.lower() + 's')}/{qbo_id}"
-    key = "nameId" if entity in ("Customer", "Vendor") else "txnId"
-    return f"{config.app_base}/{INTUIT_PAGES.get(entity, entity.lower())}?{key}={qbo_id}"
 
 
 @register.inclusion_tag("quickbooks/_sync_panel.html", takes_context=True)
