@@ -61,7 +61,7 @@ def test_it_creates_a_draft_invoice_at_the_devices_prices_or_given_ones(api, sto
     assert body["balance_due"] == "0.00"  # a draft owes nothing yet
     assert body["device_count"] == 3
     assert body["payments"] == []
-    assert body["quickbooks"] is None
+    assert body["quickbooks"]["state"] == "not_synced"
     assert Device.objects.get(identifier=imei_for(1)).status == Device.Status.COMMITTED
 
 

@@ -40,7 +40,7 @@ def test_it_creates_a_purchase_order_with_its_devices(api, vendor):
     assert body["notes"] == "Spring lot"
     assert body["device_count"] == 3
     assert body["total"] == "760.24"
-    assert body["quickbooks"] is None
+    assert body["quickbooks"]["state"] == "not_synced"
     assert [(line["identifier"], line["unit_cost"]) for line in body["lines"]] == [
         (imei_for(1), "310.25"),
         (imei_for(2), "299.99"),
