@@ -173,10 +173,44 @@ def test_an_empty_invoice_cannot_be_opened(draft_invoice):
     }
 
 
-def test_an_open_invoice_cannot_change_its_lines(open_invoice, imei):
+def test_an_open_invoice_can_still_change_its_prices_and_lines(open_invoice):
+    line = open_invoice.lines.order_by("unit_price").first()
+    services.set_invoice_line_price(line=line, unit_price="380.00")
+    stored = Invoice.objects.get(pk=open_invoice.pk)
+    assert (stored.status, stored.total) == (Invoice.Status.OPEN, Decimal("1330.00"))
+    services.remove_invoice_line(line=line)
+    assert Device.objects.get(pk=line.device_id).status == Device.Status.IN_STOCK
+    assert Invoice.objects.get(pk=open_invoice.pk).total == Decimal("950.00")
+
+
+def test_a_device_added_to_an_open_invoice_is_sold_at_once(company, open_invoice, stock, imei):
+    extra = services.create_device(company=company, identifier=imei(50), product=stock[0].product,
+                                   condition=stock[0].condition, cost="100.00", price="200.00")
+    services.add_devices_to_invoice(invoice=open_invoice, identifiers=[imei(50)])
+    assert Device.objects.get(pk=extra.pk).status == Device.Status.SOLD
+    assert Invoice.objects.get(pk=open_invoice.pk).total == Decimal("1550.00")
+
+
+def test_an_open_invoices_total_cannot_drop_below_what_was_paid(open_invoice):
+    services.record_payment(invoice=open_invoice, amount="1,200.00")
+    line = open_invoice.lines.order_by("-unit_price").first()
+    errors = errors_of(services.remove_invoice_line, line=line)
+    assert errors == {
+        "__all__": [
+            "Invoice INV-1001 would total $850.00, less than the $1,200.00 already paid: "
+            "delete or change a payment first."
+        ]
+    }
+    assert Invoice.objects.get(pk=open_invoice.pk).total == Decimal("1350.00")
+
+
+def test_a_paid_invoice_cannot_change_its_lines(open_invoice, imei):
+    services.record_payment(invoice=open_invoice, amount="1350")
     errors = errors_of(services.add_devices_to_invoice, invoice=open_invoice, identifiers=[imei(1)])
     assert errors == {
-        "__all__": ["Invoice INV-1001 is open: only a draft one can take new devices."]
+        "__all__": [
+            "Invoice INV-1001 is paid: only a draft, open or partially paid one can take new devices."
+        ]
     }
 
 

@@ -239,6 +239,11 @@ class Invoice(CompanyOwned):
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
 
+    @property
+    def lines_editable(self) -> bool:
+        """Devices and prices can change until the invoice is paid in full."""
+        return self.status in (self.Status.DRAFT, self.Status.OPEN, self.Status.PARTIALLY_PAID)
+
 
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")

@@ -25,6 +25,7 @@ from django.utils import timezone
 from cellbooks.core.identifiers import parse_identifier
 from cellbooks.core.money import MoneyError, money_sum, to_money
 
+from . import signals
 from .models import (
     DOC_NUMBER_MAX,
     Condition,
@@ -788,6 +789,7 @@ def receive_purchase_order(*, purchase_order) -> PurchaseOrder:
     po.received_at = timezone.now()
     po.save(update_fields=["status", "received_at", "updated_at"])
     _copy_onto(purchase_order, po)
+    signals.document_event.send(sender=PurchaseOrder, company=po.company, document=po, event="received")
     return po
 
 
@@ -832,6 +834,7 @@ def void_purchase_order(*, purchase_order) -> PurchaseOrder:
     po.status = PurchaseOrder.Status.VOID
     po.save(update_fields=["status", "updated_at"])
     _copy_onto(purchase_order, po)
+    signals.document_event.send(sender=PurchaseOrder, company=po.company, document=po, event="voided")
     return po
 
 
@@ -976,7 +979,7 @@ def add_devices_to_invoice(
     (sold) or it is taken off / the invoice voided (back in stock).
     """
     inv = _lock(invoice)
-    _require_status(inv, Invoice.Status.DRAFT, action="take new devices")
+    _require_status(inv, *LINES_EDITABLE, action="take new devices")
     price = parse_money(unit_price, field="unit_price", label="The unit price", required=False)
     wanted = normalise_identifier_list(identifiers)
     if not wanted:
@@ -991,11 +994,28 @@ def add_devices_to_invoice(
         ]
     )
     Device.objects.filter(pk__in=[d.pk for d in devices]).update(
-        status=Device.Status.COMMITTED, updated_at=timezone.now()
+        status=Device.Status.COMMITTED if inv.status == Invoice.Status.DRAFT else Device.Status.SOLD,
+        updated_at=timezone.now(),
     )
-    recalculate_invoice(invoice=inv)
+    _recalculate_edited(inv)
     _copy_onto(invoice, inv)
     return lines
+
+
+# An open invoice's lines can still change until it is paid in full (a price agreed late, a device
+# swapped); its total may never drop below what has been paid.
+LINES_EDITABLE = (Invoice.Status.DRAFT, Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
+
+
+def _recalculate_edited(inv) -> None:
+    recalculate_invoice(invoice=inv)
+    if inv.status != Invoice.Status.DRAFT and inv.total < inv.amount_paid:
+        _refuse(
+            NON_FIELD_ERRORS,
+            f"{document_label(inv)} would total {format_money(inv.total)}, less than the "
+            f"{format_money(inv.amount_paid)} already paid: delete or change a payment first.",
+        )
+    Invoice.objects.filter(pk=inv.pk).update(updated_at=timezone.now())
 
 
 def _devices_for_invoice(invoice, wanted: list[str], price) -> tuple[list[Device], list[str]]:
@@ -1037,26 +1057,28 @@ def _devices_for_invoice(invoice, wanted: list[str], price) -> tuple[list[Device
 
 @transaction.atomic
 def set_invoice_line_price(*, line, unit_price) -> InvoiceLine:
-    """Change what one device sells for on a draft invoice."""
+    """Change what one device sells for on an invoice that is not paid in full yet."""
     inv = _lock(line.invoice)
-    _require_status(inv, Invoice.Status.DRAFT, action="change prices")
+    _require_status(inv, *LINES_EDITABLE, action="change prices")
     line.unit_price = parse_money(unit_price, field="unit_price", label="The unit price")
     line.save(update_fields=["unit_price"])
-    recalculate_invoice(invoice=inv)
+    _recalculate_edited(inv)
     _copy_onto(line.invoice, inv)
     return line
 
 
 @transaction.atomic
 def remove_invoice_line(*, line) -> None:
-    """Take a device off a draft invoice; it goes back in stock."""
+    """Take a device off an invoice that is not paid in full yet; it goes back in stock."""
     inv = _lock(line.invoice)
-    _require_status(inv, Invoice.Status.DRAFT, action="lose devices")
+    _require_status(inv, *LINES_EDITABLE, action="lose devices")
+    if inv.status != Invoice.Status.DRAFT and inv.lines.count() == 1:
+        _refuse(NON_FIELD_ERRORS, f"This is the last device on {document_label(inv, capital=False)}: void it instead.")
     Device.objects.filter(pk=line.device_id).update(
         status=Device.Status.IN_STOCK, updated_at=timezone.now()
     )
     line.delete()
-    recalculate_invoice(invoice=inv)
+    _recalculate_edited(inv)
     _copy_onto(line.invoice, inv)
 
 
@@ -1078,6 +1100,7 @@ def open_invoice(*, invoice) -> Invoice:
     inv.save(update_fields=["status", "opened_at", "updated_at"])
     recalculate_invoice(invoice=inv)
     _copy_onto(invoice, inv)
+    signals.document_event.send(sender=Invoice, company=inv.company, document=inv, event="opened")
     return inv
 
 
@@ -1109,6 +1132,7 @@ def void_invoice(*, invoice) -> Invoice:
     inv.save(update_fields=["status", "voided_at", "updated_at"])
     recalculate_invoice(invoice=inv)
     _copy_onto(invoice, inv)
+    signals.document_event.send(sender=Invoice, company=inv.company, document=inv, event="voided")
     return inv
 
 

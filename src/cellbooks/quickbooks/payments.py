@@ -165,7 +165,7 @@ class Reconciler:
     @staticmethod
     def _method(entity: dict) -> str:
         name = ((entity.get("PaymentMethodRef") or {}).get("name") or "").strip().lower()
-        return METHODS.get(name, Payment.Method.OTHER if name else Payment.Method.WIRE)
+        return METHODS.get(name, Payment.Method.OTHER)
 
     # ---- invoices, bills, purchase orders -----------------------------------------------------
     def invoice(self, qbo_id: str, entity: dict | None = None, *, deleted: bool = False) -> None:

@@ -28,12 +28,14 @@ def limits() -> dict[str, Limit]:
     """The limits in force; QBO_RATE_SCALE > 1 multiplies them (to match an emulator whose time
     runs faster in benchmarks); QBO_RATE_LIMITS=off disables them."""
     scale = float(os.environ.get("QBO_RATE_SCALE", "1"))
-    # A bucket lets capacity + rate x window through in any window, and QBO counts a sliding
-    # second: a bucket of 10 let 11+ requests into one second (429 on saving the settings).
+    # A token bucket lets capacity + rate x window through in any window, and QBO counts sliding
+    # windows: a full bucket of 10 let 11+ requests into one second (429 on saving the settings),
+    # one of 500 would let ~1000 into the first minute. A capacity of one token keeps every window
+    # within its limit; the price is no bursts (steady 8.3 requests/s, QBO's minute limit anyway).
     return {
         "second": Limit("second", 1, 10 * scale),
-        "minute": Limit("minute", 500, 500 / 60 * scale),
-        "batch": Limit("batch", 40, 40 / 60 * scale),
+        "minute": Limit("minute", 1, 500 / 60 * scale),
+        "batch": Limit("batch", 1, 40 / 60 * scale),
     }
 
 

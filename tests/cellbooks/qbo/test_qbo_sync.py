@@ -8,6 +8,7 @@ from django.urls import reverse
 from qbo_helpers import qbo_documents, request_log, run_pending, settings_form, writes
 
 from cellbooks.inventory import services as inventory
+from cellbooks.inventory.models import Invoice
 from cellbooks.quickbooks import sync
 from cellbooks.quickbooks.models import Binding, Connection, SyncAttempt, SyncRequest
 
@@ -377,3 +378,148 @@ def test_a_bulk_sync_creates_documents_thirty_to_a_batch_call(ready, qbo, compan
     sync.request_many(company=company, kind="invoice", local_ids=[i.pk for i in invoices])
     run_pending()
     assert len(writes(qbo)) == before + len(new_writes)
+
+
+def test_voiding_a_synced_invoice_in_cellbooks_voids_it_in_quickbooks_after_confirming(
+    ready, qbo, company, open_invoice
+):
+    sync_now(ready, "invoice", open_invoice)
+    confirm = ready.get(reverse("invoice_void", args=[open_invoice.pk])).content.decode()
+    assert "It is in QuickBooks as Invoice" in confirm and "voids it there too" in confirm
+
+    ready.post(reverse("invoice_void", args=[open_invoice.pk]))
+    run_pending()
+
+    [invoice] = qbo_documents(qbo, "Invoice")
+    assert Decimal(str(invoice["TotalAmt"])) == 0
+    assert Binding.objects.get(kind="invoice", local_id=open_invoice.pk).remote_state == "voided"
+
+
+def test_automatic_sync_queues_a_po_when_it_is_received(ready, qbo, company, vendor, imei):
+    ready.post(reverse("quickbooks_settings"), settings_form(qbo, auto_sync="on"))
+    po = inventory.create_purchase_order(company=company, vendor=vendor)
+    inventory.add_device_to_purchase_order(
+        purchase_order=po,
+        identifier=imei(77),
+        manufacturer="Apple",
+        model="iPhone 14",
+        condition="A",
+        cost="500.00",
+    )
+
+    inventory.receive_purchase_order(purchase_order=po)
+    run_pending()
+
+    assert (
+        SyncRequest.objects.get(local_id=po.pk, kind="purchase_order").status
+        == SyncRequest.Status.DONE
+    )
+    assert len(qbo_documents(qbo, "Bill")) == 1
+
+
+def test_without_automatic_sync_nothing_is_queued(ready, qbo, company, received_po):
+    assert not SyncRequest.objects.filter(kind="purchase_order", local_id=received_po.pk).exists()
+
+
+def test_an_edited_open_invoice_updates_the_same_qbo_invoice(ready, qbo, company, open_invoice):
+    sync_now(ready, "invoice", open_invoice)
+    line = open_invoice.lines.order_by("unit_price").first()
+    inventory.set_invoice_line_price(line=line, unit_price="405.00")
+
+    sync_now(ready, "invoice", open_invoice)
+
+    [invoice] = qbo_documents(qbo, "Invoice")
+    assert (
+        Decimal(str(invoice["TotalAmt"]))
+        == Decimal("1994.99")
+        == Invoice.objects.get(pk=open_invoice.pk).total
+    )
+
+
+def test_a_change_below_what_quickbooks_has_been_paid_is_refused_with_the_reason(
+    ready, qbo, company, open_invoice
+):
+    sync_now(ready, "invoice", open_invoice)
+    binding = Binding.objects.get(kind="invoice", local_id=open_invoice.pk)
+    qbo_invoice = qbo.emulator.store.get_entity(qbo.realm, "Invoice", binding.qbo_id)
+    qbo.emulator.store.create_entity(
+        qbo.realm,
+        "Payment",
+        {
+            "CustomerRef": qbo_invoice["CustomerRef"],
+            "TotalAmt": "1800.00",
+            "Line": [
+                {
+                    "Amount": "1800.00",
+                    "LinkedTxn": [{"TxnId": binding.qbo_id, "TxnType": "Invoice"}],
+                }
+            ],
+        },
+    )
+    line = open_invoice.lines.order_by(
+        "-unit_price"
+    ).first()  # Cellbooks has not heard of the payment yet
+    inventory.remove_invoice_line(line=line)
+
+    sync_now(ready, "invoice", open_invoice)
+
+    request = SyncRequest.objects.filter(local_id=open_invoice.pk, kind="invoice").latest("pk")
+    assert request.status == SyncRequest.Status.FAILED
+    assert "QuickBooks has $1,800.00 paid against this invoice" in request.last_error["message"]
+    assert Decimal(
+        str(qbo.emulator.store.get_entity(qbo.realm, "Invoice", binding.qbo_id)["TotalAmt"])
+    ) == Decimal("1850.09")
+
+
+def test_a_stale_sync_token_is_reread_once_and_the_update_succeeds(
+    ready, qbo, company, received_po, monkeypatch
+):
+    from cellbooks.quickbooks.api import QBOClient
+
+    sync_now(ready, "purchase_order", received_po)
+    inventory.update_purchase_order(purchase_order=received_po, notes="changed")
+    original_read = QBOClient.read
+    calls = {"n": 0}
+
+    def read_then_someone_edits(self, entity, entity_id):
+        current = original_read(self, entity, entity_id)
+        calls["n"] += 1
+        if calls["n"] == 1:  # a bookkeeper saves the bill between our read and our write
+            qbo.emulator.store.update_entity(
+                qbo.realm,
+                "Bill",
+                {
+                    "Id": entity_id,
+                    "SyncToken": current["SyncToken"],
+                    "PrivateNote": "edited in QuickBooks",
+                },
+            )
+        return current
+
+    monkeypatch.setattr(QBOClient, "read", read_then_someone_edits)
+    sync_now(ready, "purchase_order", received_po)
+
+    [bill] = qbo_documents(qbo, "Bill")
+    assert "changed" in bill["PrivateNote"] and bill["SyncToken"] == "2"  # theirs 1, ours 2
+    assert calls["n"] == 2
+    assert [e["status"] for e in writes(qbo)[-2:]] == [400, 200]
+
+
+def test_bills_on_an_essentials_company(client_logged_in, qbo, company, received_po):
+    from qbo_helpers import account_named, connect
+
+    essentials = qbo.emulator.store.create_company(
+        name="Plain Essentials", plan="essentials", purchase_orders_enabled=False
+    )
+    connect(client_logged_in, qbo, essentials)
+    form = settings_form(
+        qbo,
+        income_account_id=account_named(qbo, "Sales of Product Income", essentials)["Id"],
+        expense_account_id=account_named(qbo, "Cost of Goods Sold", essentials)["Id"],
+    )
+    assert client_logged_in.post(reverse("quickbooks_settings"), form).status_code == 302
+
+    sync_now(client_logged_in, "purchase_order", received_po)
+
+    [bill] = qbo_documents(qbo, "Bill", essentials)
+    assert Decimal(str(bill["TotalAmt"])) == Decimal("1340.55")

@@ -40,3 +40,21 @@ def qbo_payment_url(context, payment):
     connection = context.get("qbo_connection")
     realm = connection.realm_id if connection else ""
     return qbo_record_url("Payment", payment.qbo_payment_id, realm)
+
+
+@register.simple_tag(takes_context=True)
+def qbo_void_notice(context, document):
+    """On a void confirmation page: what confirming does in QuickBooks too."""
+    from cellbooks.inventory.models import Invoice
+
+    from ..models import Binding
+
+    kind = Binding.Kind.INVOICE if isinstance(document, Invoice) else Binding.Kind.PURCHASE_ORDER
+    binding = Binding.objects.filter(
+        company=context["request"].company, kind=kind, local_id=document.pk
+    ).first()
+    if binding is None or binding.remote_state:
+        return ""
+    what = f"{binding.qbo_entity} {binding.qbo_doc_number or binding.qbo_id}"
+    effect = "voids it there too" if binding.qbo_entity == "Invoice" else "deletes it there too"
+    return f"It is in QuickBooks as {what}: confirming {effect}."
