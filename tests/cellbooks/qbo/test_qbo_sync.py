@@ -523,3 +523,21 @@ def test_bills_on_an_essentials_company(client_logged_in, qbo, company, received
 
     [bill] = qbo_documents(qbo, "Bill", essentials)
     assert Decimal(str(bill["TotalAmt"])) == Decimal("1340.55")
+
+
+def test_sync_selected_from_the_invoice_list(ready, qbo, company, open_invoice):
+    page = ready.get(reverse("invoice_list")).content.decode()
+    assert (
+        "Sync selected to QuickBooks" in page
+        and f'value="{open_invoice.pk}" form="qbo-sync-form"' in page
+    )
+
+    response = ready.post(
+        reverse("quickbooks_sync_bulk", args=["invoice"]),
+        {"scope": "selected", "ids": [open_invoice.pk]},
+    )
+    run_pending()
+
+    assert response.status_code == 302
+    assert ready.get(response["Location"] + "?format=json").json()["done"] == 1
+    assert "In QuickBooks" in ready.get(reverse("invoice_list")).content.decode()

@@ -58,3 +58,16 @@ def qbo_void_notice(context, document):
     what = f"{binding.qbo_entity} {binding.qbo_doc_number or binding.qbo_id}"
     effect = "voids it there too" if binding.qbo_entity == "Invoice" else "deletes it there too"
     return f"It is in QuickBooks as {what}: confirming {effect}."
+
+
+@register.simple_tag(takes_context=True)
+def qbo_synced_ids(context, documents, kind):
+    """The ids among ``documents`` that are linked to QuickBooks (one query for a list page)."""
+    from ..models import Binding
+
+    ids = [d.pk for d in documents]
+    return set(
+        Binding.objects.filter(
+            company=context["request"].company, kind=kind, local_id__in=ids, remote_state=""
+        ).values_list("local_id", flat=True)
+    )
