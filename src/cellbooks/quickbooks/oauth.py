@@ -7,13 +7,20 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 
+import authlib.deprecate  # noqa: F401 (see below)
 import httpx
 from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.httpx_client import OAuth2Client
 
-from .config import SCOPES, QBOConfig
-from .errors import AuthorizationLostError, RetryableError
+# Authlib 1.9 prefers the httpx2 fork and warns on every import when it falls back to httpx (which
+# works as before); its own module installs an "always" filter, so ours must come after it.
+warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+
+from authlib.integrations.httpx_client import OAuth2Client  # noqa: E402
+
+from .config import SCOPES, QBOConfig  # noqa: E402
+from .errors import AuthorizationLostError, RetryableError  # noqa: E402
 
 _DISCOVERY_TTL = 3600
 _discovery_cache: dict[str, tuple[float, dict]] = {}
