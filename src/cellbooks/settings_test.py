@@ -1,13 +1,14 @@
 """Settings for the test suite: the real settings, with a throwaway data directory and background
 tasks run inline (the worker's own claiming and retry logic is tested through sync.process_request).
 
-The environment is set before the real settings are read, since they use it at import time.
+The environment is set before the real settings are read, since they use it at import time; it is
+overwritten, not defaulted, because `make` exports the developer's CELLBOOKS_DATA_DIR.
 """
 
 import os
 import tempfile
 
-os.environ.setdefault("CELLBOOKS_DATA_DIR", tempfile.mkdtemp(prefix="cellbooks-test-"))
-os.environ.setdefault("HUEY_IMMEDIATE", "1")
+os.environ["CELLBOOKS_DATA_DIR"] = tempfile.mkdtemp(prefix="cellbooks-test-")
+os.environ["HUEY_IMMEDIATE"] = "1"
 
 from .settings import *  # noqa: E402,F403

@@ -194,16 +194,7 @@ class Exporter:
         ):
             found = self._find_by_name(entity, candidate)
             if found:
-                _bind(
-                    company=self.company,
-                    kind=kind,
-                    local_id=partner.pk,
-                    realm_id=self.client.realm_id,
-                    entity=found,
-                    qbo_entity=entity,
-                    qbo_name=candidate,
-                )
-                return {"value": found["Id"], "name": candidate}
+                return self._bind_partner(partner, kind, found, candidate)
             try:
                 requestid = requestid_for(
                     company_id=self.company.pk,
@@ -220,22 +211,26 @@ class Exporter:
                 ):  # taken by another kind or an employee: try the suffixed name
                     continue
                 raise
-            _bind(
-                company=self.company,
-                kind=kind,
-                local_id=partner.pk,
-                realm_id=self.client.realm_id,
-                entity=created,
-                qbo_entity=entity,
-                qbo_name=candidate,
-            )
-            return {"value": created["Id"], "name": candidate}
+            return self._bind_partner(partner, kind, created, candidate)
         raise SyncRefused(
             f"QuickBooks already uses the names “{name}” and “{mapping.suffixed_display_name(partner.name, entity)}” "
             f"for other records.",
             code="6240",
             hint=f"Rename the {entity.lower()} in QuickBooks or the partner in Cellbooks, then sync again.",
         )
+
+    def _bind_partner(self, partner: Partner, kind: str, record: dict, name: str) -> dict:
+        """Link the partner's role to this QBO customer or vendor; return the reference to use."""
+        _bind(
+            company=self.company,
+            kind=kind,
+            local_id=partner.pk,
+            realm_id=self.client.realm_id,
+            entity=record,
+            qbo_entity=ROLE_ENTITY[kind],
+            qbo_name=name,
+        )
+        return {"value": str(record["Id"]), "name": name}
 
     def _find_by_name(self, entity: str, name: str) -> dict | None:
         rows = self.client.query(f"SELECT * FROM {entity} WHERE DisplayName = {quote(name)}").get(
@@ -401,15 +396,7 @@ class Exporter:
                 for row in found:
                     partner = wanted.pop(row.get("DisplayName"), None)
                     if partner is not None:
-                        _bind(
-                            company=self.company,
-                            kind=kind,
-                            local_id=partner.pk,
-                            realm_id=self.client.realm_id,
-                            entity=row,
-                            qbo_entity=entity,
-                            qbo_name=row["DisplayName"],
-                        )
+                        self._bind_partner(partner, kind, row, row["DisplayName"])
             missing = sorted(wanted.items())
             for start in range(0, len(missing), 30):
                 chunk = missing[start : start + 30]
@@ -421,15 +408,7 @@ class Exporter:
                 for i, (name, partner) in enumerate(chunk):
                     answer = answers.get(str(i), {})
                     if entity in answer:
-                        _bind(
-                            company=self.company,
-                            kind=kind,
-                            local_id=partner.pk,
-                            realm_id=self.client.realm_id,
-                            entity=answer[entity],
-                            qbo_entity=entity,
-                            qbo_name=name,
-                        )
+                        self._bind_partner(partner, kind, answer[entity], name)
 
     def target_entity(self, kind: str) -> str:
         if kind == Binding.Kind.INVOICE:

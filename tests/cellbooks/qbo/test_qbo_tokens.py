@@ -24,6 +24,9 @@ def test_concurrent_refreshes_from_threads_and_processes_make_exactly_one_token_
 ):
     env = {
         **os.environ,
+        # The real settings, as a deployment runs them: one data directory (one key file) and one
+        # database file shared by every process.
+        "DJANGO_SETTINGS_MODULE": "cellbooks.settings",
         "CELLBOOKS_DATA_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'race.sqlite3'}",
     }
