@@ -6,13 +6,9 @@ With nothing set, Cellbooks runs in its embedded mode: SQLite under ``CELLBOOKS_
 
 import os
 import secrets
-import warnings
 from pathlib import Path
 
 import dj_database_url
-
-# Authlib 1.9 prefers the httpx2 fork and warns when it falls back to httpx, which works as before.
-warnings.filterwarnings("ignore", message="The httpx module is deprecated")
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("CELLBOOKS_DATA_DIR", Path.cwd() / "var")).resolve()
