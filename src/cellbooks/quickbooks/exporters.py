@@ -27,7 +27,7 @@ from cellbooks.inventory.models import Invoice, Partner, PurchaseOrder
 from . import mapping
 from .api import QBOClient, fault_from_item, quote
 from .errors import NotFoundError, PermanentError, QBOError, StaleObjectError
-from .models import Binding, IntegrationSettings
+from .models import Binding, IntegrationSettings, SyncAttempt
 
 log = logging.getLogger(__name__)
 
@@ -337,7 +337,9 @@ class Exporter:
             {"bId": str(i), "operation": "create", p.qbo_entity: p.payload}
             for i, p in enumerate(batch)
         ]
-        fingerprint = mapping.payload_hash([[p.kind, p.doc.local_id, p.version] for p in batch])
+        fingerprint = mapping.payload_hash(
+            [[p.kind, p.doc.local_id, p.version, self._creations(p)] for p in batch]
+        )
         requestid = f"cbb{self.company.pk}-{fingerprint[:28]}"[:36]  # QBO allows 36 on batch
         answers = {
             str(item.get("bId")): item for item in self.client.batch(items, requestid=requestid)
@@ -439,6 +441,17 @@ class Exporter:
             include_identifiers=include,
         )
 
+    def _creations(self, prepared: Prepared) -> int:
+        """How many times this document was created in QBO before (it can be unlinked after a
+        delete there): part of the create's requestid, so a re-creation is not answered with the
+        deleted document's stored response, while a retry of the same creation still is."""
+        return SyncAttempt.objects.filter(
+            company=self.company,
+            kind=prepared.kind,
+            local_id=prepared.doc.local_id,
+            outcome__in=[SyncAttempt.Outcome.CREATED, SyncAttempt.Outcome.ADOPTED],
+        ).count()
+
     def _record_created(self, prepared: Prepared, created: dict) -> None:
         _bind(
             company=self.company,
@@ -458,7 +471,7 @@ class Exporter:
             kind=prepared.kind,
             local_id=prepared.doc.local_id,
             version=prepared.version,
-            extra="-c",
+            extra=f"-c{self._creations(prepared)}",
         )
         created = self.client.create(prepared.qbo_entity, prepared.payload, requestid=requestid)
         self._record_created(prepared, created)
@@ -481,7 +494,7 @@ class Exporter:
                 raise SyncRefused(
                     f"This {binding.qbo_entity} was deleted in QuickBooks.",
                     code="610",
-                    hint="Unlink it on this page to create it again in QuickBooks, or leave it deleted.",
+                    hint="Press Unlink on this page to create it again in QuickBooks at the next sync, or leave it deleted.",
                 ) from None
             self._refuse_below_paid(binding, current, prepared.payload)
             requestid = requestid_for(

@@ -485,6 +485,14 @@ def _changed_since(binding: Binding, document) -> bool:
     return bool(binding.local_hash) and binding.local_hash != document_fingerprint(document)
 
 
+def unlink(*, company, kind: str, local_id: int) -> bool:
+    """Forget a binding whose QBO document was deleted there; the next sync creates a new one."""
+    deleted, _ = Binding.objects.filter(
+        company=company, kind=kind, local_id=local_id, remote_state="deleted"
+    ).delete()
+    return bool(deleted)
+
+
 def failures(*, company):
     """The sync log page: documents whose latest request failed."""
     return SyncRequest.objects.filter(company=company, status=SyncRequest.Status.FAILED).order_by(

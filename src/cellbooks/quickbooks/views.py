@@ -4,6 +4,7 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -13,7 +14,7 @@ from cellbooks.core.views import add_service_errors, company_required, error_tex
 from . import services, sync
 from .errors import AuthorizationLostError, NotConnectedError, QBOError
 from .forms import SettingsForm
-from .models import Connection, SyncAttempt, SyncRequest
+from .models import Connection, RemotePayment, SyncAttempt, SyncRequest
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,9 @@ def overview(request):
             "connection": connection,
             "qbo_settings": services.get_settings(company=request.company),
             "link_count": services.count_links(company=request.company),
+            "loose_payments": RemotePayment.objects.filter(company=request.company, state="active")
+            .filter(Q(unapplied__gt=0) | Q(applied_elsewhere__gt=0))
+            .order_by("-seen_at")[:50],
         },
     )
 
@@ -295,3 +299,16 @@ def sync_retry(request, request_id):
         raise Http404("No such failed sync") from None
     messages.info(request, "Queued again.")
     return redirect("quickbooks_sync_log")
+
+
+@require_POST
+@company_required
+def unlink(request, kind, pk):
+    """Forget the link to a document deleted in QuickBooks, so the next sync creates it anew."""
+    document = _document_or_404(request, kind, pk)
+    removed = sync.unlink(company=request.company, kind=kind, local_id=document.pk)
+    if removed:
+        messages.success(request, "Unlinked from QuickBooks: the next sync creates it there again.")
+    else:
+        messages.info(request, "Only a document deleted in QuickBooks can be unlinked.")
+    return redirect(SYNC_KINDS[kind][0], pk=document.pk)

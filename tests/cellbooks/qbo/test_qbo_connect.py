@@ -191,10 +191,19 @@ def test_reconnecting_to_the_same_realm_resumes(connected, qbo, company):
 def test_the_admin_lists_connections_without_their_tokens(connected, qbo, company, admin_client):
     connection = Connection.objects.get(company=company)
 
-    page = admin_client.get(f"/admin/quickbooks/connection/{connection.pk}/change/").content.decode()
+    page = admin_client.get(
+        f"/admin/quickbooks/connection/{connection.pk}/change/"
+    ).content.decode()
 
     assert "Northwind Books LLC" in page
     assert connection.access_token not in page and connection.refresh_token not in page
     assert connection.access_token_encrypted not in page
-    for model in ("binding", "syncrequest", "syncattempt", "webhookevent", "integrationsettings", "remotepayment"):
+    for model in (
+        "binding",
+        "syncrequest",
+        "syncattempt",
+        "webhookevent",
+        "integrationsettings",
+        "remotepayment",
+    ):
         assert admin_client.get(f"/admin/quickbooks/{model}/").status_code == 200

@@ -452,3 +452,20 @@ def test_a_payment_typed_by_hand_on_a_synced_invoice_warns_and_flags(synced_invo
 
     assert Payment.objects.get(invoice=invoice).source == "manual"
     assert Binding.objects.get(pk=binding.pk).manual_payment_flagged_at is not None
+
+
+def test_an_overpayment_is_shown_as_unapplied(synced_invoice, qbo, company, ready):
+    invoice, binding = synced_invoice
+    payment = receive_payment(
+        qbo, customer_of(qbo, binding), (binding.qbo_id, "100.00"), total="150.00"
+    )
+    Connection.objects.filter(company=company).update(
+        cdc_checkpoint=timezone.now() - timedelta(minutes=10)
+    )
+
+    payments.sweep_connection(Connection.objects.get(company=company))
+
+    assert refreshed(invoice).amount_paid == Decimal("100.00")
+    assert RemotePayment.objects.get(qbo_id=payment["Id"]).unapplied == Decimal("50.00")
+    page = ready.get(reverse("quickbooks_overview")).content.decode()
+    assert "not fully applied" in page and "50.00" in page

@@ -541,3 +541,35 @@ def test_sync_selected_from_the_invoice_list(ready, qbo, company, open_invoice):
     assert response.status_code == 302
     assert ready.get(response["Location"] + "?format=json").json()["done"] == 1
     assert "In QuickBooks" in ready.get(reverse("invoice_list")).content.decode()
+
+
+def test_a_document_deleted_in_quickbooks_can_be_unlinked_and_created_again(
+    ready, qbo, company, received_po
+):
+    from cellbooks.quickbooks import payments
+
+    sync_now(ready, "purchase_order", received_po)
+    binding = Binding.objects.get(kind="purchase_order", local_id=received_po.pk)
+    qbo.emulator.store.delete_entity(qbo.realm, "Bill", binding.qbo_id)
+    payments.sweep_connection(Connection.objects.get(company=company))
+    page = ready.get(reverse("purchase_order_detail", args=[received_po.pk])).content.decode()
+    assert "Deleted in QuickBooks" in page and "qbo-unlink-button" in page
+
+    ready.post(reverse("quickbooks_unlink", args=["purchase_order", received_po.pk]))
+    sync_now(ready, "purchase_order", received_po)
+
+    [bill] = qbo_documents(qbo, "Bill")
+    assert bill["Id"] != binding.qbo_id
+
+
+def test_the_move_button_appears_once_the_target_changed(ready, qbo, company, received_po):
+    sync_now(ready, "purchase_order", received_po)
+    assert (
+        "qbo-move-button"
+        not in ready.get(reverse("purchase_order_detail", args=[received_po.pk])).content.decode()
+    )
+
+    ready.post(reverse("quickbooks_settings"), settings_form(qbo, sync_pos_to="purchase_order"))
+
+    page = ready.get(reverse("purchase_order_detail", args=[received_po.pk])).content.decode()
+    assert "Move to a QuickBooks Purchase Order" in page

@@ -18,7 +18,23 @@ def quickbooks_sync_panel(context, document, kind):
     """The QuickBooks box on a PO or invoice page: state, Sync button, link, attempts."""
     request = context["request"]
     status = sync.document_status(company=request.company, kind=kind, document=document)
+    binding = status["binding"]
+    move_to = ""
+    if kind == "purchase_order" and binding and not binding.remote_state:
+        from ..models import IntegrationSettings
+
+        chosen = (
+            IntegrationSettings.objects.filter(company=request.company)
+            .values_list("sync_pos_to", flat=True)
+            .first()
+        )
+        target = (
+            "PurchaseOrder" if chosen == IntegrationSettings.SyncPOsTo.PURCHASE_ORDER else "Bill"
+        )
+        if binding.qbo_entity != target:
+            move_to = "Purchase Order" if target == "PurchaseOrder" else "Bill"
     return {
+        "move_to": move_to,
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "document": document,
