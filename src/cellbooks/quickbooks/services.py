@@ -208,10 +208,6 @@ def verify_connection(*, connection: Connection, config: QBOConfig | None = None
     return True
 
 
-def refresh_company_state(*, connection: Connection) -> None:
-    connection.refresh_from_db()
-
-
 # ---- settings -----------------------------------------------------------------------------------
 @dataclass
 class SettingsChoices:
