@@ -18,6 +18,7 @@ from .api import QBOClient, quote
 from .config import QBOConfig, load_config
 from .errors import AuthorizationLostError, NotConnectedError, QBOError
 from .models import Connection, IntegrationSettings, OAuthState
+from .sync import resume_paused
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,7 @@ def complete_authorization(
         connection.linked_realm_id = realm_id
         connection.connected_at = timezone.now()
         connection.save()
+        resume_paused(company=company)  # work paused while disconnected carries on
     try:
         with QBOClient(connection, config=config) as client:
             info = client.company_info()

@@ -573,3 +573,19 @@ def test_the_move_button_appears_once_the_target_changed(ready, qbo, company, re
 
     page = ready.get(reverse("purchase_order_detail", args=[received_po.pk])).content.decode()
     assert "Move to a QuickBooks Purchase Order" in page
+
+
+def test_paused_work_resumes_after_reconnecting(ready, qbo, company, open_invoice):
+    from qbo_helpers import connect
+
+    from cellbooks.quickbooks import tokens
+
+    tokens.mark_needs_reconnect(Connection.objects.get(company=company), reason="test")
+    request = sync.request_sync(company=company, kind="invoice", local_id=open_invoice.pk)
+    assert SyncRequest.objects.get(pk=request.pk).status == SyncRequest.Status.PAUSED
+
+    connect(ready, qbo)
+    run_pending()
+
+    assert SyncRequest.objects.get(pk=request.pk).status == SyncRequest.Status.DONE
+    assert len(qbo_documents(qbo, "Invoice")) == 1
