@@ -330,7 +330,9 @@ class Exporter:
         )
         return result
 
-    def create_batch(self, batch: list[Prepared]) -> list[PushResult | QBOError]:
+    def create_batch(
+        self, batch: list[Prepared], *, slot_taken: bool = False
+    ) -> list[PushResult | QBOError]:
         """Create up to 30 new documents in one batch call; one result or error per document, in
         order. Each binding is committed as soon as the answer is read."""
         items = [
@@ -342,7 +344,8 @@ class Exporter:
         )
         requestid = f"cbb{self.company.pk}-{fingerprint[:28]}"[:36]  # QBO allows 36 on batch
         answers = {
-            str(item.get("bId")): item for item in self.client.batch(items, requestid=requestid)
+            str(item.get("bId")): item
+            for item in self.client.batch(items, requestid=requestid, slot_taken=slot_taken)
         }
         results: list[PushResult | QBOError] = []
         for i, prepared in enumerate(batch):
@@ -440,6 +443,17 @@ class Exporter:
             custom_txn_numbers=numbers,
             include_identifiers=include,
         )
+
+    def create_each(self, batch: list[Prepared]) -> list[PushResult | QBOError]:
+        """The same documents one call each: used when the batch budget is spent for now, so the
+        per-request budget (500/min) keeps working instead of waiting for a batch slot."""
+        results: list[PushResult | QBOError] = []
+        for prepared in batch:
+            try:
+                results.append(self._create(prepared))
+            except QBOError as exc:
+                results.append(exc)
+        return results
 
     def _creations(self, prepared: Prepared) -> int:
         """How many times this document was created in QBO before (it can be unlinked after a

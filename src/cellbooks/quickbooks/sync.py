@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from cellbooks.inventory.models import Invoice, PurchaseOrder
 
+from . import ratelimit
 from .api import QBOClient
 from .config import QBOConfig
 from .errors import (
@@ -356,8 +357,14 @@ def _process_company_batch(requests: list[SyncRequest], config) -> None:
             attempt.save()
         for start in range(0, len(creates), BATCH_SIZE):
             chunk = creates[start : start + BATCH_SIZE]
+            prepared = [p for _, _, p in chunk]
             try:
-                outcomes = exporter.create_batch([prepared for _, _, prepared in chunk])
+                # QBO allows 40 batch calls a minute *and* 500 requests: when no batch slot is
+                # free right now, single creates use the request budget instead of waiting.
+                if len(chunk) > 1 and ratelimit.try_take(client.realm_id, "batch"):
+                    outcomes = exporter.create_batch(prepared, slot_taken=True)
+                else:
+                    outcomes = exporter.create_each(prepared)
             except QBOError as exc:
                 outcomes = [exc] * len(chunk)
             for (request, attempt, _), outcome in zip(chunk, outcomes, strict=True):
