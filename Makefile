@@ -68,8 +68,14 @@ format: install
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-bench: install  ## run the benchmarks; results in bench/results, summary in docs/benchmarks.md
-	$(BIN)/python -m bench
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+# make bench [QUICK=1] [BENCH_ARGS="--latency-ms 150 --time-scale 10 --only bulk"]
+bench: install $(BENCH_STAMP)  ## run the benchmarks; results in bench/results, summary in docs/benchmarks.md
+	$(BIN)/python -m bench $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) staticfiles
