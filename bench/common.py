@@ -321,12 +321,16 @@ def start_worker(
 
 
 def start_gunicorn(
-    env: dict, log_path: Path, *, workers: int = 2, threads: int = 4
+    env: dict, log_path: Path, *, workers: int = 2, threads: int = 4, profile: Path | None = None
 ) -> tuple[subprocess.Popen, str]:
     """Cellbooks' web server as the Procfile runs it (2 workers × 4 threads by default)."""
     port = free_port()
+    spy = py_spy(profile)
+    if spy:
+        spy.insert(2, "--subprocesses")
     process = subprocess.Popen(
         [
+            *spy,
             str(BIN / "gunicorn"),
             "cellbooks.wsgi",
             "--bind",
@@ -342,7 +346,9 @@ def start_gunicorn(
         env=env,
         stdout=open(log_path, "ab"),
         stderr=subprocess.STDOUT,
+        start_new_session=profile is not None,
     )
+    process.profiled = profile is not None
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/accounts/login/", process=process)
     return process, url

@@ -22,7 +22,7 @@ import sys
 import time
 import uuid
 
-from bench import common
+from bench import common, profiles
 
 PATH = "/integrations/quickbooks/webhook/"
 REALM = "9130350000000001"
@@ -38,6 +38,7 @@ def parse(argv=None):
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--out", default="intake")
     parser.add_argument("--command", default="")
+    parser.add_argument("--profile", action="store_true", help="py-spy the gunicorn workers")
     return parser.parse_args(argv)
 
 
@@ -132,8 +133,9 @@ def main(argv=None) -> int:
             linked_realm_id=REALM,
             environment="emulator",
         )
+        profile = common.RESULTS / "profiles" / "intake-gunicorn.raw" if args.profile else None
         web, url = common.start_gunicorn(
-            env, data_dir / "web.log", workers=args.workers, threads=args.threads
+            env, data_dir / "web.log", workers=args.workers, threads=args.threads, profile=profile
         )
         try:
             port = int(url.rsplit(":", 1)[1])
@@ -177,6 +179,7 @@ def main(argv=None) -> int:
     common.write_result(
         args.out,
         {
+            "profile": profiles.summarize(profile, top=20) if args.profile else None,
             "command": args.command or " ".join(sys.argv),
             "server": f"gunicorn cellbooks.wsgi --workers {args.workers} --threads {args.threads}",
             "generator": f"asyncio HTTP/1.1 keep-alive, {args.connections} connections, same machine",

@@ -174,9 +174,11 @@ def main(argv=None) -> int:
             Connection.objects.filter(pk=connection.pk).update(last_sweep_at=None)
             time.sleep(3)
             schedule = [i / args.rate for i in range(len(with_webhooks))]
+            emulator.clear_requests()
             latencies, missing, errors = run_payments(
                 emulator, realm, with_webhooks, schedule=schedule
             )
+            calls = common.count_calls(emulator.requests(realm))
         finally:
             common.stop(worker)
             common.stop(web)
@@ -186,6 +188,8 @@ def main(argv=None) -> int:
             "errors": errors[:5],
             "rate_per_second": args.rate,
             "events_stored": WebhookEvent.objects.count(),
+            "cellbooks_api_calls": calls,
+            "api_calls_per_payment": round(calls["total"] / max(1, len(latencies)), 2),
             "deliveries": _delivery_outcomes(emulator, realm),
             "latencies_ms": [round(x * 1000, 1) for x in latencies],
         }

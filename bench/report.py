@@ -175,11 +175,11 @@ def table(results: dict) -> list[str]:
         )
         r = u.get("ratio_cellbooks_to_naive")
         rows.append(
-            f"| 2 | Cellbooks / naive, unscaled | {_fmt(r, '×', 1)} | ≥ 4× | {_met(r, 4)} |"
+            f"| 2 | Cellbooks / naive, unscaled | {_fmt(r, '×', 2)} | ≥ 4× | {_met(r, 4)} |"
         )
         r = sc.get("ratio_cellbooks_to_naive")
         rows.append(
-            f"| 2 | Cellbooks / naive, side by side at time scale {s['time_scale']:g} | {_fmt(r, '×', 1)} | — | — |"
+            f"| 2 | Cellbooks / naive, side by side at time scale {s['time_scale']:g} | {_fmt(r, '×', 2)} | — | — |"
         )
     big = results.get("big_po")
     if big:
