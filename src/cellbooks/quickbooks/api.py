@@ -66,7 +66,6 @@ class QBOClient:
         self.config = config or load_config()
         self.http = http or httpx.Client(timeout=httpx.Timeout(self.config.timeout, connect=5.0))
         self.calls: list[Call] = []
-        self._batch_slot_taken = False
 
     def close(self):
         self.http.close()
@@ -133,19 +132,11 @@ class QBOClient:
     def preferences(self) -> dict:
         return self.request("GET", "preferences")["Preferences"]
 
-    def batch(
-        self, items: list[dict], *, requestid: str | None = None, slot_taken: bool = False
-    ) -> list[dict]:
-        """Up to 30 operations in one call. ``slot_taken``: the caller already took this call's
-        place in the batch limit (ratelimit.try_take)."""
-        self._batch_slot_taken = slot_taken
-        try:
-            body = {"BatchItemRequest": items}
-            return self.request("POST", "batch", json_body=body, requestid=requestid)[
-                "BatchItemResponse"
-            ]
-        finally:
-            self._batch_slot_taken = False
+    def batch(self, items: list[dict], *, requestid: str | None = None) -> list[dict]:
+        body = {"BatchItemRequest": items}
+        return self.request("POST", "batch", json_body=body, requestid=requestid)[
+            "BatchItemResponse"
+        ]
 
     def cdc(self, entities: list[str], changed_since: str) -> list[dict]:
         response = self.request(
@@ -190,8 +181,7 @@ class QBOClient:
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         if content is not None:
             headers["Content-Type"] = "application/json"
-        ratelimit.acquire(self.realm_id, batch=path == "batch" and not self._batch_slot_taken)
-        self._batch_slot_taken = False  # a retry after a 401 takes a slot of its own
+        ratelimit.acquire(self.realm_id, batch=path == "batch")
         started = time.monotonic()
         status = None
         response = None

@@ -61,44 +61,41 @@ class SyncRefused(PermanentError):
     """Cellbooks itself refuses the sync (a draft, a total below what QBO says was paid…)."""
 
 
+LINE_FIELDS = (
+    "device__identifier",
+    "device__product__manufacturer",
+    "device__product__model",
+    "device__product__capacity",
+    "device__product__colour",
+    "device__product__network",
+    "device__condition__code",
+    "device__condition__sort_order",
+)
+
+
 def document_input(document) -> mapping.DocumentInput:
-    """Read a PO or invoice and its devices into the mapper's plain values (one query for lines)."""
-    if isinstance(document, Invoice):
-        kind, due = "invoice", document.due_date
-        lines = document.lines.select_related("device__product", "device__condition")
-        amount_of = lambda line: line.unit_price  # noqa: E731
-    else:
-        kind, due = "purchase_order", None
-        lines = document.lines.select_related("device__product", "device__condition")
-        amount_of = lambda line: line.unit_cost  # noqa: E731
+    """Read a PO or invoice and its devices into the mapper's plain values: one query for the lines,
+    as tuples rather than model instances (a 50,000-device PO reads in a fraction of the time)."""
+    invoice = isinstance(document, Invoice)
+    rows = document.lines.order_by("pk").values_list(
+        *LINE_FIELDS, "unit_price" if invoice else "unit_cost"
+    )
     return mapping.DocumentInput(
-        kind=kind,
+        kind="invoice" if invoice else "purchase_order",
         local_id=document.pk,
         company_key=document.company.slug,
         number=document.number,
         txn_date=document.date,
-        due_date=due,
+        due_date=document.due_date if invoice else None,
         notes=document.notes,
-        lines=tuple(
-            mapping.DeviceLine(
-                identifier=line.device.identifier,
-                manufacturer=line.device.product.manufacturer,
-                model=line.device.product.model,
-                capacity=line.device.product.capacity,
-                colour=line.device.product.colour,
-                network=line.device.product.network,
-                condition=line.device.condition.code,
-                condition_order=line.device.condition.sort_order,
-                unit_amount=amount_of(line),
-            )
-            for line in lines
-        ),
+        lines=tuple(mapping.DeviceLine(*row) for row in rows),
     )
 
 
-def document_fingerprint(document) -> str:
-    """What the user can change in Cellbooks, fingerprinted without asking QuickBooks anything."""
-    doc = document_input(document)
+def document_fingerprint(document, doc: mapping.DocumentInput | None = None) -> str:
+    """What the user can change in Cellbooks, fingerprinted without asking QuickBooks anything
+    (``doc``: the document already read, to avoid reading it twice)."""
+    doc = doc or document_input(document)
     partner_id = document.customer_id if isinstance(document, Invoice) else document.vendor_id
     return mapping.payload_hash({"doc": dataclasses.asdict(doc), "partner": partner_id})
 
@@ -286,7 +283,7 @@ class Exporter:
         ).first()
         qbo_entity = binding.qbo_entity if binding else self.target_entity(kind)
         doc = document_input(document)
-        fingerprint = document_fingerprint(document)
+        fingerprint = document_fingerprint(document, doc)
         payload = self.payload(doc, qbo_entity, self.partner_ref(partner, partner_kind))
         version = mapping.payload_hash(payload)
         if binding and binding.last_pushed_hash == version and not binding.remote_state:
@@ -330,9 +327,7 @@ class Exporter:
         )
         return result
 
-    def create_batch(
-        self, batch: list[Prepared], *, slot_taken: bool = False
-    ) -> list[PushResult | QBOError]:
+    def create_batch(self, batch: list[Prepared]) -> list[PushResult | QBOError]:
         """Create up to 30 new documents in one batch call; one result or error per document, in
         order. Each binding is committed as soon as the answer is read."""
         items = [
@@ -344,8 +339,7 @@ class Exporter:
         )
         requestid = f"cbb{self.company.pk}-{fingerprint[:28]}"[:36]  # QBO allows 36 on batch
         answers = {
-            str(item.get("bId")): item
-            for item in self.client.batch(items, requestid=requestid, slot_taken=slot_taken)
+            str(item.get("bId")): item for item in self.client.batch(items, requestid=requestid)
         }
         results: list[PushResult | QBOError] = []
         for i, prepared in enumerate(batch):
@@ -445,8 +439,7 @@ class Exporter:
         )
 
     def create_each(self, batch: list[Prepared]) -> list[PushResult | QBOError]:
-        """The same documents one call each: used when the batch budget is spent for now, so the
-        per-request budget (500/min) keeps working instead of waiting for a batch slot."""
+        """The same documents one call each (a lone document needs no batch call)."""
         results: list[PushResult | QBOError] = []
         for prepared in batch:
             try:

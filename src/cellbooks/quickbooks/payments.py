@@ -309,8 +309,9 @@ def sweep_connection(
                     (entity_name, row) for row in _changed_by_query(client, entity_name, since)
                 )
         reconciler = Reconciler(connection, client)
-        # Invoices first (they name their payments), then payments, in QBO's update order.
-        order = {"Invoice": 0, "Payment": 1, "Bill": 2, "PurchaseOrder": 2}
+        # Payments first, from the rows CDC already returned; then invoices, whose linked payments
+        # are then known and not read again. Within a kind, in QBO's update order.
+        order = {"Payment": 0, "Invoice": 1, "Bill": 2, "PurchaseOrder": 2}
         changes.sort(
             key=lambda c: (order[c[0]], (c[1].get("MetaData") or {}).get("LastUpdatedTime", ""))
         )

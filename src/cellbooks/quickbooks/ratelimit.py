@@ -70,11 +70,6 @@ def _take(realm_id: str, limit: Limit) -> float:
         return (1 - tokens) / limit.per_second
 
 
-def try_take(realm_id: str, name: str) -> bool:
-    """Take one token of ``name`` ("second", "minute", "batch") if one is there now; never waits."""
-    return not enabled() or _take(realm_id, limits()[name]) <= 0
-
-
 def acquire(realm_id: str, *, batch: bool = False, timeout: float = 120.0) -> float:
     """Block until this realm may send one more request; return the seconds waited."""
     if not enabled():

@@ -589,31 +589,3 @@ def test_paused_work_resumes_after_reconnecting(ready, qbo, company, open_invoic
 
     assert SyncRequest.objects.get(pk=request.pk).status == SyncRequest.Status.DONE
     assert len(qbo_documents(qbo, "Invoice")) == 1
-
-
-def test_when_no_batch_slot_is_free_bulk_sync_uses_single_requests_instead_of_waiting(
-    ready, qbo, company, customer, stock, monkeypatch
-):
-    import time
-
-    from cellbooks.quickbooks.models import RateBucket
-    from cellbooks.quickbooks.sync import process_batch
-
-    invoices = []
-    for device in stock:
-        invoice = inventory.create_invoice(company=company, customer=customer)
-        inventory.add_devices_to_invoice(invoice=invoice, identifiers=[device.identifier])
-        invoices.append(inventory.open_invoice(invoice=invoice))
-    sync_now(ready, "invoice", invoices[0])  # the customer is known in QuickBooks now
-    monkeypatch.setenv("QBO_RATE_LIMITS", "on")
-    RateBucket.objects.update_or_create(
-        realm_id=qbo.realm, name="batch", defaults={"tokens": -5, "updated": time.time()}
-    )
-    key = sync.request_many(company=company, kind="invoice", local_ids=[i.pk for i in invoices[1:]])
-    before = len(writes(qbo))
-
-    process_batch(list(SyncRequest.objects.filter(batch_key=key).values_list("pk", flat=True)))
-
-    paths = [w["path"].rsplit("/", 1)[-1] for w in writes(qbo)[before:]]
-    assert paths == ["invoice", "invoice"]
-    assert len(qbo_documents(qbo, "Invoice")) == 3
