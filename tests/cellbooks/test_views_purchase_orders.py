@@ -376,3 +376,29 @@ def test_list_and_detail_pages_run_a_fixed_number_of_queries(
         assert client_logged_in.get(detail_url(draft_po)).status_code == 200
     with django_assert_max_num_queries(10):
         assert client_logged_in.get(reverse("purchase_order_list")).status_code == 200
+
+
+def test_a_large_purchase_order_page_shows_its_groups_with_exact_subtotals(
+    client_logged_in, company, vendor, imei
+):
+    from decimal import Decimal
+
+    from cellbooks.inventory import services
+    from cellbooks.inventory.views import LARGE_DOCUMENT
+
+    po = services.create_purchase_order(company=company, vendor=vendor)
+    rows = "\n".join(
+        f"{imei(5000 + n)},Apple,iPhone {12 + n % 2},128GB,Blue,Unlocked,{'AB'[n % 2]},{Decimal('100.10') + n % 3}"
+        for n in range(LARGE_DOCUMENT + 1)
+    )
+    services.import_purchase_order_csv(purchase_order=po, text=rows)
+
+    page = client_logged_in.get(f"/purchase-orders/{po.pk}/").content.decode()
+
+    assert f"{LARGE_DOCUMENT + 1} devices" in page and "in 2 groups" in page
+    assert imei(5000) not in page  # device rows are not rendered
+    assert "iPhone 12 128GB Blue Unlocked · grade A · 251 devices" in page
+    subtotal = sum(
+        (Decimal("100.10") + n % 3 for n in range(0, LARGE_DOCUMENT + 1, 2)), Decimal("0")
+    )
+    assert f"{subtotal:,.2f}" in page

@@ -6,6 +6,7 @@ a POST that calls a service and redirects; a service's ValidationError is shown 
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import groupby
 
 from django.contrib import messages
@@ -37,12 +38,14 @@ from cellbooks.inventory.forms import (
     PurchaseOrderForm,
 )
 from cellbooks.inventory.models import (
+    Condition,
     Device,
     Invoice,
     InvoiceLine,
     NumberSequence,
     Partner,
     Payment,
+    Product,
     PurchaseOrder,
     PurchaseOrderLine,
 )
@@ -340,9 +343,41 @@ def _line_groups(lines, amount_field):
         group = list(group)
         subtotal = sum(getattr(line, amount_field) for line in group)
         groups.append(
-            {"product": product, "condition": condition, "lines": group, "subtotal": subtotal}
+            {
+                "product": product,
+                "condition": condition,
+                "lines": group,
+                "count": len(group),
+                "subtotal": subtotal,
+            }
         )
     return groups
+
+
+# Above this many devices a document page shows its groups only: rendering tens of thousands of
+# rows helps nobody (a device is found by its IMEI on the Devices page).
+LARGE_DOCUMENT = 500
+
+
+def _group_summaries(lines, amount_field):
+    """The groups of a large document without loading each line as a model: counts and exact
+    Decimal subtotals from one query of tuples."""
+    totals: dict[tuple[int, int], list] = {}
+    for product_id, condition_id, amount in lines.values_list(
+        "device__product_id", "device__condition_id", amount_field
+    ):
+        entry = totals.setdefault((product_id, condition_id), [0, Decimal("0.00")])
+        entry[0] += 1
+        entry[1] += amount
+    products = Product.objects.in_bulk({p for p, _ in totals})
+    conditions = Condition.objects.in_bulk({c for _, c in totals})
+    groups = [
+        {"product": products[p], "condition": conditions[c], "lines": [], "count": n, "subtotal": t}
+        for (p, c), (n, t) in totals.items()
+    ]
+    return sorted(
+        groups, key=lambda g: (g["product"].display_name.lower(), g["condition"].sort_order)
+    )
 
 
 @dataclass(frozen=True)
@@ -365,13 +400,17 @@ class ImportProblem:
 def _render_purchase_order(
     request, purchase_order, *, device_form=None, import_form=None, import_errors=None
 ):
-    lines = list(
-        selectors.purchase_order_lines(purchase_order=purchase_order).order_by(*LINE_ORDER)
-    )
+    line_count = purchase_order.lines.count()
+    if line_count > LARGE_DOCUMENT:
+        groups = _group_summaries(purchase_order.lines.all(), "unit_cost")
+    else:
+        lines = selectors.purchase_order_lines(purchase_order=purchase_order).order_by(*LINE_ORDER)
+        groups = _line_groups(lines, "unit_cost")
     context = {
         "purchase_order": purchase_order,
-        "groups": _line_groups(lines, "unit_cost"),
-        "line_count": len(lines),
+        "groups": groups,
+        "summarised": line_count > LARGE_DOCUMENT,
+        "line_count": line_count,
         "total": selectors.purchase_order_total(purchase_order=purchase_order),
         "device_form": device_form or PurchaseOrderDeviceForm(company=request.company),
         "import_form": import_form or CsvImportForm(),
