@@ -2,6 +2,8 @@
 periodic sweep re-enqueues anything pending or due, so a lost message delays work, never loses it."""
 
 import logging
+import os
+from datetime import timedelta
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
@@ -45,9 +47,6 @@ def apply_webhook_events(event_ids: list[int]):
 def sweep_payments():
     """Change-data-capture sweep for every connection that is due (QBO_SWEEP_MINUTES, default 5),
     plus webhook events left unapplied (e.g. received while the connection needed reconnecting)."""
-    import os
-    from datetime import timedelta
-
     from .errors import QBOError
     from .models import WebhookEvent
     from .payments import due_connections, process_events, sweep_connection

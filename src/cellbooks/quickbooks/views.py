@@ -15,6 +15,7 @@ from . import services, sync
 from .errors import AuthorizationLostError, NotConnectedError, QBOError
 from .forms import SettingsForm
 from .models import Connection, RemotePayment, SyncAttempt, SyncRequest
+from .sync import DOCUMENT_MODELS
 
 log = logging.getLogger(__name__)
 
@@ -213,8 +214,6 @@ SYNC_KINDS = {
 
 
 def _document_or_404(request, kind, pk):
-    from .sync import DOCUMENT_MODELS
-
     if kind not in SYNC_KINDS:
         raise Http404("Unknown document kind")
     return DOCUMENT_MODELS[kind].objects.get_for_company_or_404(request.company, pk=pk)
@@ -247,8 +246,6 @@ def sync_bulk(request, kind):
         ids = sync.unsynced_ids(company=request.company, kind=kind)
     else:
         wanted = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
-        from .sync import DOCUMENT_MODELS
-
         ids = list(
             DOCUMENT_MODELS[kind]
             .objects.for_company(request.company)
