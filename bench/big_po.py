@@ -5,7 +5,7 @@ tracemalloc (peak Python allocation of that step alone; tracemalloc slows code, 
   read   exporters.document_input(po): the PO and its devices into the mapper's plain values
   group  mapping.group_lines(lines): devices → QBO lines (product × grade × unit cost)
   map    Exporter.payload(...) (mapping.purchase_payload) + mapping.payload_hash: the QBO body
-  sync   sync.process_request for the PO against the emulator (rate limits on, --latency-ms,
+  sync   worker.process_request for the PO against the emulator (rate limits on, --latency-ms,
          time scale 1): read + group + map + partner + create + binding; once (it creates the Bill)
   page   the PO's page (GET /purchase-orders/<pk>/) through Django's test client, server side
 Also: lines, payload bytes (compact JSON, as sent), and the process's peak RSS.
@@ -89,7 +89,7 @@ def main(argv=None) -> int:
 
         from bench import data
         from cellbooks.inventory.models import PurchaseOrder
-        from cellbooks.quickbooks import mapping, sync
+        from cellbooks.quickbooks import mapping, outbox, worker
         from cellbooks.quickbooks.exporters import Exporter, document_input
         from cellbooks.quickbooks.models import Connection, IntegrationSettings, SyncAttempt
 
@@ -112,7 +112,7 @@ def main(argv=None) -> int:
 
         # The payload exactly as the exporter builds it (its partner is bound after the sync;
         # before, a stand-in ref of the same shape).
-        from cellbooks.quickbooks.api import QBOClient
+        from cellbooks.quickbooks.client import QBOClient
 
         connection = Connection.objects.get(company=company)
         client = QBOClient(connection)
@@ -140,24 +140,24 @@ def main(argv=None) -> int:
         }
 
         # Sync: the real path, once.
-        request = sync.request_sync(
+        request = outbox.request_sync(
             company=company, kind="purchase_order", local_id=po.pk, wake=False
         )
         emulator.clear_requests()
         started = time.perf_counter()
-        sync.process_request(request.pk)
+        worker.process_request(request.pk)
         sync_seconds = time.perf_counter() - started
         # A second sync of the same PO (finds it unchanged: reads, groups and maps it again),
         # once for its peak memory and, with --profile, once under the profiler.
-        again = sync.request_sync(
+        again = outbox.request_sync(
             company=company, kind="purchase_order", local_id=po.pk, wake=False
         )
-        memory["resync_mb"] = peak_mb(lambda: sync.process_request(again.pk))
+        memory["resync_mb"] = peak_mb(lambda: worker.process_request(again.pk))
         if args.profile:
-            again = sync.request_sync(
+            again = outbox.request_sync(
                 company=company, kind="purchase_order", local_id=po.pk, wake=False
             )
-            profiled("resync", lambda: sync.process_request(again.pk), True)
+            profiled("resync", lambda: worker.process_request(again.pk), True)
             profiled("read", lambda: document_input(fresh_po()), True)
         attempt = SyncAttempt.objects.filter(request_id=request.pk).order_by("-pk").first()
         calls = common.count_calls(emulator.requests(realm))

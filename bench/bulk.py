@@ -5,9 +5,9 @@ way, side by side in one run, against ``qbo-emulator serve`` (a separate process
 Workload (default): 1,200 open invoices of 5–50 devices each for 50 customers, and 300 received
 purchase orders (synced as Bills) that bought those devices, from 10 vendors.
 
-- **Cellbooks**: ``sync.request_many`` for the POs, then the invoices, carried out by
+- **Cellbooks**: ``outbox.request_many`` for the POs, then the invoices, carried out by
   ``python manage.py run_huey`` (a separate process, HUEY_WORKERS threads, default 4) through
-  ``sync.process_request`` — and, when it exists, ``sync.process_batch`` (QBO's batch endpoint).
+  ``worker.process_request`` — and, when it exists, ``worker.process_batch`` (QBO's batch endpoint).
   The rate limiter is Cellbooks' own (QBO_RATE_SCALE = the time scale).
 - **Naive**: python-quickbooks, one document at a time: look the customer (vendor) up by name,
   create it when missing, create the Invoice (Bill). One thread, no limiter of its own.
@@ -59,7 +59,7 @@ def parse(argv=None):
 def cellbooks_phase(name, emulator, *, workload, env, data_dir, workers, timeout, profile=None):
     """Sync every document of a fresh company to a fresh realm; return the figures."""
     from bench import data
-    from cellbooks.quickbooks import sync
+    from cellbooks.quickbooks import outbox
     from cellbooks.quickbooks.models import SyncAttempt, SyncRequest
 
     realm = emulator.create_company(f"Bench {name}")
@@ -84,10 +84,10 @@ def cellbooks_phase(name, emulator, *, workload, env, data_dir, workers, timeout
     timeline = []
     try:
         started = time.perf_counter()
-        sync.request_many(
+        outbox.request_many(
             company=company, kind="purchase_order", local_ids=built.purchase_order_ids
         )
-        sync.request_many(company=company, kind="invoice", local_ids=built.invoice_ids)
+        outbox.request_many(company=company, kind="invoice", local_ids=built.invoice_ids)
         queued = time.perf_counter() - started
         deadline = started + timeout
         open_statuses = [SyncRequest.Status.PENDING, SyncRequest.Status.RUNNING]
@@ -119,7 +119,7 @@ def cellbooks_phase(name, emulator, *, workload, env, data_dir, workers, timeout
     synced = statuses.get("done", 0)
     return {
         "name": name,
-        "path": "sync.request_many + manage.py run_huey",
+        "path": "outbox.request_many + manage.py run_huey",
         "workers": workers,
         "time_scale": emulator.time_scale,
         "rate_limits": emulator.rate_limits,

@@ -12,7 +12,7 @@ status and records when it became "paid". Path: emulator commit → webhook deli
 stores the event and enqueues a task → the worker reads the Payment from QBO and records it.
 
 Without webhooks (emulator webhooks disabled): payments arrive the same way, and only the
-change-data-capture sweep (payments.sweep_connection, what the periodic task runs) finds them.
+change-data-capture sweep (inbound.sweep_connection, what the periodic task runs) finds them.
 The worker's periodic task runs once a minute (crontab) and sweeps a connection when
 QBO_SWEEP_MINUTES (default 5) have passed, so the bound is about max(QBO_SWEEP_MINUTES, 1 min) +
 one sweep's duration. Instead of waiting minutes, the bench runs the sweep itself every
@@ -115,7 +115,7 @@ def main(argv=None) -> int:
     ):
         env = common.setup_django(data_dir, emulator)
         from bench import data
-        from cellbooks.quickbooks import payments, sync
+        from cellbooks.quickbooks import inbound, worker
         from cellbooks.quickbooks.models import Binding, Connection, SyncRequest, WebhookEvent
 
         emulator.register_app(common.CLIENT_ID)
@@ -142,7 +142,7 @@ def main(argv=None) -> int:
                 for pk in built.invoice_ids
             ]
             for i in range(0, len(ids), 30):
-                sync.process_batch(ids[i : i + 30])
+                worker.process_batch(ids[i : i + 30])
             bindings = dict(
                 Binding.objects.filter(company=company, kind="invoice").values_list(
                     "local_id", "qbo_id"
@@ -210,12 +210,12 @@ def main(argv=None) -> int:
             try:
                 while not stop_sweeping.wait(args.sweep_seconds):
                     began = time.perf_counter()
-                    payments.sweep_connection(Connection.objects.get(pk=sweep_connection.pk))
+                    inbound.sweep_connection(Connection.objects.get(pk=sweep_connection.pk))
                     sweeps.append(time.perf_counter() - began)
             finally:
                 db.close()
 
-        payments.sweep_connection(Connection.objects.get(pk=sweep_connection.pk))  # catch up
+        inbound.sweep_connection(Connection.objects.get(pk=sweep_connection.pk))  # catch up
         rng = random.Random(4)
         schedule = sorted(rng.uniform(0, args.sweep_span) for _ in by_sweep)
         thread = threading.Thread(target=sweeper)

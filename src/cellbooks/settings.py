@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("CELLBOOKS_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -91,7 +92,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cellbooks.accounts.context_processors.current_company",
-                "cellbooks.quickbooks.context_processors.quickbooks_status",
             ],
         },
     },
@@ -174,4 +174,50 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+}
+
+# ---- Encryption of secrets at rest (QuickBooks tokens) ------------------------------------------
+# Fernet keys, newest first (a comma-separated list, so keys can be rotated); without any, the
+# embedded mode generates one into a 0600 key file outside the database.
+CELLBOOKS_ENCRYPTION_KEYS = env_list("CELLBOOKS_ENCRYPTION_KEY", "")
+CELLBOOKS_ENCRYPTION_KEY_FILE = Path(
+    os.environ.get("CELLBOOKS_ENCRYPTION_KEY_FILE", DATA_DIR / "encryption.key")
+)
+
+# ---- QuickBooks Online --------------------------------------------------------------------------
+# Read from the environment here and nowhere else; cellbooks.quickbooks.config turns it into the
+# integration's configuration. In emulator mode (the default) the app is the emulator's demo app,
+# which `make run` and `make emulator` register under these same values.
+EMULATOR_DEMO_APP = {
+    "CLIENT_ID": "cellbooks-demo-client",
+    "CLIENT_SECRET": "cellbooks-demo-secret",
+    "WEBHOOK_VERIFIER_TOKEN": "cellbooks-demo-verifier-token",
+}
+_qbo_environment = os.environ.get("QBO_ENVIRONMENT", "emulator").strip().lower()
+if _qbo_environment not in ("emulator", "sandbox", "production"):
+    raise ImproperlyConfigured(
+        f"QBO_ENVIRONMENT must be emulator, sandbox or production, not {_qbo_environment!r}"
+    )
+_qbo_defaults = EMULATOR_DEMO_APP if _qbo_environment == "emulator" else {}
+QBO = {
+    "ENVIRONMENT": _qbo_environment,
+    "EMULATOR_URL": os.environ.get("QBO_EMULATOR_URL", "http://127.0.0.1:8765").rstrip("/"),
+    "CLIENT_ID": os.environ.get("QBO_CLIENT_ID", _qbo_defaults.get("CLIENT_ID", "")),
+    "CLIENT_SECRET": os.environ.get("QBO_CLIENT_SECRET", _qbo_defaults.get("CLIENT_SECRET", "")),
+    "WEBHOOK_VERIFIER_TOKEN": os.environ.get(
+        "QBO_WEBHOOK_VERIFIER_TOKEN", _qbo_defaults.get("WEBHOOK_VERIFIER_TOKEN", "")
+    ),
+    # Where people and Intuit reach this Cellbooks; the redirect URI defaults to its callback.
+    "PUBLIC_URL": os.environ.get("CELLBOOKS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+    "REDIRECT_URI": os.environ.get("QBO_REDIRECT_URI", ""),
+    "TIMEOUT": float(os.environ.get("QBO_TIMEOUT", "20")),
+    # How often the payments sweep (change data capture) runs per connection.
+    "SWEEP_MINUTES": float(os.environ.get("QBO_SWEEP_MINUTES", "5")),
+    # QuickBooks' per-realm limits, kept by every worker together; RATE_SCALE multiplies them for
+    # an emulator whose time runs faster (benchmarks).
+    "RATE_LIMITS": env_bool("QBO_RATE_LIMITS", True),
+    "RATE_SCALE": float(os.environ.get("QBO_RATE_SCALE", "1")),
+    # Sync attempts, applied webhook events and finished sync requests older than this are pruned
+    # (failures waiting for a person are kept until they are resolved).
+    "RETENTION_DAYS": int(os.environ.get("QBO_RETENTION_DAYS", "90")),
 }

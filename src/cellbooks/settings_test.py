@@ -12,3 +12,6 @@ os.environ["CELLBOOKS_DATA_DIR"] = tempfile.mkdtemp(prefix="cellbooks-test-")
 os.environ["HUEY_IMMEDIATE"] = "1"
 
 from .settings import *  # noqa: E402,F403
+
+# Hashing a password on purpose takes a long time; tests log users in hundreds of times.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

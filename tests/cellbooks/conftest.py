@@ -20,12 +20,19 @@ def other_company(db):
 
 @pytest.fixture
 def user(company):
-    return add_member(company=company, email="owner@northwind.test", password=PASSWORD, role=Membership.Role.OWNER)
+    return add_member(
+        company=company, email="owner@northwind.test", password=PASSWORD, role=Membership.Role.OWNER
+    )
 
 
 @pytest.fixture
 def other_user(other_company):
-    return add_member(company=other_company, email="owner@rival.test", password=PASSWORD, role=Membership.Role.OWNER)
+    return add_member(
+        company=other_company,
+        email="owner@rival.test",
+        password=PASSWORD,
+        role=Membership.Role.OWNER,
+    )
 
 
 @pytest.fixture

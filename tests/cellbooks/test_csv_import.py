@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from cellbooks.inventory import services
+from cellbooks.inventory import csv_import, services
 from cellbooks.inventory.csv_import import CsvImportError, RowError, sniff_delimiter
 from cellbooks.inventory.models import Device, Product, PurchaseOrderLine
 
@@ -13,7 +13,7 @@ HEADER = "IMEI,Manufacturer,Model,Capacity,Colour,Network,Condition,Cost"
 
 
 def run(po, text):
-    return services.import_purchase_order_csv(purchase_order=po, text=text)
+    return csv_import.import_purchase_order_csv(purchase_order=po, text=text)
 
 
 def row_errors(po, text) -> list[RowError]:

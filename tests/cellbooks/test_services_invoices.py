@@ -184,8 +184,14 @@ def test_an_open_invoice_can_still_change_its_prices_and_lines(open_invoice):
 
 
 def test_a_device_added_to_an_open_invoice_is_sold_at_once(company, open_invoice, stock, imei):
-    extra = services.create_device(company=company, identifier=imei(50), product=stock[0].product,
-                                   condition=stock[0].condition, cost="100.00", price="200.00")
+    extra = services.create_device(
+        company=company,
+        identifier=imei(50),
+        product=stock[0].product,
+        condition=stock[0].condition,
+        cost="100.00",
+        price="200.00",
+    )
     services.add_devices_to_invoice(invoice=open_invoice, identifiers=[imei(50)])
     assert Device.objects.get(pk=extra.pk).status == Device.Status.SOLD
     assert Invoice.objects.get(pk=open_invoice.pk).total == Decimal("1550.00")
@@ -273,20 +279,54 @@ def test_deleting_a_payment_reopens_the_balance(open_invoice):
     assert Invoice.objects.get(pk=open_invoice.pk).status == Invoice.Status.OPEN
 
 
-def test_a_quickbooks_payment_is_recorded_once_per_invoice(open_invoice):
-    services.record_payment(
-        invoice=open_invoice, amount="10", source="quickbooks", qbo_payment_id="145"
-    )
+@pytest.fixture
+def ledger_integration():
+    """An accounting integration other than QuickBooks: the inventory knows none by name."""
+    from cellbooks.core.integrations import Integration, registry
+
+    class Ledger(Integration):
+        key, name = "ledger", "Ledger"
+
+    registry.register(Ledger())
+    yield
+    registry.unregister("ledger")
+
+
+def test_an_integrations_payment_is_recorded_once_per_invoice(open_invoice, ledger_integration):
+    services.record_payment(invoice=open_invoice, amount="10", source="ledger", external_id="145")
     errors = errors_of(
         services.record_payment,
         invoice=open_invoice,
         amount="10",
-        source="quickbooks",
-        qbo_payment_id="145",
+        source="ledger",
+        external_id="145",
     )
     assert errors == {
-        "qbo_payment_id": ["QuickBooks payment 145 is already recorded on Invoice INV-1001."]
+        "external_id": ["Ledger payment 145 is already recorded on Invoice INV-1001."]
     }
+
+
+def test_a_payment_from_an_unknown_source_is_refused(open_invoice):
+    errors = errors_of(services.record_payment, invoice=open_invoice, amount="10", source="abacus")
+    assert list(errors) == ["source"] and "abacus" not in errors["source"][0]
+    assert errors["source"][0].startswith("Source must be one of manual")
+
+
+def test_a_person_cannot_delete_a_payment_an_integration_brought_in(
+    open_invoice, ledger_integration
+):
+    payment = services.record_payment(
+        invoice=open_invoice, amount="10", source="ledger", external_id="7"
+    )
+    errors = errors_of(services.delete_payment, payment=payment)
+    assert errors == {
+        "__all__": [
+            "This payment came from Ledger: change or delete it in Ledger, and Cellbooks follows."
+        ]
+    }
+    services.delete_payment(payment=payment, on_behalf_of="ledger")
+    assert not Payment.objects.filter(invoice=open_invoice).exists()
+    assert Invoice.objects.get(pk=open_invoice.pk).status == Invoice.Status.OPEN
 
 
 def test_voiding_an_invoice_returns_its_devices_to_stock(open_invoice, stock):

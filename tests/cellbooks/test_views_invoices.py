@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 from cellbooks.core.identifiers import luhn_check_digit
-from cellbooks.inventory import services
+from cellbooks.inventory import csv_import, services
 from cellbooks.inventory.models import Device, Invoice, Payment
 
 
@@ -259,7 +259,7 @@ def test_list_and_detail_pages_run_a_fixed_number_of_queries(
         f"{make_imei(300 + n)},Apple,iPhone {n % 4},64GB,Black,Unlocked,A,90,120\n"
         for n in range(30)
     )
-    services.import_purchase_order_csv(purchase_order=draft_po, text=text)
+    csv_import.import_purchase_order_csv(purchase_order=draft_po, text=text)
     invoice = services.create_invoice(company=company, customer=customer)
     services.add_devices_to_invoice(
         invoice=invoice, identifiers=[make_imei(300 + n) for n in range(30)]

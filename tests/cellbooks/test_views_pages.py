@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 from cellbooks.core.identifiers import luhn_check_digit
-from cellbooks.inventory import services
+from cellbooks.inventory import csv_import, services
 from cellbooks.inventory.models import Condition, Device, Partner
 
 
@@ -91,7 +91,7 @@ def test_the_device_list_is_paginated_at_50(client_logged_in, draft_po):
     text = "".join(
         f"{make_imei(100 + n)},Apple,iPhone 11,64GB,Black,Unlocked,C,90\n" for n in range(55)
     )
-    services.import_purchase_order_csv(purchase_order=draft_po, text=text)
+    csv_import.import_purchase_order_csv(purchase_order=draft_po, text=text)
     first = client_logged_in.get(reverse("device_list"))
     assert len(first.context["page_obj"]) == 50
     second = client_logged_in.get(reverse("device_list"), {"page": "2", "q": "iphone"})
@@ -106,7 +106,7 @@ def test_the_device_list_runs_a_fixed_number_of_queries(
     text = "".join(
         f"{make_imei(200 + n)},Apple,iPhone {n % 5},64GB,Black,Unlocked,C,90\n" for n in range(50)
     )
-    services.import_purchase_order_csv(purchase_order=draft_po, text=text)
+    csv_import.import_purchase_order_csv(purchase_order=draft_po, text=text)
     with django_assert_max_num_queries(12):
         assert client_logged_in.get(reverse("device_list")).status_code == 200
 

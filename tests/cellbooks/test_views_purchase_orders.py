@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cellbooks.core.identifiers import luhn_check_digit
-from cellbooks.inventory import services
+from cellbooks.inventory import csv_import, services
 from cellbooks.inventory.models import Condition, Device, Product, PurchaseOrder
 
 
@@ -128,9 +128,11 @@ def test_editing_a_po_changes_its_number_and_notes(client_logged_in, draft_po, v
     assert (draft_po.number, draft_po.notes) == ("LOT-77", "Corrected")
 
 
-def test_the_detail_groups_lines_by_product_and_condition_with_the_total(
+def test_the_detail_groups_lines_by_product_condition_and_cost_with_the_total(
     client_logged_in, draft_po
 ):
+    """A group on the page is one line of the QuickBooks document: same product, same grade,
+    same unit cost (two grade-A iPhone 13s at different costs are two lines)."""
     add_device(draft_po, 1, condition="A", cost="300.00")
     add_device(draft_po, 2, condition="A", cost="310.00")
     add_device(draft_po, 3, condition="B", cost="250.00")
@@ -139,11 +141,12 @@ def test_the_detail_groups_lines_by_product_and_condition_with_the_total(
     page = response.content.decode()
     groups = response.context["groups"]
     assert [
-        (str(g["product"]), g["condition"].code, len(g["lines"]), g["subtotal"]) for g in groups
+        (str(g.product), g.condition.code, len(g.lines), g.unit_amount, g.subtotal) for g in groups
     ] == [
-        ("Apple iPhone 13 128GB Blue Unlocked", "A", 2, Decimal("610.00")),
-        ("Apple iPhone 13 128GB Blue Unlocked", "B", 1, Decimal("250.00")),
-        ("Apple iPhone 14 128GB Blue Unlocked", "A", 1, Decimal("1400.00")),
+        ("Apple iPhone 13 128GB Blue Unlocked", "A", 1, Decimal("300.00"), Decimal("300.00")),
+        ("Apple iPhone 13 128GB Blue Unlocked", "A", 1, Decimal("310.00"), Decimal("310.00")),
+        ("Apple iPhone 13 128GB Blue Unlocked", "B", 1, Decimal("250.00"), Decimal("250.00")),
+        ("Apple iPhone 14 128GB Blue Unlocked", "A", 1, Decimal("1400.00"), Decimal("1400.00")),
     ]
     assert "2,260.00" in page
     for n in range(1, 5):
@@ -369,7 +372,7 @@ def test_list_and_detail_pages_run_a_fixed_number_of_queries(
         f"{make_imei(300 + n)},Apple,iPhone {n % 4},64GB,Black,Unlocked,{'ABCD'[n % 4]},90\n"
         for n in range(40)
     )
-    services.import_purchase_order_csv(purchase_order=draft_po, text=text)
+    csv_import.import_purchase_order_csv(purchase_order=draft_po, text=text)
     for _ in range(20):
         services.create_purchase_order(company=company, vendor=vendor)
     with django_assert_max_num_queries(12):
@@ -383,7 +386,7 @@ def test_a_large_purchase_order_page_shows_its_groups_with_exact_subtotals(
 ):
     from decimal import Decimal
 
-    from cellbooks.inventory import services
+    from cellbooks.inventory import csv_import, services
     from cellbooks.inventory.views import LARGE_DOCUMENT
 
     po = services.create_purchase_order(company=company, vendor=vendor)
@@ -391,14 +394,14 @@ def test_a_large_purchase_order_page_shows_its_groups_with_exact_subtotals(
         f"{imei(5000 + n)},Apple,iPhone {12 + n % 2},128GB,Blue,Unlocked,{'AB'[n % 2]},{Decimal('100.10') + n % 3}"
         for n in range(LARGE_DOCUMENT + 1)
     )
-    services.import_purchase_order_csv(purchase_order=po, text=rows)
+    csv_import.import_purchase_order_csv(purchase_order=po, text=rows)
 
     page = client_logged_in.get(f"/purchase-orders/{po.pk}/").content.decode()
 
-    assert f"{LARGE_DOCUMENT + 1} devices" in page and "in 2 groups" in page
+    # Two products (one grade each) at three costs: six groups, as QuickBooks will get six lines.
+    assert f"{LARGE_DOCUMENT + 1} devices" in page and "in 6 groups" in page
     assert imei(5000) not in page  # device rows are not rendered
-    assert "iPhone 12 128GB Blue Unlocked · grade A · 251 devices" in page
-    subtotal = sum(
-        (Decimal("100.10") + n % 3 for n in range(0, LARGE_DOCUMENT + 1, 2)), Decimal("0")
-    )
-    assert f"{subtotal:,.2f}" in page
+    iphone_12_at_100_10 = [n for n in range(0, LARGE_DOCUMENT + 1, 2) if n % 3 == 0]
+    count = len(iphone_12_at_100_10)
+    assert f"iPhone 12 128GB Blue Unlocked · grade A · {count} devices at 100.10" in page
+    assert f"{Decimal('100.10') * count:,.2f}" in page

@@ -26,13 +26,19 @@ class Membership(models.Model):
         OWNER = "owner", "Owner"
         STAFF = "staff", "Staff"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "company"], name="one_membership_per_user_company")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "company"], name="one_membership_per_user_company"
+            )
+        ]
         ordering = ["created_at", "id"]
 
     def __str__(self):
@@ -55,7 +61,9 @@ class ApiKey(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100)
-    key_prefix = models.CharField(max_length=16, help_text="The first characters, to recognise a key.")
+    key_prefix = models.CharField(
+        max_length=16, help_text="The first characters, to recognise a key."
+    )
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -79,5 +87,7 @@ class ApiKey(models.Model):
     def issue(cls, *, company: Company, name: str) -> tuple["ApiKey", str]:
         """Create a key and return it with the raw secret, which is never stored."""
         raw = cls.PREFIX + secrets.token_urlsafe(32)
-        key = cls.objects.create(company=company, name=name, key_prefix=raw[:12], key_hash=cls.hash_key(raw))
+        key = cls.objects.create(
+            company=company, name=name, key_prefix=raw[:12], key_hash=cls.hash_key(raw)
+        )
         return key, raw

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from .models import Company, Membership
+from .signals import company_created
 
 
 def _unique_slug(name: str) -> str:
@@ -17,21 +18,28 @@ def _unique_slug(name: str) -> str:
 
 @transaction.atomic
 def create_company(*, name: str, slug: str | None = None) -> Company:
-    """Create a tenant with its defaults (conditions A–D, document number sequences)."""
-    from cellbooks.inventory.services import seed_company_defaults
-
+    """Create a tenant; the other apps give it their defaults on ``company_created`` (the
+    inventory: conditions A–D and document number sequences), in this transaction."""
     company = Company.objects.create(name=name.strip(), slug=slug or _unique_slug(name))
-    seed_company_defaults(company=company)
+    company_created.send(sender=Company, company=company)
     return company
 
 
 @transaction.atomic
-def add_member(*, company: Company, email: str, password: str | None, role: str = Membership.Role.STAFF,
-               first_name: str = "", last_name: str = ""):
+def add_member(
+    *,
+    company: Company,
+    email: str,
+    password: str | None,
+    role: str = Membership.Role.STAFF,
+    first_name: str = "",
+    last_name: str = "",
+):
     """Create (or reuse) the user with this e-mail as username and give them a role in company."""
     User = get_user_model()
     user, created = User.objects.get_or_create(
-        username=email.lower(), defaults={"email": email.lower(), "first_name": first_name, "last_name": last_name}
+        username=email.lower(),
+        defaults={"email": email.lower(), "first_name": first_name, "last_name": last_name},
     )
     if created:
         if password:

@@ -5,6 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
+from cellbooks.core.integrations import registry as integrations
+
 from .auth import ApiKeyAuth
 from .errors import ApiError, error_items, normalise_request_errors, refusal_status
 from .routers import devices, invoices, partners, payments, purchase_orders
@@ -79,3 +81,6 @@ api.add_router("", partners.router)
 api.add_router("", purchase_orders.router)
 api.add_router("", invoices.router)
 api.add_router("", payments.router)
+# Each installed integration (e.g. QuickBooks' sync operations) contributes its own routes.
+for integration_router in integrations.api_routers():
+    api.add_router("", integration_router)

@@ -7,51 +7,15 @@ refused with a message on that field instead of being rounded or read as a float
 
 import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from ninja import Field, Schema
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
-from pydantic_core import PydanticCustomError
 
-from cellbooks.core.money import CENT, MoneyError, to_money
+from cellbooks.core.integrations import registry as integrations
 from cellbooks.inventory import selectors
 from cellbooks.inventory.models import Device, Invoice, Payment, Product, PurchaseOrder
 
-MONEY_PATTERN = r"^-?\d+(\.\d{1,2})?$"
-
-
-def _parse_money(value: Any) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
-        # A JSON number with a fraction has already been through a binary float: refuse it
-        # rather than guess which cents were meant.
-        raise PydanticCustomError(
-            "money", 'Send money as a string with at most two decimals, e.g. "12.50".'
-        )
-    try:
-        return to_money(value)
-    except MoneyError as exc:
-        raise PydanticCustomError(
-            "money", "Not an amount of money: {reason}.", {"reason": str(exc)}
-        ) from None
-
-
-MoneyIn = Annotated[
-    Decimal,
-    BeforeValidator(_parse_money),
-    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["1234.50"]}),
-]
-Money = Annotated[
-    Decimal,
-    PlainSerializer(lambda value: str(Decimal(value).quantize(CENT)), return_type=str),
-    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["1234.50"]}),
-]
-
-
-def one_of(choices) -> Any:
-    """A Literal of a model's TextChoices values: an inline enum in the OpenAPI document (the
-    models' enums would all be called "Status" there and overwrite each other)."""
-    return Literal[tuple(choices.values)]
-
+from .types import MONEY_PATTERN, Money, MoneyIn, one_of  # noqa: F401 (re-exported)
 
 DeviceStatus = one_of(Device.Status)
 IdentifierKind = one_of(Device.IdentifierKind)
@@ -59,46 +23,20 @@ ProductKind = one_of(Product.Kind)
 PurchaseOrderStatus = one_of(PurchaseOrder.Status)
 InvoiceStatus = one_of(Invoice.Status)
 PaymentMethod = one_of(Payment.Method)
-PaymentSource = one_of(Payment.Source)
 
 
-class QuickBooksStatus(Schema):
-    """Where a document stands in QuickBooks."""
-
-    state: Literal[
-        "not_synced", "queued", "paused", "synced", "changed", "failed", "deleted", "voided"
-    ] = Field(
-        ...,
-        description="changed = edited in Cellbooks since the last sync; deleted/voided = done in QuickBooks.",
-    )
-    qbo_entity: str | None = Field(None, description="Invoice, Bill or PurchaseOrder")
-    qbo_id: str | None = None
-    qbo_doc_number: str | None = None
-    synced_at: datetime.datetime | None = None
-    qbo_total: Money | None = None
-    qbo_balance: Money | None = Field(
-        None, description="The invoice's balance in QuickBooks, as last seen"
-    )
-    url: str | None = Field(None, description="Where a person opens the document in QuickBooks")
-    last_error: dict[str, Any] | None = Field(
-        None, description="code, message, detail and hint of the last failure"
-    )
-
-
-def quickbooks_status(document, kind: str, *, detect_changes: bool) -> dict:
-    from cellbooks.quickbooks.sync import status_summary
-
-    return status_summary(
-        company=document.company, kind=kind, document=document, detect_changes=detect_changes
-    )
-
-
-class SyncIn(Schema):
-    action: Literal["push", "void", "move"] = Field(
-        "push",
-        description="push = create or update; void = void the QBO invoice or delete the QBO bill/PO (after voiding "
-        "in Cellbooks); move = re-create a synced PO as the other QBO type after 'Sync POs to' changed",
-    )
+def with_integration_fields(name: str, base: type[Schema], *, kind: str, detail: bool) -> type:
+    """``base`` plus the fields the installed integrations add to a document of ``kind`` (e.g.
+    QuickBooks' ``quickbooks`` status), each with its resolver; named ``name`` in OpenAPI."""
+    namespace: dict[str, Any] = {
+        "__module__": __name__,
+        "__qualname__": name,
+        "__annotations__": {},
+    }
+    for field_name, api_field in integrations.api_fields(kind=kind, detail=detail).items():
+        namespace["__annotations__"][field_name] = api_field.annotation
+        namespace[f"resolve_{field_name}"] = staticmethod(api_field.resolve)
+    return type(name, (base,), namespace)
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -304,7 +242,7 @@ class PurchaseOrderLineOut(Schema):
         return obj.device.condition.code
 
 
-class PurchaseOrderSummary(Schema):
+class _PurchaseOrderSummary(Schema):
     id: int
     number: str
     vendor: PartnerRef
@@ -315,23 +253,22 @@ class PurchaseOrderSummary(Schema):
     total: Money
     created_at: datetime.datetime
     received_at: datetime.datetime | None
-    quickbooks: QuickBooksStatus
 
     @staticmethod
     def resolve_total(obj: PurchaseOrder) -> Decimal:
         return selectors.purchase_order_total(purchase_order=obj)
 
-    @staticmethod
-    def resolve_quickbooks(obj: PurchaseOrder) -> dict:
-        return quickbooks_status(obj, "purchase_order", detect_changes=False)
 
-
-class PurchaseOrderOut(PurchaseOrderSummary):
+class _PurchaseOrderOut(_PurchaseOrderSummary):
     lines: list[PurchaseOrderLineOut]
 
-    @staticmethod
-    def resolve_quickbooks(obj: PurchaseOrder) -> dict:
-        return quickbooks_status(obj, "purchase_order", detect_changes=True)
+
+PurchaseOrderSummary = with_integration_fields(
+    "PurchaseOrderSummary", _PurchaseOrderSummary, kind="purchase_order", detail=False
+)
+PurchaseOrderOut = with_integration_fields(
+    "PurchaseOrderOut", _PurchaseOrderOut, kind="purchase_order", detail=True
+)
 
 
 class PurchaseOrderFilters(Schema):
@@ -389,7 +326,11 @@ class PaymentOut(Schema):
     date: datetime.date
     method: PaymentMethod
     reference: str
-    source: PaymentSource
+    source: str = Field(
+        ...,
+        description='"manual" (typed in Cellbooks), or the integration that brought it in, e.g. '
+        '"quickbooks"',
+    )
     created_at: datetime.datetime
 
 
@@ -400,7 +341,7 @@ class PaymentCreate(Schema):
     reference: str = Field("", max_length=100)
 
 
-class InvoiceSummary(Schema):
+class _InvoiceSummary(Schema):
     id: int
     number: str
     customer: PartnerRef
@@ -415,20 +356,17 @@ class InvoiceSummary(Schema):
     created_at: datetime.datetime
     opened_at: datetime.datetime | None
     voided_at: datetime.datetime | None
-    quickbooks: QuickBooksStatus
-
-    @staticmethod
-    def resolve_quickbooks(obj: Invoice) -> dict:
-        return quickbooks_status(obj, "invoice", detect_changes=False)
 
 
-class InvoiceOut(InvoiceSummary):
+class _InvoiceOut(_InvoiceSummary):
     lines: list[InvoiceLineOut]
     payments: list[PaymentOut]
 
-    @staticmethod
-    def resolve_quickbooks(obj: Invoice) -> dict:
-        return quickbooks_status(obj, "invoice", detect_changes=True)
+
+InvoiceSummary = with_integration_fields(
+    "InvoiceSummary", _InvoiceSummary, kind="invoice", detail=False
+)
+InvoiceOut = with_integration_fields("InvoiceOut", _InvoiceOut, kind="invoice", detail=True)
 
 
 class InvoiceFilters(Schema):

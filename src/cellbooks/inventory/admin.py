@@ -117,7 +117,7 @@ class InvoiceLineInline(admin.TabularInline):
 class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
-    fields = ["amount", "date", "method", "reference", "source", "qbo_payment_id"]
+    fields = ["amount", "date", "method", "reference", "source", "external_id"]
 
 
 @admin.register(Invoice)
@@ -164,10 +164,10 @@ class PaymentAdmin(admin.ModelAdmin):
         "method",
         "reference",
         "source",
-        "qbo_payment_id",
+        "external_id",
         "company",
     ]
     list_filter = ["method", "source", "company"]
-    search_fields = ["invoice__number", "reference", "qbo_payment_id"]
+    search_fields = ["invoice__number", "reference", "external_id"]
     date_hierarchy = "date"
     raw_id_fields = ["invoice"]

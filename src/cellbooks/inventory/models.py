@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from cellbooks.core.models import CompanyOwned
 
+from .grouping import product_display_name
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
-DOC_NUMBER_MAX = 21  # QuickBooks' DocNumber limit
+DOC_NUMBER_MAX = 21  # the longest document number accounting systems take (e.g. a DocNumber)
 
 
 class Condition(CompanyOwned):
@@ -26,7 +28,9 @@ class Condition(CompanyOwned):
     class Meta:
         ordering = ["sort_order", "code"]
         constraints = [
-            models.UniqueConstraint("company", Lower("code"), name="condition_code_unique_per_company")
+            models.UniqueConstraint(
+                "company", Lower("code"), name="condition_code_unique_per_company"
+            )
         ]
 
     def __str__(self):
@@ -66,20 +70,23 @@ class Product(CompanyOwned):
 
     @property
     def display_name(self) -> str:
-        """"Apple iPhone 13 128GB Blue Unlocked" — the attributes that are set, in order."""
-        parts = [self.manufacturer, self.model, self.capacity, self.colour, self.network]
-        return " ".join(p.strip() for p in parts if p and p.strip())
+        """ "Apple iPhone 13 128GB Blue Unlocked" — the attributes that are set, in order."""
+        return product_display_name(
+            self.manufacturer, self.model, self.capacity, self.colour, self.network
+        )
 
 
 class Partner(CompanyOwned):
-    """A trading partner. One partner can be a vendor, a customer, or both: the QuickBooks layer
-    binds each role to its own QBO record (QBO keeps vendors and customers apart)."""
+    """A trading partner. One partner can be a vendor, a customer, or both (an accounting
+    integration may keep each role as its own record)."""
 
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     address = models.TextField(blank=True)
-    payment_terms_days = models.PositiveIntegerField(default=30, help_text="Net days (0 = due on receipt)")
+    payment_terms_days = models.PositiveIntegerField(
+        default=30, help_text="Net days (0 = due on receipt)"
+    )
     is_vendor = models.BooleanField(default=False)
     is_customer = models.BooleanField(default=False)
     notes = models.TextField(blank=True)
@@ -89,7 +96,9 @@ class Partner(CompanyOwned):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint("company", Lower("name"), name="partner_name_unique_per_company"),
+            models.UniqueConstraint(
+                "company", Lower("name"), name="partner_name_unique_per_company"
+            ),
             models.CheckConstraint(
                 condition=models.Q(is_vendor=True) | models.Q(is_customer=True),
                 name="partner_is_vendor_or_customer",
@@ -101,11 +110,15 @@ class Partner(CompanyOwned):
 
     @property
     def roles_display(self) -> str:
-        return " & ".join(r for r, on in (("Vendor", self.is_vendor), ("Customer", self.is_customer)) if on)
+        return " & ".join(
+            r for r, on in (("Vendor", self.is_vendor), ("Customer", self.is_customer)) if on
+        )
 
     @property
     def terms_display(self) -> str:
-        return "Due on receipt" if self.payment_terms_days == 0 else f"Net {self.payment_terms_days}"
+        return (
+            "Due on receipt" if self.payment_terms_days == 0 else f"Net {self.payment_terms_days}"
+        )
 
 
 class Device(CompanyOwned):
@@ -134,9 +147,14 @@ class Device(CompanyOwned):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["company", "identifier"], name="device_identifier_unique_per_company")
+            models.UniqueConstraint(
+                fields=["company", "identifier"], name="device_identifier_unique_per_company"
+            )
         ]
-        indexes = [models.Index(fields=["company", "status"]), models.Index(fields=["company", "product", "condition"])]
+        indexes = [
+            models.Index(fields=["company", "status"]),
+            models.Index(fields=["company", "product", "condition"]),
+        ]
 
     def __str__(self):
         return self.identifier
@@ -154,7 +172,9 @@ class NumberSequence(CompanyOwned):
     next_value = models.PositiveIntegerField(default=1001)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["company", "kind"], name="one_sequence_per_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "kind"], name="one_sequence_per_kind")
+        ]
 
 
 class PurchaseOrder(CompanyOwned):
@@ -175,7 +195,11 @@ class PurchaseOrder(CompanyOwned):
 
     class Meta:
         ordering = ["-date", "-id"]
-        constraints = [models.UniqueConstraint(fields=["company", "number"], name="po_number_unique_per_company")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "number"], name="po_number_unique_per_company"
+            )
+        ]
 
     def __str__(self):
         return f"PO {self.number}"
@@ -186,7 +210,9 @@ class PurchaseOrder(CompanyOwned):
 
 
 class PurchaseOrderLine(models.Model):
-    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="lines"
+    )
     device = models.OneToOneField(Device, on_delete=models.PROTECT, related_name="purchase_line")
     unit_cost = models.DecimalField(**MONEY)
 
@@ -222,7 +248,9 @@ class Invoice(CompanyOwned):
     class Meta:
         ordering = ["-date", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["company", "number"], name="invoice_number_unique_per_company")
+            models.UniqueConstraint(
+                fields=["company", "number"], name="invoice_number_unique_per_company"
+            )
         ]
         indexes = [models.Index(fields=["company", "status"])]
 
@@ -252,7 +280,9 @@ class InvoiceLine(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["invoice", "device"], name="device_once_per_invoice")]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "device"], name="device_once_per_invoice")
+        ]
 
     def __str__(self):
         return f"{self.device} @ {self.unit_price}"
@@ -266,30 +296,37 @@ class Payment(CompanyOwned):
         CARD = "card", "Card"
         OTHER = "other", "Other"
 
-    class Source(models.TextChoices):
-        MANUAL = "manual", "Recorded in Cellbooks"
-        QUICKBOOKS = "quickbooks", "QuickBooks"
+    MANUAL = "manual"  # typed in Cellbooks; otherwise ``source`` names the integration it came from
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
     amount = models.DecimalField(**MONEY)
     date = models.DateField(default=timezone.localdate)
     method = models.CharField(max_length=10, choices=Method.choices, default=Method.WIRE)
     reference = models.CharField(max_length=100, blank=True)
-    source = models.CharField(max_length=12, choices=Source.choices, default=Source.MANUAL)
-    # For payments taken from QuickBooks: QBO's Payment Id (one QBO payment may cover several
-    # invoices, so it is unique per invoice, not globally).
-    qbo_payment_id = models.CharField(max_length=32, blank=True)
+    source = models.CharField(
+        max_length=30,
+        default=MANUAL,
+        help_text='"manual", or the key of the integration that brought it in',
+    )
+    # For a payment an integration brought in: its id there. One payment there may cover several
+    # invoices, so the id is unique per invoice and source, not globally.
+    external_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["date", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["invoice", "qbo_payment_id"],
-                condition=~models.Q(qbo_payment_id=""),
-                name="one_row_per_qbo_payment_and_invoice",
+                fields=["invoice", "source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="one_row_per_external_payment_and_invoice",
             )
         ]
 
     def __str__(self):
         return f"{self.amount} on {self.invoice}"
+
+    @property
+    def is_external(self) -> bool:
+        """Brought in by an integration, which owns it: it changes there, not here."""
+        return self.source != self.MANUAL

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cellbooks.core.identifiers import parse_identifier
+from cellbooks.core.integrations import registry as integrations
 from cellbooks.core.money import MoneyError, money_sum, to_money
 
 from . import signals
@@ -768,13 +769,6 @@ def remove_purchase_order_line(*, line) -> None:
     device.delete()
 
 
-def import_purchase_order_csv(*, purchase_order, text: str):
-    """Add many devices to a draft PO from CSV text; see :mod:`cellbooks.inventory.csv_import`."""
-    from .csv_import import import_purchase_order_csv as run_import
-
-    return run_import(purchase_order=purchase_order, text=text)
-
-
 @transaction.atomic
 def receive_purchase_order(*, purchase_order) -> PurchaseOrder:
     """Mark a draft PO received (its devices are already in stock)."""
@@ -789,7 +783,13 @@ def receive_purchase_order(*, purchase_order) -> PurchaseOrder:
     po.received_at = timezone.now()
     po.save(update_fields=["status", "received_at", "updated_at"])
     _copy_onto(purchase_order, po)
-    signals.document_event.send(sender=PurchaseOrder, company=po.company, document=po, event="received")
+    signals.document_event.send(
+        sender=PurchaseOrder,
+        company=po.company,
+        kind="purchase_order",
+        document=po,
+        event="received",
+    )
     return po
 
 
@@ -834,7 +834,9 @@ def void_purchase_order(*, purchase_order) -> PurchaseOrder:
     po.status = PurchaseOrder.Status.VOID
     po.save(update_fields=["status", "updated_at"])
     _copy_onto(purchase_order, po)
-    signals.document_event.send(sender=PurchaseOrder, company=po.company, document=po, event="voided")
+    signals.document_event.send(
+        sender=PurchaseOrder, company=po.company, kind="purchase_order", document=po, event="voided"
+    )
     return po
 
 
@@ -994,7 +996,9 @@ def add_devices_to_invoice(
         ]
     )
     Device.objects.filter(pk__in=[d.pk for d in devices]).update(
-        status=Device.Status.COMMITTED if inv.status == Invoice.Status.DRAFT else Device.Status.SOLD,
+        status=Device.Status.COMMITTED
+        if inv.status == Invoice.Status.DRAFT
+        else Device.Status.SOLD,
         updated_at=timezone.now(),
     )
     _recalculate_edited(inv)
@@ -1073,7 +1077,10 @@ def remove_invoice_line(*, line) -> None:
     inv = _lock(line.invoice)
     _require_status(inv, *LINES_EDITABLE, action="lose devices")
     if inv.status != Invoice.Status.DRAFT and inv.lines.count() == 1:
-        _refuse(NON_FIELD_ERRORS, f"This is the last device on {document_label(inv, capital=False)}: void it instead.")
+        _refuse(
+            NON_FIELD_ERRORS,
+            f"This is the last device on {document_label(inv, capital=False)}: void it instead.",
+        )
     Device.objects.filter(pk=line.device_id).update(
         status=Device.Status.IN_STOCK, updated_at=timezone.now()
     )
@@ -1100,7 +1107,9 @@ def open_invoice(*, invoice) -> Invoice:
     inv.save(update_fields=["status", "opened_at", "updated_at"])
     recalculate_invoice(invoice=inv)
     _copy_onto(invoice, inv)
-    signals.document_event.send(sender=Invoice, company=inv.company, document=inv, event="opened")
+    signals.document_event.send(
+        sender=Invoice, company=inv.company, kind="invoice", document=inv, event="opened"
+    )
     return inv
 
 
@@ -1132,7 +1141,9 @@ def void_invoice(*, invoice) -> Invoice:
     inv.save(update_fields=["status", "voided_at", "updated_at"])
     recalculate_invoice(invoice=inv)
     _copy_onto(invoice, inv)
-    signals.document_event.send(sender=Invoice, company=inv.company, document=inv, event="voided")
+    signals.document_event.send(
+        sender=Invoice, company=inv.company, kind="invoice", document=inv, event="voided"
+    )
     return inv
 
 
@@ -1149,10 +1160,13 @@ def record_payment(
     date=None,
     method=Payment.Method.WIRE,
     reference="",
-    source=Payment.Source.MANUAL,
-    qbo_payment_id="",
+    source=Payment.MANUAL,
+    external_id="",
 ) -> Payment:
-    """Record money received against an open invoice; refuse more than the balance due."""
+    """Record money received against an open invoice; refuse more than the balance due.
+
+    ``source``/``external_id`` are for an integration bringing in a payment made on its side.
+    """
     inv = _lock(invoice)
     _require_status(inv, Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID, action="take payments")
     errors: dict[str, list[str]] = {}
@@ -1170,17 +1184,17 @@ def record_payment(
         errors.setdefault("method", []).append(
             f"Method must be one of {', '.join(Payment.Method.values)}."
         )
-    if source not in Payment.Source.values:
-        errors.setdefault("source", []).append(
-            f"Source must be one of {', '.join(Payment.Source.values)}."
-        )
+    source_name = _payment_source_name(source)
+    if source_name is None:
+        known = ", ".join([Payment.MANUAL, *(i.key for i in integrations.all())])
+        errors.setdefault("source", []).append(f"Source must be one of {known}.")
     reference = _collect(
         errors, _clean_text, reference, field="reference", label="The reference", max_length=100
     )
-    qbo_payment_id = (qbo_payment_id or "").strip()
-    if qbo_payment_id and inv.payments.filter(qbo_payment_id=qbo_payment_id).exists():
-        errors.setdefault("qbo_payment_id", []).append(
-            f"QuickBooks payment {qbo_payment_id} is already recorded on {document_label(inv)}."
+    external_id = (external_id or "").strip()
+    if external_id and inv.payments.filter(source=source, external_id=external_id).exists():
+        errors.setdefault("external_id", []).append(
+            f"{source_name} payment {external_id} is already recorded on {document_label(inv)}."
         )
     if errors:
         raise ValidationError(errors)
@@ -1192,20 +1206,44 @@ def record_payment(
         method=method,
         reference=reference or "",
         source=source,
-        qbo_payment_id=qbo_payment_id,
+        external_id=external_id,
     )
     recalculate_invoice(invoice=inv)
     _copy_onto(invoice, inv)
+    signals.payment_recorded.send(sender=Payment, company=inv.company, invoice=inv, payment=payment)
     return payment
 
 
+def _payment_source_name(source: str) -> str | None:
+    """What people call a payment's source, or None for a source nobody registered."""
+    if source == Payment.MANUAL:
+        return "Cellbooks"
+    integration = integrations.get(source)
+    return integration.name if integration else None
+
+
 @transaction.atomic
-def delete_payment(*, payment) -> None:
-    """Remove a payment (recorded by mistake, or deleted in QuickBooks); the balance reopens."""
+def delete_payment(*, payment, on_behalf_of: str = Payment.MANUAL) -> None:
+    """Remove a payment recorded by mistake; the balance reopens.
+
+    A payment an integration brought in belongs to that system: only the integration removes it
+    (``on_behalf_of`` its key, when it was deleted or changed there); a person changes it there.
+    """
+    if payment.is_external and on_behalf_of != payment.source:
+        name = _payment_source_name(payment.source) or payment.source
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: f"This payment came from {name}: change or delete it in {name}, "
+                "and Cellbooks follows."
+            }
+        )
     inv = _lock(payment.invoice)
+    deleted_id = payment.pk
     payment.delete()
+    payment.pk = deleted_id  # receivers of payment_deleted need to know which one it was
     recalculate_invoice(invoice=inv)
     _copy_onto(payment.invoice, inv)
+    signals.payment_deleted.send(sender=Payment, company=inv.company, invoice=inv, payment=payment)
 
 
 @transaction.atomic

@@ -1,7 +1,16 @@
-"""What other apps may react to, without the inventory knowing them (the QuickBooks integration
-queues syncs on these). Sent inside the service's transaction: receivers that write rows join it."""
+"""What other apps may react to, without the inventory knowing them (an accounting integration
+queues its work on these). Every signal is sent inside the service's transaction: a receiver that
+writes rows joins it, so the action and the work it causes commit or roll back together.
+"""
 
 from django.dispatch import Signal
 
-# kwargs: company, document (a PurchaseOrder or an Invoice), event: "received" | "opened" | "voided"
+# kwargs: company, kind ("invoice" | "purchase_order"), document,
+#         event: "received" | "opened" | "voided"
 document_event = Signal()
+
+# kwargs: company, invoice, payment — after a payment is saved and the invoice's balance follows.
+payment_recorded = Signal()
+
+# kwargs: company, invoice, payment (its fields as they were; ``payment.pk`` is the deleted id)
+payment_deleted = Signal()

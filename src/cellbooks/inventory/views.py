@@ -6,8 +6,6 @@ a POST that calls a service and redirects; a service's ValidationError is shown 
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
-from itertools import groupby
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from cellbooks.core.integrations import registry as integrations
 from cellbooks.core.views import add_service_errors, company_required, error_text, paginate
-from cellbooks.inventory import selectors, services
+from cellbooks.inventory import csv_import, selectors, services
 from cellbooks.inventory.csv_import import COLUMN_LABELS as CSV_COLUMN_LABELS
 from cellbooks.inventory.csv_import import CsvImportError
 from cellbooks.inventory.forms import (
@@ -38,18 +37,15 @@ from cellbooks.inventory.forms import (
     PurchaseOrderForm,
 )
 from cellbooks.inventory.models import (
-    Condition,
     Device,
     Invoice,
     InvoiceLine,
     NumberSequence,
     Partner,
     Payment,
-    Product,
     PurchaseOrder,
     PurchaseOrderLine,
 )
-from cellbooks.quickbooks import selectors as qbo_selectors
 
 RECENT_COUNT = 5
 PARTNER_DOCUMENTS_SHOWN = 50
@@ -320,64 +316,9 @@ def purchase_order_edit(request, pk):
     )
 
 
-# Lines are shown grouped by product and condition, the way they will appear on QuickBooks.
-LINE_ORDER = (
-    "device__product__manufacturer",
-    "device__product__model",
-    "device__product__capacity",
-    "device__product__colour",
-    "device__product__network",
-    "device__product_id",
-    "device__condition__sort_order",
-    "device__condition_id",
-    "id",
-)
-
-
-def _line_groups(lines, amount_field):
-    """Lines (ordered by LINE_ORDER) grouped by product and condition, with count and subtotal."""
-    groups = []
-    for (product, condition), group in groupby(
-        lines, key=lambda line: (line.device.product, line.device.condition)
-    ):
-        group = list(group)
-        subtotal = sum(getattr(line, amount_field) for line in group)
-        groups.append(
-            {
-                "product": product,
-                "condition": condition,
-                "lines": group,
-                "count": len(group),
-                "subtotal": subtotal,
-            }
-        )
-    return groups
-
-
 # Above this many devices a document page shows its groups only: rendering tens of thousands of
 # rows helps nobody (a device is found by its IMEI on the Devices page).
 LARGE_DOCUMENT = 500
-
-
-def _group_summaries(lines, amount_field):
-    """The groups of a large document without loading each line as a model: counts and exact
-    Decimal subtotals from one query of tuples."""
-    totals: dict[tuple[int, int], list] = {}
-    for product_id, condition_id, amount in lines.values_list(
-        "device__product_id", "device__condition_id", amount_field
-    ):
-        entry = totals.setdefault((product_id, condition_id), [0, Decimal("0.00")])
-        entry[0] += 1
-        entry[1] += amount
-    products = Product.objects.in_bulk({p for p, _ in totals})
-    conditions = Condition.objects.in_bulk({c for _, c in totals})
-    groups = [
-        {"product": products[p], "condition": conditions[c], "lines": [], "count": n, "subtotal": t}
-        for (p, c), (n, t) in totals.items()
-    ]
-    return sorted(
-        groups, key=lambda g: (g["product"].display_name.lower(), g["condition"].sort_order)
-    )
 
 
 @dataclass(frozen=True)
@@ -402,10 +343,9 @@ def _render_purchase_order(
 ):
     line_count = purchase_order.lines.count()
     if line_count > LARGE_DOCUMENT:
-        groups = _group_summaries(purchase_order.lines.all(), "unit_cost")
+        groups = selectors.line_group_summaries(purchase_order.lines.all(), "unit_cost")
     else:
-        lines = selectors.purchase_order_lines(purchase_order=purchase_order).order_by(*LINE_ORDER)
-        groups = _line_groups(lines, "unit_cost")
+        groups = selectors.line_groups(purchase_order.lines.all(), "unit_cost")
     context = {
         "purchase_order": purchase_order,
         "groups": groups,
@@ -467,7 +407,7 @@ def purchase_order_import(request, pk):
         return _render_purchase_order(request, purchase_order, import_form=form)
     csv_text = form.cleaned_data["csv_text"]
     try:
-        result = services.import_purchase_order_csv(purchase_order=purchase_order, text=csv_text)
+        result = csv_import.import_purchase_order_csv(purchase_order=purchase_order, text=csv_text)
     except CsvImportError as error:
         return _render_purchase_order(
             request,
@@ -552,6 +492,7 @@ def purchase_order_void(request, pk):
         "inventory/confirm_void.html",
         {
             "document": purchase_order,
+            "kind": "purchase_order",
             "document_label": f"purchase order {purchase_order.number}",
             "consequence": "Its devices that are still in stock are returned to the vendor and leave your stock.",
             "back_url": reverse("purchase_order_detail", args=[purchase_order.pk]),
@@ -634,16 +575,21 @@ def _get_invoice(request, pk):
 
 
 def _render_invoice(request, invoice, *, devices_form=None, payment_form=None):
-    lines = list(selectors.invoice_lines(invoice=invoice).order_by(*LINE_ORDER))
+    groups = selectors.line_groups(invoice.lines.all(), "unit_price")
     can_pay = invoice.status in (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
     context = {
         "invoice": invoice,
-        "groups": _line_groups(lines, "unit_price"),
-        "line_count": len(lines),
+        "groups": groups,
+        "line_count": sum(group.count for group in groups),
         "payments": selectors.invoice_payments(invoice=invoice),
         "devices_form": devices_form or InvoiceDevicesForm(),
         "can_pay": can_pay,
-        "qbo_binding": qbo_selectors.invoice_binding(company=request.company, invoice=invoice),
+        "payment_policies": [
+            (integration.key, policy)
+            for integration, policy in integrations.payment_policies(
+                company=request.company, invoice=invoice
+            )
+        ],
         "payment_form": payment_form
         or PaymentForm(initial={"amount": invoice.balance_due, "date": timezone.localdate()}),
     }
@@ -746,6 +692,7 @@ def invoice_void(request, pk):
         "inventory/confirm_void.html",
         {
             "document": invoice,
+            "kind": "invoice",
             "document_label": f"invoice {invoice.number}",
             "consequence": "Its devices go back in stock. A voided invoice cannot be reopened.",
             "back_url": reverse("invoice_detail", args=[invoice.pk]),
@@ -756,23 +703,22 @@ def invoice_void(request, pk):
 @company_required
 @require_POST
 def invoice_record_payment(request, pk):
+    """Record a payment typed by hand. An integration may ask for a confirmation first (e.g. the
+    system that keeps this invoice's payments); ``confirm_<key>`` carries the person's answer."""
     invoice = _get_invoice(request, pk)
     form = PaymentForm(request.POST)
-    synced = qbo_selectors.invoice_binding(company=request.company, invoice=invoice) is not None
-    if form.is_valid() and synced and request.POST.get("confirm_quickbooks") != "1":
-        form.add_error(
-            None,
-            "This invoice is synced to QuickBooks, which keeps its payments: record the payment in "
-            "QuickBooks and it will appear here. To record it in Cellbooks anyway, tick the box.",
-        )
-    elif form.is_valid():
+    if form.is_valid():
+        for integration, policy in integrations.payment_policies(
+            company=request.company, invoice=invoice
+        ):
+            if policy.needs_confirmation and request.POST.get(f"confirm_{integration.key}") != "1":
+                form.add_error(None, policy.refusal)
+    if form.is_valid():
         try:
             payment = services.record_payment(invoice=invoice, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            if synced:
-                qbo_selectors.flag_manual_payment(company=request.company, invoice=invoice)
             invoice.refresh_from_db()
             messages.success(
                 request,

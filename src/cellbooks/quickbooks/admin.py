@@ -70,6 +70,17 @@ class BindingAdmin(admin.ModelAdmin):
     list_filter = ["kind", "qbo_entity", "remote_state"]
     search_fields = ["qbo_id", "qbo_doc_number", "qbo_name"]
 
+    # Links are written by the sync alone (bindings.py): a hand-edited QBO id would point a
+    # document at the wrong record. Unlink from the document's page instead.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(SyncRequest)
 class SyncRequestAdmin(admin.ModelAdmin):

@@ -7,4 +7,9 @@ class QuickBooksConfig(AppConfig):
     verbose_name = "QuickBooks Online"
 
     def ready(self):
-        from . import receivers  # noqa: F401 (connects the inventory signal handlers)
+        from cellbooks.core.integrations import registry
+
+        from . import receivers  # noqa: F401 (connects the inventory signal receivers)
+        from .integration import QuickBooksIntegration
+
+        registry.register(QuickBooksIntegration())

@@ -1,13 +1,12 @@
 """Where Cellbooks finds QuickBooks: Intuit's sandbox or production, or the local emulator.
 
-Everything comes from the environment; with nothing set, Cellbooks talks to the emulator that
-`make run` starts, with the emulator's demo app.
+The values come from ``settings.QBO`` (read from the environment in settings.py, nowhere else);
+with nothing set, Cellbooks talks to the emulator that `make run` starts, with its demo app.
 """
 
-import os
 from dataclasses import dataclass
 
-from qbo_emulator import demo
+from django.conf import settings
 
 INTUIT = {
     "sandbox": {
@@ -44,35 +43,26 @@ class QBOConfig:
 
 
 def load_config() -> QBOConfig:
-    env = os.environ
-    environment = env.get("QBO_ENVIRONMENT", "emulator").strip().lower()
-    public_url = env.get("CELLBOOKS_PUBLIC_URL", demo.DEMO_APP_BASE).rstrip("/")
+    """The configuration in force (``settings.QBO``; tests change it with override_settings)."""
+    qbo = settings.QBO
+    environment = qbo["ENVIRONMENT"]
     if environment == "emulator":
-        emulator_url = env.get("QBO_EMULATOR_URL", "http://127.0.0.1:8765").rstrip("/")
+        emulator_url = qbo["EMULATOR_URL"].rstrip("/")
         endpoints = {
             "discovery_url": f"{emulator_url}/.well-known/openid_sandbox_configuration/",
             "api_base": emulator_url,
             "app_base": f"{emulator_url}/app",
         }
-        defaults = {
-            "client_id": demo.DEMO_CLIENT_ID,
-            "client_secret": demo.DEMO_CLIENT_SECRET,
-            "verifier": demo.DEMO_VERIFIER_TOKEN,
-        }
-    elif environment in INTUIT:
-        endpoints = INTUIT[environment]
-        defaults = {"client_id": "", "client_secret": "", "verifier": ""}
     else:
-        raise ValueError(
-            f"QBO_ENVIRONMENT must be sandbox, production or emulator, not {environment!r}"
-        )
+        endpoints = INTUIT[environment]
+    public_url = qbo["PUBLIC_URL"].rstrip("/")
     return QBOConfig(
         environment=environment,
-        client_id=env.get("QBO_CLIENT_ID", defaults["client_id"]),
-        client_secret=env.get("QBO_CLIENT_SECRET", defaults["client_secret"]),
-        redirect_uri=env.get("QBO_REDIRECT_URI", f"{public_url}/integrations/quickbooks/callback/"),
-        webhook_verifier_token=env.get("QBO_WEBHOOK_VERIFIER_TOKEN", defaults["verifier"]),
+        client_id=qbo["CLIENT_ID"],
+        client_secret=qbo["CLIENT_SECRET"],
+        redirect_uri=qbo["REDIRECT_URI"] or f"{public_url}/integrations/quickbooks/callback/",
+        webhook_verifier_token=qbo["WEBHOOK_VERIFIER_TOKEN"],
         public_url=public_url,
-        timeout=float(env.get("QBO_TIMEOUT", "20")),
+        timeout=float(qbo["TIMEOUT"]),
         **endpoints,
     )

@@ -1,32 +1,28 @@
 """Encryption at rest for OAuth tokens (Fernet: AES-128-CBC + HMAC-SHA256).
 
-The key never lives in the database: it comes from ``CELLBOOKS_ENCRYPTION_KEY`` (a comma-separated
-list of Fernet keys, newest first, so keys can be rotated) or, in the embedded mode, from a key file
-generated on first use under the data directory with mode 0600.
+The key never lives in the database: it comes from ``settings.CELLBOOKS_ENCRYPTION_KEYS`` (the
+environment's ``CELLBOOKS_ENCRYPTION_KEY``, a comma-separated list of Fernet keys, newest first, so
+keys can be rotated) or, in the embedded mode, from a key file generated on first use under the
+data directory with mode 0600 (``settings.CELLBOOKS_ENCRYPTION_KEY_FILE``).
 """
 
 import os
 from functools import lru_cache
-from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 
 class DecryptionError(Exception):
     """The stored value was encrypted with a key we no longer have."""
 
 
-def _key_file() -> Path:
-    return Path(
-        os.environ.get("CELLBOOKS_ENCRYPTION_KEY_FILE", settings.DATA_DIR / "encryption.key")
-    )
-
-
 def _load_keys() -> list[bytes]:
-    if env := os.environ.get("CELLBOOKS_ENCRYPTION_KEY"):
-        return [k.strip().encode() for k in env.split(",") if k.strip()]
-    path = _key_file()
+    if settings.CELLBOOKS_ENCRYPTION_KEYS:
+        return [key.encode() for key in settings.CELLBOOKS_ENCRYPTION_KEYS]
+    path = settings.CELLBOOKS_ENCRYPTION_KEY_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -42,6 +38,12 @@ def _load_keys() -> list[bytes]:
 @lru_cache(maxsize=1)
 def _fernet() -> MultiFernet:
     return MultiFernet([Fernet(key) for key in _load_keys()])
+
+
+@receiver(setting_changed)
+def _forget_keys(setting, **kwargs):
+    if setting.startswith("CELLBOOKS_ENCRYPTION_KEY"):
+        _fernet.cache_clear()
 
 
 def encrypt(plaintext: str) -> str:

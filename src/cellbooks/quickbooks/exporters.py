@@ -1,8 +1,7 @@
 """Push a Cellbooks purchase order or invoice to QuickBooks: exactly once, updated in place.
 
 The order of work for one document (``push``):
-  1. Resolve its partner to a QBO customer or vendor (binding, else by name, else create; a name
-     taken by the other kind or an employee gets a deterministic suffix).
+  1. Resolve its partner to a QBO customer or vendor (partners.py).
   2. Map it (mapping.py) and fingerprint the payload. A bound document whose fingerprint is the
      one last pushed is unchanged: no request at all.
   3. Bound → read the QBO document (current SyncToken, what has been paid), refuse a total below
@@ -17,21 +16,18 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass, field
-from decimal import Decimal
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cellbooks.inventory.models import Invoice, Partner, PurchaseOrder
+from cellbooks.inventory.models import Invoice, PurchaseOrder
 
-from . import mapping
-from .api import QBOClient, fault_from_item, quote
+from . import bindings, documents, mapping, records
+from .client import QBOClient, fault_from_item, quote, requestid_for
 from .errors import NotFoundError, PermanentError, QBOError, StaleObjectError
-from .models import Binding, IntegrationSettings, SyncAttempt
+from .models import Binding, IntegrationSettings
+from .partners import PartnerResolver
 
 log = logging.getLogger(__name__)
-
-ROLE_ENTITY = {Binding.Kind.CUSTOMER: "Customer", Binding.Kind.VENDOR: "Vendor"}
 
 
 @dataclass
@@ -100,42 +96,6 @@ def document_fingerprint(document, doc: mapping.DocumentInput | None = None) -> 
     return mapping.payload_hash({"doc": dataclasses.asdict(doc), "partner": partner_id})
 
 
-def requestid_for(
-    *, company_id: int, kind: str, local_id: int, version: str, extra: str = ""
-) -> str:
-    """≤ 50 characters, the same for the same document version: a retry replays, never duplicates."""
-    short = {"invoice": "inv", "purchase_order": "po", "customer": "cus", "vendor": "ven"}.get(
-        kind, kind[:3]
-    )
-    return f"cb{company_id}-{short}{local_id}-{version[:16]}{extra}"[:50]
-
-
-def _bind(
-    *, company, kind: str, local_id: int, realm_id: str, entity: dict, qbo_entity: str, **fields
-) -> Binding:
-    """Commit a binding now, in its own transaction, whatever happens next."""
-    defaults = {
-        "realm_id": realm_id,
-        "qbo_entity": qbo_entity,
-        "qbo_id": str(entity["Id"]),
-        "sync_token": str(entity.get("SyncToken", "")),
-        "qbo_doc_number": entity.get("DocNumber", "") or "",
-        "synced_at": timezone.now(),
-        "remote_state": "",
-        **fields,
-    }
-    try:
-        with transaction.atomic():
-            binding, _ = Binding.objects.update_or_create(
-                company=company, kind=kind, local_id=local_id, defaults=defaults
-            )
-    except (
-        IntegrityError
-    ):  # another worker bound it a moment ago: theirs and ours are the same record
-        binding = Binding.objects.get(company=company, kind=kind, local_id=local_id)
-    return binding
-
-
 class Exporter:
     """Pushes documents of one company through one client. Caches per run what every document
     needs (preferences, the A/P account) so a bulk sync reads them once."""
@@ -144,6 +104,7 @@ class Exporter:
         self.company = company
         self.client = client
         self.settings = settings
+        self.partners = PartnerResolver(company=company, client=client)
         self._prefs: dict | None = None
         self._ap_account: dict | None | bool = False
 
@@ -155,13 +116,7 @@ class Exporter:
         return self._prefs
 
     def custom_numbers(self, qbo_entity: str) -> bool:
-        if qbo_entity == "Bill":
-            return True  # a bill's number is the vendor's reference, never auto-assigned
-        if qbo_entity == "PurchaseOrder":
-            for pair in (self.prefs.get("OtherPrefs") or {}).get("NameValue", []) or []:
-                if pair.get("Name") == "VendorAndPurchasesPrefs.UseCustomTxnNumbers":
-                    return str(pair.get("Value")).lower() == "true"
-        return bool((self.prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers"))
+        return records.custom_txn_numbers(self.prefs, qbo_entity)
 
     def ap_account_ref(self) -> dict | None:
         if self._ap_account is False:
@@ -176,80 +131,6 @@ class Exporter:
     def item_ref(self) -> dict:
         return {"value": self.settings.item_qbo_id, "name": self.settings.item_name}
 
-    # ---- partners --------------------------------------------------------------------------
-    def partner_ref(self, partner: Partner, kind: str) -> dict:
-        """The QBO customer or vendor for this partner's role: bound, found by name, or created."""
-        binding = Binding.objects.filter(
-            company=self.company, kind=kind, local_id=partner.pk
-        ).first()
-        if binding:
-            return {"value": binding.qbo_id, "name": binding.qbo_name}
-        entity = ROLE_ENTITY[kind]
-        name = mapping.clean_display_name(partner.name)
-        for index, candidate in enumerate(
-            (name, mapping.suffixed_display_name(partner.name, entity))
-        ):
-            found = self._find_by_name(entity, candidate)
-            if found:
-                return self._bind_partner(partner, kind, found, candidate)
-            try:
-                requestid = requestid_for(
-                    company_id=self.company.pk,
-                    kind=kind,
-                    local_id=partner.pk,
-                    version=f"name{index}",
-                )
-                created = self.client.create(
-                    entity, self._partner_payload(partner, candidate), requestid=requestid
-                )
-            except PermanentError as exc:
-                if (
-                    exc.code == "6240"
-                ):  # taken by another kind or an employee: try the suffixed name
-                    continue
-                raise
-            return self._bind_partner(partner, kind, created, candidate)
-        raise SyncRefused(
-            f"QuickBooks already uses the names “{name}” and “{mapping.suffixed_display_name(partner.name, entity)}” "
-            f"for other records.",
-            code="6240",
-            hint=f"Rename the {entity.lower()} in QuickBooks or the partner in Cellbooks, then sync again.",
-        )
-
-    def _bind_partner(self, partner: Partner, kind: str, record: dict, name: str) -> dict:
-        """Link the partner's role to this QBO customer or vendor; return the reference to use."""
-        _bind(
-            company=self.company,
-            kind=kind,
-            local_id=partner.pk,
-            realm_id=self.client.realm_id,
-            entity=record,
-            qbo_entity=ROLE_ENTITY[kind],
-            qbo_name=name,
-        )
-        return {"value": str(record["Id"]), "name": name}
-
-    def _find_by_name(self, entity: str, name: str) -> dict | None:
-        rows = self.client.query(f"SELECT * FROM {entity} WHERE DisplayName = {quote(name)}").get(
-            entity, []
-        )
-        return rows[0] if rows else None
-
-    @staticmethod
-    def _partner_payload(partner: Partner, display_name: str) -> dict:
-        payload = {
-            "DisplayName": display_name,
-            "CompanyName": mapping.clean_display_name(partner.name)[:100],
-        }
-        if partner.email:
-            payload["PrimaryEmailAddr"] = {"Address": partner.email[:100]}
-        if partner.phone:
-            payload["PrimaryPhone"] = {"FreeFormNumber": partner.phone[:30]}
-        if partner.address.strip():
-            lines = [ln.strip() for ln in partner.address.splitlines() if ln.strip()][:5]
-            payload["BillAddr"] = {f"Line{i + 1}": ln[:500] for i, ln in enumerate(lines)}
-        return payload
-
     # ---- documents -------------------------------------------------------------------------
     def prepare(self, document) -> Prepared | PushResult:
         """Everything before the write: checks, partner, payload and its fingerprint. Returns a
@@ -261,11 +142,6 @@ class Exporter:
                 )
             if document.status == Invoice.Status.VOID:
                 return self.void(document)
-            kind, partner_kind, partner = (
-                Binding.Kind.INVOICE,
-                Binding.Kind.CUSTOMER,
-                document.customer,
-            )
         else:
             if document.status == PurchaseOrder.Status.DRAFT:
                 raise SyncRefused(
@@ -273,22 +149,16 @@ class Exporter:
                 )
             if document.status == PurchaseOrder.Status.VOID:
                 return self.void(document)
-            kind, partner_kind, partner = (
-                Binding.Kind.PURCHASE_ORDER,
-                Binding.Kind.VENDOR,
-                document.vendor,
-            )
-        binding = Binding.objects.filter(
-            company=self.company, kind=kind, local_id=document.pk
-        ).first()
+        kind = documents.kind_of(document)
+        partner, partner_kind = documents.partner_of(document)
+        binding = bindings.linked(company=self.company, kind=kind, local_id=document.pk)
         qbo_entity = binding.qbo_entity if binding else self.target_entity(kind)
         doc = document_input(document)
         fingerprint = document_fingerprint(document, doc)
-        payload = self.payload(doc, qbo_entity, self.partner_ref(partner, partner_kind))
+        payload = self.payload(doc, qbo_entity, self.partners.ref(partner, partner_kind))
         version = mapping.payload_hash(payload)
         if binding and binding.last_pushed_hash == version and not binding.remote_state:
-            if binding.local_hash != fingerprint:
-                Binding.objects.filter(pk=binding.pk).update(local_hash=fingerprint)
+            bindings.note_fingerprint(binding, fingerprint)
             return PushResult(
                 "unchanged",
                 qbo_entity,
@@ -310,14 +180,14 @@ class Exporter:
         )
         if orphan is None:
             return self._create(prepared)
-        prepared.binding = _bind(
+        prepared.binding = bindings.bind(
             company=self.company,
             kind=prepared.kind,
             local_id=prepared.doc.local_id,
             realm_id=self.client.realm_id,
             entity=orphan,
             qbo_entity=prepared.qbo_entity,
-            qbo_total=Decimal(str(orphan.get("TotalAmt", "0"))),
+            created=True,
         )
         result = self._update(prepared)
         result.outcome = "adopted"
@@ -366,49 +236,6 @@ class Exporter:
             )
         return results
 
-    def prime_partners(self, partners: list[tuple[Partner, str]]) -> None:
-        """Resolve many partners' QBO records at once (bulk sync): one query per 30 names, then
-        batch creates; anything unusual (a name taken by another kind) is left to partner_ref."""
-        bound = set(
-            Binding.objects.filter(
-                company=self.company,
-                kind__in=[k for _, k in partners],
-                local_id__in=[p.pk for p, _ in partners],
-            ).values_list("kind", "local_id")
-        )
-        todo = {
-            (kind, partner.pk): partner
-            for partner, kind in partners
-            if (kind, partner.pk) not in bound
-        }
-        for kind in {k for k, _ in todo}:
-            entity = ROLE_ENTITY[kind]
-            wanted = {
-                mapping.clean_display_name(p.name): p for (k, _), p in todo.items() if k == kind
-            }
-            names = sorted(wanted)
-            for start in range(0, len(names), 30):
-                chunk = names[start : start + 30]
-                found = self.client.query(
-                    f"SELECT * FROM {entity} WHERE DisplayName IN ({', '.join(quote(n) for n in chunk)}) MAXRESULTS 1000"
-                ).get(entity, [])
-                for row in found:
-                    partner = wanted.pop(row.get("DisplayName"), None)
-                    if partner is not None:
-                        self._bind_partner(partner, kind, row, row["DisplayName"])
-            missing = sorted(wanted.items())
-            for start in range(0, len(missing), 30):
-                chunk = missing[start : start + 30]
-                items = [
-                    {"bId": str(i), "operation": "create", entity: self._partner_payload(p, name)}
-                    for i, (name, p) in enumerate(chunk)
-                ]
-                answers = {str(a.get("bId")): a for a in self.client.batch(items)}
-                for i, (name, partner) in enumerate(chunk):
-                    answer = answers.get(str(i), {})
-                    if entity in answer:
-                        self._bind_partner(partner, kind, answer[entity], name)
-
     def target_entity(self, kind: str) -> str:
         if kind == Binding.Kind.INVOICE:
             return "Invoice"
@@ -449,27 +276,24 @@ class Exporter:
         return results
 
     def _creations(self, prepared: Prepared) -> int:
-        """How many times this document was created in QBO before (it can be unlinked after a
+        """How many QBO records were made for this document before (it can be unlinked after a
         delete there): part of the create's requestid, so a re-creation is not answered with the
         deleted document's stored response, while a retry of the same creation still is."""
-        return SyncAttempt.objects.filter(
-            company=self.company,
-            kind=prepared.kind,
-            local_id=prepared.doc.local_id,
-            outcome__in=[SyncAttempt.Outcome.CREATED, SyncAttempt.Outcome.ADOPTED],
-        ).count()
+        return bindings.creations(
+            company=self.company, kind=prepared.kind, local_id=prepared.doc.local_id
+        )
 
     def _record_created(self, prepared: Prepared, created: dict) -> None:
-        _bind(
+        bindings.bind(
             company=self.company,
             kind=prepared.kind,
             local_id=prepared.doc.local_id,
             realm_id=self.client.realm_id,
             entity=created,
             qbo_entity=prepared.qbo_entity,
+            created=True,
             last_pushed_hash=prepared.version,
             local_hash=prepared.fingerprint,
-            qbo_total=Decimal(str(created.get("TotalAmt", "0"))),
         )
 
     def _create(self, prepared: Prepared) -> PushResult:
@@ -497,7 +321,7 @@ class Exporter:
             try:
                 current = self.client.read(binding.qbo_entity, binding.qbo_id)
             except NotFoundError:
-                Binding.objects.filter(pk=binding.pk).update(remote_state="deleted")
+                bindings.mark_remote_state(binding, bindings.RemoteState.DELETED)
                 raise SyncRefused(
                     f"This {binding.qbo_entity} was deleted in QuickBooks.",
                     code="610",
@@ -520,7 +344,7 @@ class Exporter:
                 if attempt == 2:
                     raise
                 continue  # someone edited it in QBO between our read and write: re-read once
-            _bind(
+            bindings.bind(
                 company=self.company,
                 kind=binding.kind,
                 local_id=binding.local_id,
@@ -529,7 +353,6 @@ class Exporter:
                 qbo_entity=binding.qbo_entity,
                 last_pushed_hash=prepared.version,
                 local_hash=prepared.fingerprint,
-                qbo_total=Decimal(str(updated.get("TotalAmt", "0"))),
                 qbo_name=binding.qbo_name,
             )
             return PushResult(
@@ -545,13 +368,11 @@ class Exporter:
     def _refuse_below_paid(binding: Binding, current: dict, payload: dict) -> None:
         if binding.qbo_entity not in ("Invoice", "Bill"):
             return
-        if "Voided" in (current.get("PrivateNote") or "")[:10]:
+        if records.is_voided(current):
             raise SyncRefused(
                 f"This {binding.qbo_entity} was voided in QuickBooks; Cellbooks will not change it."
             )
-        paid = Decimal(str(current.get("TotalAmt", "0"))) - Decimal(
-            str(current.get("Balance", current.get("TotalAmt", "0")))
-        )
+        paid = records.paid_amount(current)
         new_total = mapping.payload_total(payload)
         if paid > 0 and new_total < paid:
             raise SyncRefused(
@@ -583,15 +404,11 @@ class Exporter:
     # ---- voids, deletes and moves ----------------------------------------------------------
     def void(self, document) -> PushResult:
         """Voided in Cellbooks: void the QBO invoice, delete the QBO bill or purchase order."""
-        kind = (
-            Binding.Kind.INVOICE if isinstance(document, Invoice) else Binding.Kind.PURCHASE_ORDER
-        )
-        binding = Binding.objects.filter(
-            company=self.company, kind=kind, local_id=document.pk
-        ).first()
+        kind = documents.kind_of(document)
+        binding = bindings.linked(company=self.company, kind=kind, local_id=document.pk)
         if binding is None:
             return PushResult("unchanged", message="Never synced: nothing to void in QuickBooks.")
-        if binding.remote_state in ("voided", "deleted"):
+        if binding.remote_state != bindings.RemoteState.ACTIVE:
             return PushResult(
                 "unchanged",
                 binding.qbo_entity,
@@ -601,7 +418,7 @@ class Exporter:
         try:
             current = self.client.read(binding.qbo_entity, binding.qbo_id)
         except NotFoundError:
-            Binding.objects.filter(pk=binding.pk).update(remote_state="deleted")
+            bindings.mark_remote_state(binding, bindings.RemoteState.DELETED)
             return PushResult(
                 "deleted",
                 binding.qbo_entity,
@@ -623,7 +440,7 @@ class Exporter:
                 binding.qbo_entity, binding.qbo_id, current["SyncToken"], requestid=requestid
             )
             state, outcome = "deleted", "deleted"
-        Binding.objects.filter(pk=binding.pk).update(remote_state=state, synced_at=timezone.now())
+        bindings.mark_remote_state(binding, state, synced_at=timezone.now())
         return PushResult(
             outcome,
             binding.qbo_entity,
@@ -634,9 +451,9 @@ class Exporter:
 
     def move(self, purchase_order: PurchaseOrder) -> PushResult:
         """After "Sync POs to" changed: delete the old QBO document, then create the new kind."""
-        binding = Binding.objects.filter(
+        binding = bindings.linked(
             company=self.company, kind=Binding.Kind.PURCHASE_ORDER, local_id=purchase_order.pk
-        ).first()
+        )
         target = self.target_entity(Binding.Kind.PURCHASE_ORDER)
         if binding and binding.qbo_entity != target:
             if binding.remote_state != "deleted":
@@ -656,7 +473,7 @@ class Exporter:
                     )
                 except NotFoundError:
                     pass
-            binding.delete()
+            bindings.unlink(binding)
         result = self.push(purchase_order)
         result.message = f"Moved to a QuickBooks {target}. " + result.message
         return result

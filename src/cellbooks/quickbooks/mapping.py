@@ -1,9 +1,9 @@
 """Pure functions: Cellbooks documents → QuickBooks payloads. No database, no HTTP.
 
 The inputs are plain values (``DeviceLine``) so the rules can be table-tested and property-tested:
-  - lines are grouped by product (manufacturer, model, capacity, colour, network) and condition, and
-    split by unit price, so every QBO line's Amount is exactly Qty × UnitPrice and the QBO total is
-    the Cellbooks total to the cent;
+  - lines are grouped by the inventory's one grouping rule (``cellbooks.inventory.grouping``:
+    product, condition, unit amount) — the groups the document's page shows — so every QBO line's
+    Amount is exactly Qty × UnitPrice and the QBO total is the Cellbooks total to the cent;
   - every line uses the one inventory item from Settings; its description carries the product and
     the grade (and, optionally, the IMEIs, within QBO's 4000 characters);
   - a marker in PrivateNote names the Cellbooks document, so an orphan (created in QBO but whose
@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from itertools import groupby
+
+from cellbooks.inventory import grouping
 
 DESCRIPTION_MAX = 4000
 DOC_NUMBER_MAX = 21
@@ -73,36 +74,33 @@ class DocumentInput:
 
 
 def product_name(line: DeviceLine) -> str:
-    parts = (line.manufacturer, line.model, line.capacity, line.colour, line.network)
-    return " ".join(p.strip() for p in parts if p and p.strip())
+    return grouping.product_display_name(
+        line.manufacturer, line.model, line.capacity, line.colour, line.network
+    )
 
 
 def group_lines(lines) -> list[GroupedLine]:
-    """Group devices by product and condition, split by unit amount; stable, deterministic order."""
-
-    def key(line: DeviceLine):
-        return (
-            product_name(line).lower(),
-            line.condition_order,
-            line.condition.lower(),
-            line.unit_amount,
+    """The document's lines as QBO lines: one per group of the shared grouping rule, in its
+    order, each group's identifiers sorted."""
+    groups = grouping.group(
+        lines,
+        key=lambda line: grouping.group_key(
+            product_name=product_name(line),
+            condition_order=line.condition_order,
+            condition_code=line.condition,
+            unit_amount=line.unit_amount,
+        ),
+        tiebreak=lambda line: line.identifier,
+    )
+    return [
+        GroupedLine(
+            product=product_name(members[0]),
+            condition=members[0].condition,
+            unit_amount=members[0].unit_amount,
+            identifiers=[member.identifier for member in members],
         )
-
-    groups: list[GroupedLine] = []
-    for (_, _, _, unit_amount), members in groupby(
-        sorted(lines, key=lambda ln: (key(ln), ln.identifier)), key=key
-    ):
-        members = list(members)
-        first = members[0]
-        groups.append(
-            GroupedLine(
-                product=product_name(first),
-                condition=first.condition,
-                unit_amount=unit_amount,
-                identifiers=[m.identifier for m in members],
-            )
-        )
-    return groups
+        for members in groups
+    ]
 
 
 def describe(group: GroupedLine, *, include_identifiers: bool) -> str:

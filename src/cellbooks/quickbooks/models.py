@@ -156,9 +156,14 @@ class OAuthState(models.Model):
 class Binding(models.Model):
     """One Cellbooks record ↔ one QBO record in one realm (the connector vocabulary's binding).
 
-    Committed the moment QBO returns an Id, before anything else happens, so a crash can never
-    lead to a second create. A partner has up to two bindings: its customer role and its vendor
-    role are different QBO records.
+    Read and written only through ``bindings.py``. Committed the moment QBO returns an Id, before
+    anything else happens, so a crash can never lead to a second create. A partner has up to two
+    bindings: its customer role and its vendor role are different QBO records.
+
+    The row outlives its QBO record: unlinking (after a delete in QBO) or moving a PO to the
+    other QBO type clears ``qbo_id`` and keeps the row, whose ``creations`` counts every QBO record
+    ever made for the document — part of the next create's requestid, so a re-creation is never
+    answered with an earlier creation's stored response.
     """
 
     class Kind(models.TextChoices):
@@ -167,6 +172,13 @@ class Binding(models.Model):
         INVOICE = "invoice", "Invoice"
         PURCHASE_ORDER = "purchase_order", "Purchase order"
 
+    class RemoteState(models.TextChoices):
+        """What QBO says happened to the record since it was linked (noticed by the sweep)."""
+
+        ACTIVE = "", "In QuickBooks"
+        DELETED = "deleted", "Deleted in QuickBooks"
+        VOIDED = "voided", "Voided in QuickBooks"
+
     company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     local_id = models.BigIntegerField()
@@ -174,7 +186,7 @@ class Binding(models.Model):
     qbo_entity = models.CharField(
         max_length=30, help_text="Customer, Vendor, Invoice, Bill or PurchaseOrder"
     )
-    qbo_id = models.CharField(max_length=32)
+    qbo_id = models.CharField(max_length=32, blank=True, help_text="Empty once unlinked")
     sync_token = models.CharField(max_length=16, blank=True)
     qbo_doc_number = models.CharField(max_length=21, blank=True)
     qbo_name = models.CharField(max_length=500, blank=True, help_text="The DisplayName used in QBO")
@@ -185,13 +197,17 @@ class Binding(models.Model):
         max_length=64, blank=True, help_text="Fingerprint of the Cellbooks document then"
     )
     qbo_total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    # What QBO says happened to it since (deleted or voided there), noticed by the sweep.
-    remote_state = models.CharField(max_length=20, blank=True)
+    remote_state = models.CharField(
+        max_length=20, choices=RemoteState.choices, default=RemoteState.ACTIVE, blank=True
+    )
     qbo_balance = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     manual_payment_flagged_at = models.DateTimeField(
         null=True,
         blank=True,
         help_text="A payment was typed in Cellbooks although QuickBooks keeps this invoice's payments",
+    )
+    creations = models.PositiveIntegerField(
+        default=0, help_text="QBO records created (or adopted) for this document, ever"
     )
     created_at = models.DateTimeField(default=timezone.now)
     synced_at = models.DateTimeField(null=True, blank=True)
@@ -202,12 +218,18 @@ class Binding(models.Model):
                 fields=["company", "kind", "local_id"], name="one_binding_per_record"
             ),
             models.UniqueConstraint(
-                fields=["realm_id", "qbo_entity", "qbo_id"], name="one_binding_per_qbo_record"
+                fields=["realm_id", "qbo_entity", "qbo_id"],
+                condition=~models.Q(qbo_id=""),
+                name="one_binding_per_qbo_record",
             ),
         ]
 
     def __str__(self):
-        return f"{self.kind} {self.local_id} ↔ {self.qbo_entity} {self.qbo_id}"
+        return f"{self.kind} {self.local_id} ↔ {self.qbo_entity} {self.qbo_id or '(unlinked)'}"
+
+    @property
+    def is_linked(self) -> bool:
+        return bool(self.qbo_id)
 
 
 class SyncRequest(models.Model):

@@ -21,6 +21,7 @@ from authlib.integrations.httpx_client import OAuth2Client  # noqa: E402
 
 from .config import SCOPES, QBOConfig  # noqa: E402
 from .errors import AuthorizationLostError, RetryableError  # noqa: E402
+from .transport import tls_context  # noqa: E402
 
 _DISCOVERY_TTL = 3600
 _discovery_cache: dict[str, tuple[float, dict]] = {}
@@ -35,7 +36,10 @@ def discovery(config: QBOConfig) -> dict:
             return cached[1]
     try:
         response = httpx.get(
-            config.discovery_url, timeout=config.timeout, headers={"Accept": "application/json"}
+            config.discovery_url,
+            timeout=config.timeout,
+            headers={"Accept": "application/json"},
+            verify=tls_context(),
         )
         response.raise_for_status()
     except httpx.HTTPError as exc:
@@ -56,6 +60,7 @@ def _client(config: QBOConfig) -> OAuth2Client:
         redirect_uri=config.redirect_uri,
         token_endpoint_auth_method="client_secret_basic",
         timeout=config.timeout,
+        verify=tls_context(),
     )
 
 
@@ -115,6 +120,7 @@ def revoke(config: QBOConfig, *, token: str) -> None:
             auth=(config.client_id, config.client_secret),
             headers={"Accept": "application/json"},
             timeout=config.timeout,
+            verify=tls_context(),
         )
     except httpx.HTTPError as exc:
         raise RetryableError(

@@ -8,10 +8,10 @@ Waiting happens outside the transaction.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from .models import RateBucket
@@ -25,9 +25,9 @@ class Limit:
 
 
 def limits() -> dict[str, Limit]:
-    """The limits in force; QBO_RATE_SCALE > 1 multiplies them (to match an emulator whose time
-    runs faster in benchmarks); QBO_RATE_LIMITS=off disables them."""
-    scale = float(os.environ.get("QBO_RATE_SCALE", "1"))
+    """The limits in force; ``settings.QBO["RATE_SCALE"]`` > 1 multiplies them (to match an
+    emulator whose time runs faster in benchmarks)."""
+    scale = float(settings.QBO["RATE_SCALE"])
     # A token bucket lets capacity + rate x window through in any window, and QBO counts sliding
     # windows: a full bucket of 10 let 11+ requests into one second (429 on saving the settings),
     # one of 500 would let ~1000 into the first minute. A capacity of one token keeps every window
@@ -40,7 +40,7 @@ def limits() -> dict[str, Limit]:
 
 
 def enabled() -> bool:
-    return os.environ.get("QBO_RATE_LIMITS", "on").lower() not in {"off", "0", "false", "no"}
+    return bool(settings.QBO["RATE_LIMITS"])
 
 
 def _take(realm_id: str, limit: Limit) -> float:

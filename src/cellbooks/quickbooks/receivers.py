@@ -1,29 +1,25 @@
-"""Inventory events that queue QuickBooks work (an outbox row in the same transaction).
+"""Inventory events that queue QuickBooks work (outbox rows written in the action's transaction).
 
 - received / opened: synced automatically when the company turned on automatic sync;
 - voided: a document already in QuickBooks is voided there (invoice) or deleted (bill, PO) — the
-  void confirmation page says so before the user confirms.
+  void confirmation page says so before the user confirms;
+- a payment typed by hand on an invoice whose payments QuickBooks keeps flags the invoice.
 """
 
 from django.dispatch import receiver
 
-from cellbooks.inventory.models import Invoice
-from cellbooks.inventory.signals import document_event
+from cellbooks.inventory.signals import document_event, payment_recorded
 
-from .models import Binding, Connection, IntegrationSettings, SyncRequest
+from . import bindings
+from .models import Connection, IntegrationSettings, SyncRequest
+from .outbox import request_sync
+from .reconciler import SOURCE
 
 
 @receiver(document_event)
-def queue_quickbooks_work(sender, company, document, event, **kwargs):
-    from .sync import request_sync
-
-    kind = (
-        SyncRequest.Kind.INVOICE
-        if isinstance(document, Invoice)
-        else SyncRequest.Kind.PURCHASE_ORDER
-    )
+def queue_quickbooks_work(sender, company, kind, document, event, **kwargs):
     if event == "voided":
-        if Binding.objects.filter(company=company, kind=kind, local_id=document.pk).exists():
+        if bindings.linked(company=company, kind=kind, local_id=document.pk):
             request_sync(
                 company=company, kind=kind, local_id=document.pk, action=SyncRequest.Action.VOID
             )
@@ -36,3 +32,9 @@ def queue_quickbooks_work(sender, company, document, event, **kwargs):
     )
     if automatic and connected:
         request_sync(company=company, kind=kind, local_id=document.pk)
+
+
+@receiver(payment_recorded)
+def flag_payment_typed_on_a_synced_invoice(sender, company, invoice, payment, **kwargs):
+    if payment.source != SOURCE:
+        bindings.flag_manual_payment(company=company, invoice_id=invoice.pk)

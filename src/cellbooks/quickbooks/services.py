@@ -1,6 +1,6 @@
 """Connecting a company to QuickBooks, disconnecting it, and its settings.
 
-Views call these; these call the adapter (api.py) and the OAuth module, never the other way round.
+Views call these; these call the adapter (client.py) and the OAuth module, never the other way round.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import oauth
-from .api import QBOClient, quote
+from . import bindings, oauth, records
+from .client import QBOClient, quote
 from .config import QBOConfig, load_config
 from .errors import AuthorizationLostError, NotConnectedError, QBOError
 from .models import Connection, IntegrationSettings, OAuthState
-from .sync import resume_paused
+from .outbox import resume_paused
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +70,9 @@ class RealmChangeNeedsConfirmation(Exception):
 
 def count_links(*, company) -> int:
     """How many Cellbooks records point at records in the linked QBO company."""
-    count = 0
     integration_settings = IntegrationSettings.objects.filter(company=company).first()
-    if integration_settings and integration_settings.item_qbo_id:
-        count += 1
-    try:
-        from .models import Binding  # added by the sync layer
-    except ImportError:
-        return count
-    return count + Binding.objects.filter(company=company).count()
+    item = 1 if integration_settings and integration_settings.item_qbo_id else 0
+    return item + bindings.count(company=company)
 
 
 def _check_state(*, state: str, company, user) -> OAuthState:
@@ -164,11 +158,7 @@ def _forget_links(*, company) -> None:
         expense_account_id="",
         expense_account_name="",
     )
-    try:
-        from .models import Binding
-    except ImportError:
-        return
-    Binding.objects.filter(company=company).delete()
+    bindings.forget_realm(company=company)
 
 
 # ---- disconnecting ------------------------------------------------------------------------------
@@ -221,33 +211,14 @@ class SettingsChoices:
     custom_txn_numbers: bool = False
 
 
-def _plan_of(info: dict) -> str:
-    for pair in info.get("NameValue", []) or []:
-        if pair.get("Name") == "OfferingSku":
-            return str(pair.get("Value", ""))
-    return ""
-
-
-def _name_value(prefs: dict, name: str) -> str | None:
-    for pair in (prefs.get("OtherPrefs") or {}).get("NameValue", []) or []:
-        if pair.get("Name") == name:
-            return str(pair.get("Value", ""))
-    return None
-
-
 def purchase_orders_allowed(info: dict, prefs: dict) -> tuple[bool, str]:
-    plan = _plan_of(info)
+    plan = records.plan_of(info)
     if plan and not any(word in plan.lower() for word in PO_PLANS):
         return (
             False,
             f"Purchase orders need QuickBooks Online Plus or Advanced; this company is on {plan}.",
         )
-    enabled = _name_value(prefs, "VendorAndPurchasesPrefs.PurchaseOrderEnabled")
-    if enabled is None:
-        enabled = str(
-            (prefs.get("ProductAndServicesPrefs") or {}).get("InventoryAndPurchaseOrder", "")
-        ).lower()
-    if str(enabled).lower() != "true":
+    if not records.purchase_orders_enabled(prefs):
         return False, (
             "Purchase orders are switched off in this QuickBooks company "
             "(Settings → Account and settings → Expenses → Purchase orders)."
@@ -283,8 +254,8 @@ def load_settings_choices(*, company, config: QBOConfig | None = None) -> Settin
         ),
         purchase_orders_allowed=allowed,
         purchase_orders_reason=reason,
-        plan=_plan_of(info),
-        custom_txn_numbers=bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers")),
+        plan=records.plan_of(info),
+        custom_txn_numbers=records.custom_txn_numbers(prefs, "Invoice"),
     )
 
 

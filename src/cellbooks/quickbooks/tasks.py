@@ -1,66 +1,68 @@
-"""Huey tasks. The queue carries only wake-ups: the state lives in SyncRequest rows, and the
-periodic sweep re-enqueues anything pending or due, so a lost message delays work, never loses it."""
+"""Huey tasks and the worker's schedule. The queue carries only wake-ups: the state lives in the
+outbox's rows, and the sweep re-enqueues anything pending or due, so a lost message delays work and
+never loses it. This module calls the worker and the inbound side; they never import it back."""
 
 import logging
-import os
 from datetime import timedelta
 
+from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from . import inbound, retention, worker
+
 log = logging.getLogger(__name__)
+
+WAKE_CHUNK = 90  # three batch calls' worth per task, so several workers share a bulk sync
+
+
+def wake(request_ids: list[int]) -> None:
+    """Ask a worker to carry out these sync requests (a lone one alone, many in chunks)."""
+    if len(request_ids) == 1:
+        run_sync_request(request_ids[0])
+        return
+    for start in range(0, len(request_ids), WAKE_CHUNK):
+        run_sync_batch(request_ids[start : start + WAKE_CHUNK])
+
+
+def wake_webhook_events(event_ids: list[int]) -> None:
+    if event_ids:
+        apply_webhook_events(event_ids)
 
 
 @db_task()
 def run_sync_request(request_id: int):
-    from .sync import process_request
-
-    process_request(request_id)
+    worker.process_request(request_id)
 
 
 @db_task()
 def run_sync_batch(request_ids: list[int]):
-    from .sync import process_batch
-
-    process_batch(request_ids)
+    worker.process_batch(request_ids)
 
 
 @db_periodic_task(crontab(minute="*"))
 def sweep_sync_requests():
-    from .sync import due_request_ids
-
-    ids = due_request_ids()
-    for start in range(0, len(ids), 90):
-        run_sync_batch(ids[start : start + 90])
+    ids = worker.due_request_ids()
+    for start in range(0, len(ids), WAKE_CHUNK):
+        run_sync_batch(ids[start : start + WAKE_CHUNK])
     if ids:
         log.info("Sync sweep re-enqueued %d request(s)", len(ids))
 
 
 @db_task()
 def apply_webhook_events(event_ids: list[int]):
-    from .payments import process_events
-
-    process_events(event_ids)
+    inbound.process_events(event_ids)
 
 
 @db_periodic_task(crontab(minute="*"))
 def sweep_payments():
-    """Change-data-capture sweep for every connection that is due (QBO_SWEEP_MINUTES, default 5),
+    """Change-data-capture sweep for every connection that is due (``settings.QBO["SWEEP_MINUTES"]``),
     plus webhook events left unapplied (e.g. received while the connection needed reconnecting)."""
-    from .errors import QBOError
-    from .models import WebhookEvent
-    from .payments import due_connections, process_events, sweep_connection
+    inbound.sweep_due_connections(interval=timedelta(minutes=settings.QBO["SWEEP_MINUTES"]))
 
-    interval = timedelta(minutes=float(os.environ.get("QBO_SWEEP_MINUTES", "5")))
-    for connection in due_connections(interval=interval):
-        try:
-            sweep_connection(connection)
-        except QBOError as exc:
-            log.warning("Payment sweep for %s failed: %s", connection, exc)
-    leftover = list(
-        WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED).values_list(
-            "pk", flat=True
-        )[:1000]
-    )
-    if leftover:
-        process_events(leftover)
+
+@db_periodic_task(crontab(minute="17", hour="3"))
+def prune_history():
+    """Once a day: forget sync history and webhook events older than the retention period."""
+    pruned = retention.prune()
+    log.info("Pruned QuickBooks history: %s", pruned)

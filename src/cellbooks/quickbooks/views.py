@@ -11,11 +11,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cellbooks.core.views import add_service_errors, company_required, error_text
 
-from . import services, sync
+from . import bindings, documents, outbox, services
 from .errors import AuthorizationLostError, NotConnectedError, QBOError
 from .forms import SettingsForm
 from .models import Connection, RemotePayment, SyncAttempt, SyncRequest
-from .sync import DOCUMENT_MODELS
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +215,7 @@ SYNC_KINDS = {
 def _document_or_404(request, kind, pk):
     if kind not in SYNC_KINDS:
         raise Http404("Unknown document kind")
-    return DOCUMENT_MODELS[kind].objects.get_for_company_or_404(request.company, pk=pk)
+    return documents.MODELS[kind].objects.get_for_company_or_404(request.company, pk=pk)
 
 
 @require_POST
@@ -226,10 +225,10 @@ def sync_document(request, kind, pk):
     action = request.POST.get("action", SyncRequest.Action.PUSH)
     if action not in SyncRequest.Action.values:
         action = SyncRequest.Action.PUSH
-    sync.request_sync(
+    outbox.request_sync(
         company=request.company, kind=kind, local_id=document.pk, user=request.user, action=action
     )
-    label = "Invoice" if kind == "invoice" else "Purchase order"  # str(po) says "PO PO-1012"
+    label = documents.LABELS[kind]  # str(po) says "PO PO-1012"
     messages.info(
         request,
         f"{label} {document.number} is queued for QuickBooks; this page shows the result in a moment.",
@@ -243,11 +242,11 @@ def sync_bulk(request, kind):
     if kind not in SYNC_KINDS:
         raise Http404("Unknown document kind")
     if request.POST.get("scope") == "unsynced":
-        ids = sync.unsynced_ids(company=request.company, kind=kind)
+        ids = outbox.unsynced_ids(company=request.company, kind=kind)
     else:
         wanted = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
         ids = list(
-            DOCUMENT_MODELS[kind]
+            documents.MODELS[kind]
             .objects.for_company(request.company)
             .filter(pk__in=wanted)
             .values_list("pk", flat=True)
@@ -257,7 +256,7 @@ def sync_bulk(request, kind):
             request, "Nothing to sync: every document is already synced, or none was selected."
         )
         return redirect(SYNC_KINDS[kind][1])
-    batch_key = sync.request_many(
+    batch_key = outbox.request_many(
         company=request.company, kind=kind, local_ids=ids, user=request.user
     )
     return redirect("quickbooks_sync_progress", batch_key=batch_key)
@@ -265,7 +264,7 @@ def sync_bulk(request, kind):
 
 @company_required
 def sync_progress(request, batch_key):
-    progress = sync.batch_progress(company=request.company, batch_key=batch_key)
+    progress = outbox.batch_progress(company=request.company, batch_key=batch_key)
     if not progress["total"]:
         raise Http404("Unknown sync")
     if request.GET.get("format") == "json":
@@ -281,7 +280,7 @@ def sync_log(request):
         request,
         "quickbooks/sync_log.html",
         {
-            "failures": sync.failures(company=request.company)[:200],
+            "failures": outbox.failures(company=request.company)[:200],
             "attempts": SyncAttempt.objects.filter(company=request.company)[:100],
         },
     )
@@ -291,7 +290,7 @@ def sync_log(request):
 @company_required
 def sync_retry(request, request_id):
     try:
-        sync.retry(company=request.company, request_id=request_id, user=request.user)
+        outbox.retry(company=request.company, request_id=request_id, user=request.user)
     except SyncRequest.DoesNotExist:
         raise Http404("No such failed sync") from None
     messages.info(request, "Queued again.")
@@ -303,7 +302,7 @@ def sync_retry(request, request_id):
 def unlink(request, kind, pk):
     """Forget the link to a document deleted in QuickBooks, so the next sync creates it anew."""
     document = _document_or_404(request, kind, pk)
-    removed = sync.unlink(company=request.company, kind=kind, local_id=document.pk)
+    removed = bindings.unlink_deleted(company=request.company, kind=kind, local_id=document.pk)
     if removed:
         messages.success(request, "Unlinked from QuickBooks: the next sync creates it there again.")
     else:

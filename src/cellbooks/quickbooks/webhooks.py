@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from . import tasks
 from .config import load_config
 from .models import Connection, WebhookEvent
 
@@ -158,12 +159,10 @@ def receive(request):
 
 
 def _wake(dedupe_keys: list[str]) -> None:
-    from . import tasks
-
-    ids = list(
-        WebhookEvent.objects.filter(
-            dedupe_key__in=dedupe_keys, status=WebhookEvent.Status.RECEIVED
-        ).values_list("pk", flat=True)
+    tasks.wake_webhook_events(
+        list(
+            WebhookEvent.objects.filter(
+                dedupe_key__in=dedupe_keys, status=WebhookEvent.Status.RECEIVED
+            ).values_list("pk", flat=True)
+        )
     )
-    if ids:
-        tasks.apply_webhook_events(ids)

@@ -1,7 +1,8 @@
 """Cellbooks against a live QBO emulator running in a thread (one per test process).
 
 ``qbo`` resets the emulator, registers a test app whose redirect URI is the Django test client's
-host, creates a Plus company with purchase orders, and points Cellbooks' configuration at it.
+host, creates a Plus company with purchase orders, and points Cellbooks' configuration at it
+(``settings.QBO``, restored after the test).
 """
 
 from types import SimpleNamespace
@@ -9,10 +10,9 @@ from types import SimpleNamespace
 import httpx
 import pytest
 from django.urls import reverse
-from qbo_helpers import CLIENT_ID, CLIENT_SECRET, PUBLIC, VERIFIER, connect, settings_form
+from qbo_helpers import CLIENT_ID, CLIENT_SECRET, PUBLIC, VERIFIER, connect_directly, settings_form
 
 from cellbooks.inventory import services as inventory
-from cellbooks.quickbooks import oauth
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +25,7 @@ def qbo_server():
 
 
 @pytest.fixture
-def qbo(qbo_server, monkeypatch):
+def qbo(qbo_server, settings):
     emulator = qbo_server.emulator
     emulator.reset()
     emulator.auth.register_app(
@@ -40,18 +40,18 @@ def qbo(qbo_server, monkeypatch):
     realm = emulator.store.create_company(
         name="Northwind Books LLC", plan="plus", purchase_orders_enabled=True
     )
-    for key, value in {
-        "QBO_ENVIRONMENT": "emulator",
-        "QBO_EMULATOR_URL": qbo_server.url,
-        "QBO_CLIENT_ID": CLIENT_ID,
-        "QBO_CLIENT_SECRET": CLIENT_SECRET,
-        "QBO_WEBHOOK_VERIFIER_TOKEN": VERIFIER,
-        "CELLBOOKS_PUBLIC_URL": PUBLIC,
-        "QBO_RATE_LIMITS": "off",
-        "QBO_TIMEOUT": "5",
-    }.items():
-        monkeypatch.setenv(key, value)
-    oauth._discovery_cache.clear()
+    settings.QBO = {
+        **settings.QBO,
+        "ENVIRONMENT": "emulator",
+        "EMULATOR_URL": qbo_server.url,
+        "CLIENT_ID": CLIENT_ID,
+        "CLIENT_SECRET": CLIENT_SECRET,
+        "WEBHOOK_VERIFIER_TOKEN": VERIFIER,
+        "PUBLIC_URL": PUBLIC,
+        "REDIRECT_URI": "",
+        "RATE_LIMITS": False,
+        "TIMEOUT": 5.0,
+    }
     return SimpleNamespace(
         url=qbo_server.url,
         emulator=emulator,
@@ -61,9 +61,10 @@ def qbo(qbo_server, monkeypatch):
 
 
 @pytest.fixture
-def connected(client_logged_in, qbo):
-    response = connect(client_logged_in, qbo)
-    assert response.status_code == 302 and response["Location"] == reverse("quickbooks_settings")
+def connected(client_logged_in, qbo, company):
+    """The company connected to the emulator's company, as the OAuth dance leaves it (the dance
+    itself is tested in test_qbo_connect.py; here the emulator issues the grant directly)."""
+    connect_directly(qbo, company)
     return client_logged_in
 
 

@@ -31,6 +31,30 @@ def consent(authorize_url: str, realm_id: str, *, action: str = "connect") -> st
     return answer.headers["location"]
 
 
+def connect_directly(qbo, company, realm_id: str | None = None):
+    """What a completed sign-in leaves behind, without the browser dance: a grant the emulator
+    issues for the test app, stored as the callback stores it."""
+    from django.utils import timezone
+
+    from cellbooks.quickbooks.models import Connection, IntegrationSettings
+
+    realm_id = realm_id or qbo.realm
+    token = qbo.http.post(
+        "/_emulator/tokens", json={"client_id": CLIENT_ID, "realm_id": realm_id}
+    ).json()
+    name = qbo.emulator.store.company(realm_id)["name"]
+    connection, _ = Connection.objects.get_or_create(company=company)
+    connection.set_tokens(token)
+    connection.status = Connection.Status.CONNECTED
+    connection.environment = "emulator"
+    connection.realm_id = connection.linked_realm_id = realm_id
+    connection.qbo_company_name = name
+    connection.connected_at = timezone.now()
+    connection.save()
+    IntegrationSettings.objects.get_or_create(company=company)
+    return connection
+
+
 def local(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
@@ -42,6 +66,33 @@ def connect(client, qbo, realm_id: str | None = None):
     assert started.status_code == 302, started.content
     back = consent(started["Location"], realm_id or qbo.realm)
     return client.get(local(back))
+
+
+def wait_for(condition, *, what: str, timeout: float = 15.0, interval: float = 0.02):
+    """Poll ``condition`` until it is true; fail after ``timeout`` seconds, saying what was awaited
+    (a deadline, never a fixed sleep: a busy machine only makes it return later)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def qbo_environment(qbo) -> dict:
+    """The environment that points a Cellbooks process started by a test (manage.py, a worker) at
+    the test's emulator and app, as ``settings.QBO`` does for the test itself."""
+    return {
+        "QBO_ENVIRONMENT": "emulator",
+        "QBO_EMULATOR_URL": qbo.url,
+        "QBO_CLIENT_ID": CLIENT_ID,
+        "QBO_CLIENT_SECRET": CLIENT_SECRET,
+        "QBO_WEBHOOK_VERIFIER_TOKEN": VERIFIER,
+        "CELLBOOKS_PUBLIC_URL": PUBLIC,
+        "QBO_RATE_LIMITS": "off",
+        "QBO_TIMEOUT": "5",
+    }
 
 
 def request_log(qbo) -> list[dict]:
@@ -82,7 +133,7 @@ def run_pending(company=None, *, once: bool = False) -> list:
     """Do what the worker would: process every pending sync request now, in this thread, retries
     included (backoff skipped); ``once`` makes a single pass, leaving retries pending."""
     from cellbooks.quickbooks.models import SyncRequest
-    from cellbooks.quickbooks.sync import process_request
+    from cellbooks.quickbooks.worker import process_request
 
     done = []
     for _ in range(1 if once else 20):
@@ -134,7 +185,9 @@ class WebhookInbox:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def next(self, timeout: float = 10.0) -> tuple[dict, bytes]:
         return self.deliveries.get(timeout=timeout)

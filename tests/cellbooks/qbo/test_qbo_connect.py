@@ -8,7 +8,7 @@ from django.utils import timezone
 from qbo_helpers import CLIENT_ID, connect, consent, local, request_log, token_requests
 
 from cellbooks.quickbooks import crypto, tokens
-from cellbooks.quickbooks.api import QBOClient
+from cellbooks.quickbooks.client import QBOClient
 from cellbooks.quickbooks.models import Connection, OAuthState
 
 

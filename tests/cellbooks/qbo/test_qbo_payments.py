@@ -23,7 +23,7 @@ from qbo_helpers import (
 
 from cellbooks.inventory import services as inventory
 from cellbooks.inventory.models import Invoice, Payment
-from cellbooks.quickbooks import payments
+from cellbooks.quickbooks import inbound
 from cellbooks.quickbooks.models import Binding, Connection, RemotePayment, WebhookEvent
 
 WEBHOOK = "/integrations/quickbooks/webhook/"
@@ -115,7 +115,7 @@ def test_a_partial_then_a_full_payment_mark_the_invoice_partially_paid_then_paid
     assert refreshed(invoice).status == Invoice.Status.PARTIALLY_PAID
     assert refreshed(invoice).balance_due == Decimal("850.09")
     [row] = Payment.objects.filter(invoice=invoice)
-    assert (row.source, row.qbo_payment_id, row.amount, row.reference) == (
+    assert (row.source, row.external_id, row.amount, row.reference) == (
         "quickbooks",
         first["Id"],
         Decimal("1000.00"),
@@ -379,10 +379,10 @@ def test_a_payment_missed_while_cellbooks_was_down_is_caught_by_the_sweep(
     )
     payment = receive_payment(qbo, customer_of(qbo, binding), (binding.qbo_id, "1850.09"))
 
-    result = payments.sweep_connection(Connection.objects.get(pk=connection.pk))
+    result = inbound.sweep_connection(Connection.objects.get(pk=connection.pk))
 
     assert refreshed(invoice).status == Invoice.Status.PAID
-    assert Payment.objects.get(invoice=invoice).qbo_payment_id == payment["Id"]
+    assert Payment.objects.get(invoice=invoice).external_id == payment["Id"]
     connection.refresh_from_db()
     assert connection.last_sweep_at and "change" in connection.last_sweep_result and result
 
@@ -396,12 +396,12 @@ def test_the_sweep_notices_a_payment_deleted_and_an_invoice_voided_in_quickbooks
     Connection.objects.filter(pk=connection.pk).update(
         cdc_checkpoint=timezone.now() - timedelta(minutes=10)
     )
-    payments.sweep_connection(Connection.objects.get(pk=connection.pk))
+    inbound.sweep_connection(Connection.objects.get(pk=connection.pk))
     assert refreshed(invoice).amount_paid == Decimal("100.00")
 
     qbo.emulator.store.delete_entity(qbo.realm, "Payment", payment["Id"])
     qbo.emulator.store.void_entity(qbo.realm, "Invoice", binding.qbo_id)
-    payments.sweep_connection(Connection.objects.get(pk=connection.pk))
+    inbound.sweep_connection(Connection.objects.get(pk=connection.pk))
 
     assert refreshed(invoice).amount_paid == Decimal("0.00")
     assert Binding.objects.get(pk=binding.pk).remote_state == "voided"
@@ -413,7 +413,7 @@ def test_the_sweep_notices_a_bill_deleted_in_quickbooks(ready, qbo, company, rec
     binding = Binding.objects.get(kind="purchase_order", local_id=received_po.pk)
     qbo.emulator.store.delete_entity(qbo.realm, "Bill", binding.qbo_id)
 
-    payments.sweep_connection(Connection.objects.get(company=company))
+    inbound.sweep_connection(Connection.objects.get(company=company))
 
     assert Binding.objects.get(pk=binding.pk).remote_state == "deleted"
     page = ready.get(reverse("purchase_order_detail", args=[received_po.pk])).content.decode()
@@ -428,7 +428,7 @@ def test_beyond_thirty_days_the_sweep_falls_back_to_a_query(synced_invoice, qbo,
     )
     receive_payment(qbo, customer_of(qbo, binding), (binding.qbo_id, "10.00"))
 
-    payments.sweep_connection(Connection.objects.get(pk=connection.pk))
+    inbound.sweep_connection(Connection.objects.get(pk=connection.pk))
 
     assert refreshed(invoice).amount_paid == Decimal("10.00")
     paths = [e["path"] for e in request_log(qbo)[-6:]]
@@ -463,7 +463,7 @@ def test_an_overpayment_is_shown_as_unapplied(synced_invoice, qbo, company, read
         cdc_checkpoint=timezone.now() - timedelta(minutes=10)
     )
 
-    payments.sweep_connection(Connection.objects.get(company=company))
+    inbound.sweep_connection(Connection.objects.get(company=company))
 
     assert refreshed(invoice).amount_paid == Decimal("100.00")
     assert RemotePayment.objects.get(qbo_id=payment["Id"]).unapplied == Decimal("50.00")

@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from qbo_helpers import qbo_documents, request_log, run_pending, settings_form, writes
+from qbo_helpers import qbo_documents, request_log, run_pending, settings_form, wait_for, writes
 
 from cellbooks.inventory import services as inventory
 from cellbooks.inventory.models import Invoice
-from cellbooks.quickbooks import sync
+from cellbooks.quickbooks import outbox
 from cellbooks.quickbooks.models import Binding, Connection, SyncAttempt, SyncRequest
 
 
@@ -183,9 +183,9 @@ def test_a_lost_answer_after_commit_is_adopted_not_duplicated(ready, qbo, compan
 
 
 def test_a_timeout_past_the_clients_limit_creates_one_document(
-    ready, qbo, company, open_invoice, monkeypatch
+    ready, qbo, company, open_invoice, settings
 ):
-    monkeypatch.setenv("QBO_TIMEOUT", "0.5")
+    settings.QBO = {**settings.QBO, "TIMEOUT": 0.5}
     qbo.http.post(
         "/_emulator/faults",
         json={
@@ -198,9 +198,8 @@ def test_a_timeout_past_the_clients_limit_creates_one_document(
     )
 
     sync_now(ready, "invoice", open_invoice)
-    import time
-
-    time.sleep(1.6)  # the delayed request completes in QuickBooks meanwhile
+    # The delayed request completes in QuickBooks after Cellbooks gave up waiting for it.
+    wait_for(lambda: len(qbo_documents(qbo, "Invoice")) == 1, what="the delayed create to land")
     run_pending()
 
     assert len(qbo_documents(qbo, "Invoice")) == 1
@@ -235,7 +234,7 @@ def test_work_is_paused_while_quickbooks_needs_reconnecting(ready, qbo, company,
     tokens.mark_needs_reconnect(Connection.objects.get(company=company), reason="test")
     before = len(request_log(qbo))
 
-    request = sync.request_sync(company=company, kind="invoice", local_id=open_invoice.pk)
+    request = outbox.request_sync(company=company, kind="invoice", local_id=open_invoice.pk)
     run_pending()
 
     request.refresh_from_db()
@@ -283,7 +282,7 @@ def test_voiding_a_synced_invoice_voids_it_in_quickbooks(ready, qbo, company, op
     sync_now(ready, "invoice", open_invoice)
 
     inventory.void_invoice(invoice=open_invoice)
-    sync.request_sync(company=company, kind="invoice", local_id=open_invoice.pk, action="void")
+    outbox.request_sync(company=company, kind="invoice", local_id=open_invoice.pk, action="void")
     run_pending()
 
     [invoice] = qbo_documents(qbo, "Invoice")
@@ -295,7 +294,7 @@ def test_voiding_a_synced_po_deletes_its_bill(ready, qbo, company, received_po):
     sync_now(ready, "purchase_order", received_po)
 
     inventory.void_purchase_order(purchase_order=received_po)
-    sync.request_sync(
+    outbox.request_sync(
         company=company, kind="purchase_order", local_id=received_po.pk, action="void"
     )
     run_pending()
@@ -334,7 +333,7 @@ def test_another_companys_document_cannot_be_synced(ready, other_company):
 
 
 def test_a_bulk_sync_creates_documents_thirty_to_a_batch_call(ready, qbo, company, customer, imei):
-    from cellbooks.quickbooks.sync import process_batch
+    from cellbooks.quickbooks.worker import process_batch
 
     po = inventory.create_purchase_order(
         company=company,
@@ -360,7 +359,7 @@ def test_a_bulk_sync_creates_documents_thirty_to_a_batch_call(ready, qbo, compan
         invoice = inventory.create_invoice(company=company, customer=customers[i % len(customers)])
         inventory.add_devices_to_invoice(invoice=invoice, identifiers=[imei(n)])
         invoices.append(inventory.open_invoice(invoice=invoice))
-    key = sync.request_many(company=company, kind="invoice", local_ids=[i.pk for i in invoices])
+    key = outbox.request_many(company=company, kind="invoice", local_ids=[i.pk for i in invoices])
     before = len(writes(qbo))
 
     process_batch(list(SyncRequest.objects.filter(batch_key=key).values_list("pk", flat=True)))
@@ -371,11 +370,11 @@ def test_a_bulk_sync_creates_documents_thirty_to_a_batch_call(ready, qbo, compan
         sum(1 for w in new_writes if w["path"].endswith("/batch")) == 3
     )  # customers, 30 invoices, 5 invoices
     assert not any(w["path"].endswith("/invoice") for w in new_writes)
-    assert sync.batch_progress(company=company, batch_key=key)["done"] == 35
+    assert outbox.batch_progress(company=company, batch_key=key)["done"] == 35
     totals = {b.local_id: b.qbo_total for b in Binding.objects.filter(kind="invoice")}
     assert all(totals[i.pk] == i.total for i in invoices)
     # Syncing them again writes nothing.
-    sync.request_many(company=company, kind="invoice", local_ids=[i.pk for i in invoices])
+    outbox.request_many(company=company, kind="invoice", local_ids=[i.pk for i in invoices])
     run_pending()
     assert len(writes(qbo)) == before + len(new_writes)
 
@@ -474,7 +473,7 @@ def test_a_change_below_what_quickbooks_has_been_paid_is_refused_with_the_reason
 def test_a_stale_sync_token_is_reread_once_and_the_update_succeeds(
     ready, qbo, company, received_po, monkeypatch
 ):
-    from cellbooks.quickbooks.api import QBOClient
+    from cellbooks.quickbooks.client import QBOClient
 
     sync_now(ready, "purchase_order", received_po)
     inventory.update_purchase_order(purchase_order=received_po, notes="changed")
@@ -546,12 +545,12 @@ def test_sync_selected_from_the_invoice_list(ready, qbo, company, open_invoice):
 def test_a_document_deleted_in_quickbooks_can_be_unlinked_and_created_again(
     ready, qbo, company, received_po
 ):
-    from cellbooks.quickbooks import payments
+    from cellbooks.quickbooks import inbound
 
     sync_now(ready, "purchase_order", received_po)
     binding = Binding.objects.get(kind="purchase_order", local_id=received_po.pk)
     qbo.emulator.store.delete_entity(qbo.realm, "Bill", binding.qbo_id)
-    payments.sweep_connection(Connection.objects.get(company=company))
+    inbound.sweep_connection(Connection.objects.get(company=company))
     page = ready.get(reverse("purchase_order_detail", args=[received_po.pk])).content.decode()
     assert "Deleted in QuickBooks" in page and "qbo-unlink-button" in page
 
@@ -581,7 +580,7 @@ def test_paused_work_resumes_after_reconnecting(ready, qbo, company, open_invoic
     from cellbooks.quickbooks import tokens
 
     tokens.mark_needs_reconnect(Connection.objects.get(company=company), reason="test")
-    request = sync.request_sync(company=company, kind="invoice", local_id=open_invoice.pk)
+    request = outbox.request_sync(company=company, kind="invoice", local_id=open_invoice.pk)
     assert SyncRequest.objects.get(pk=request.pk).status == SyncRequest.Status.PAUSED
 
     connect(ready, qbo)

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from django.urls import reverse
-from qbo_helpers import CLIENT_ID, token_requests
+from qbo_helpers import CLIENT_ID, qbo_environment, token_requests
 
 from cellbooks.quickbooks import tokens
 from cellbooks.quickbooks.models import Connection
@@ -24,6 +24,7 @@ def test_concurrent_refreshes_from_threads_and_processes_make_exactly_one_token_
 ):
     env = {
         **os.environ,
+        **qbo_environment(qbo),
         # The real settings, as a deployment runs them: one data directory (one key file) and one
         # database file shared by every process.
         "DJANGO_SETTINGS_MODULE": "cellbooks.settings",

@@ -10,7 +10,7 @@ from qbo_helpers import run_pending
 
 from cellbooks.inventory import selectors
 from cellbooks.inventory import services as inventory
-from cellbooks.quickbooks import sync
+from cellbooks.quickbooks import outbox
 from cellbooks.quickbooks.models import Binding
 
 MODELS = [
@@ -54,7 +54,7 @@ def test_qbo_totals_equal_cellbooks_totals(devices, ready, qbo, company, vendor,
     invoice = inventory.open_invoice(invoice=invoice)
 
     for kind, document in (("purchase_order", po), ("invoice", invoice)):
-        sync.request_sync(company=company, kind=kind, local_id=document.pk)
+        outbox.request_sync(company=company, kind=kind, local_id=document.pk)
     run_pending()
 
     bill = qbo.emulator.store.get_entity(

@@ -14,7 +14,6 @@ from cellbooks.api.schemas import (
     InvoiceFilters,
     InvoiceOut,
     InvoiceSummary,
-    SyncIn,
     created,
     ok,
 )
@@ -34,7 +33,9 @@ def _invoice(request, invoice_id: int) -> Invoice:
     return _invoices(request).get_for_company_or_404(company_of(request), pk=invoice_id)
 
 
-def _detail(request, invoice_id: int) -> Invoice:
+def invoice_detail(request, invoice_id: int) -> Invoice:
+    """The invoice with everything its detail representation shows (integrations' routes use
+    it too)."""
     return (
         _invoices(request)
         .prefetch_related("lines__device__product", "lines__device__condition", "payments")
@@ -53,7 +54,7 @@ def list_invoices(request, filters: Query[InvoiceFilters]):
 
 @router.get("/invoices/{invoice_id}", response=ok(InvoiceOut))
 def get_invoice(request, invoice_id: int):
-    return _detail(request, invoice_id)
+    return invoice_detail(request, invoice_id)
 
 
 @router.post("/invoices", response=created(InvoiceOut))
@@ -107,7 +108,7 @@ def create_invoice(request, payload: InvoiceCreate):
                 problems += _line_problems(exc, index, identifier)
         if problems:
             raise ApiError(422, problems)  # leaving the atomic block by an exception rolls back
-    return Status(201, _detail(request, invoice.pk))
+    return Status(201, invoice_detail(request, invoice.pk))
 
 
 def _line_problems(exc: DjangoValidationError, index: int, identifier: str) -> list[dict]:
@@ -126,25 +127,10 @@ def _line_problems(exc: DjangoValidationError, index: int, identifier: str) -> l
 @router.post("/invoices/{invoice_id}/open", response=ok(InvoiceOut, conflict=True))
 def open_invoice(request, invoice_id: int):
     services.open_invoice(invoice=_invoice(request, invoice_id))
-    return _detail(request, invoice_id)
+    return invoice_detail(request, invoice_id)
 
 
 @router.post("/invoices/{invoice_id}/void", response=ok(InvoiceOut, conflict=True))
 def void_invoice(request, invoice_id: int):
     services.void_invoice(invoice=_invoice(request, invoice_id))
-    return _detail(request, invoice_id)
-
-
-@router.post("/invoices/{invoice_id}/sync", response=ok(InvoiceOut, status=202))
-def sync_invoice(request, invoice_id: int, payload: SyncIn | None = None):
-    """Queue this document for QuickBooks (202); its `quickbooks` status shows the outcome."""
-    from cellbooks.quickbooks.sync import request_sync
-
-    document = _invoice(request, invoice_id)
-    request_sync(
-        company=company_of(request),
-        kind="invoice",
-        local_id=document.pk,
-        action=(payload.action if payload else "push"),
-    )
-    return Status(202, _detail(request, invoice_id))
+    return invoice_detail(request, invoice_id)

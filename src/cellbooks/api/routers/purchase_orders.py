@@ -13,7 +13,6 @@ from cellbooks.api.schemas import (
     PurchaseOrderFilters,
     PurchaseOrderOut,
     PurchaseOrderSummary,
-    SyncIn,
     created,
     ok,
 )
@@ -35,7 +34,9 @@ def _purchase_order(request, purchase_order_id: int) -> PurchaseOrder:
     )
 
 
-def _detail(request, purchase_order_id: int) -> PurchaseOrder:
+def purchase_order_detail(request, purchase_order_id: int) -> PurchaseOrder:
+    """The purchase order with everything its detail representation shows (integrations' routes use
+    it too)."""
     return (
         _purchase_orders(request)
         .prefetch_related("lines__device__product", "lines__device__condition")
@@ -54,7 +55,7 @@ def list_purchase_orders(request, filters: Query[PurchaseOrderFilters]):
 
 @router.get("/purchase-orders/{purchase_order_id}", response=ok(PurchaseOrderOut))
 def get_purchase_order(request, purchase_order_id: int):
-    return _detail(request, purchase_order_id)
+    return purchase_order_detail(request, purchase_order_id)
 
 
 @router.post("/purchase-orders", response=created(PurchaseOrderOut))
@@ -94,7 +95,7 @@ def create_purchase_order(request, payload: PurchaseOrderCreate):
                 problems.extend(error_items(exc, prefix=("body", "devices", index)))
         if problems:
             raise ApiError(422, problems)  # leaving the atomic block by an exception rolls back
-    return Status(201, _detail(request, purchase_order.pk))
+    return Status(201, purchase_order_detail(request, purchase_order.pk))
 
 
 @router.post(
@@ -102,7 +103,7 @@ def create_purchase_order(request, payload: PurchaseOrderCreate):
 )
 def receive_purchase_order(request, purchase_order_id: int):
     services.receive_purchase_order(purchase_order=_purchase_order(request, purchase_order_id))
-    return _detail(request, purchase_order_id)
+    return purchase_order_detail(request, purchase_order_id)
 
 
 @router.post(
@@ -110,7 +111,7 @@ def receive_purchase_order(request, purchase_order_id: int):
 )
 def close_purchase_order(request, purchase_order_id: int):
     services.close_purchase_order(purchase_order=_purchase_order(request, purchase_order_id))
-    return _detail(request, purchase_order_id)
+    return purchase_order_detail(request, purchase_order_id)
 
 
 @router.post(
@@ -118,19 +119,4 @@ def close_purchase_order(request, purchase_order_id: int):
 )
 def void_purchase_order(request, purchase_order_id: int):
     services.void_purchase_order(purchase_order=_purchase_order(request, purchase_order_id))
-    return _detail(request, purchase_order_id)
-
-
-@router.post("/purchase-orders/{purchase_order_id}/sync", response=ok(PurchaseOrderOut, status=202))
-def sync_purchase_order(request, purchase_order_id: int, payload: SyncIn | None = None):
-    """Queue this document for QuickBooks (202); its `quickbooks` status shows the outcome."""
-    from cellbooks.quickbooks.sync import request_sync
-
-    document = _purchase_order(request, purchase_order_id)
-    request_sync(
-        company=company_of(request),
-        kind="purchase_order",
-        local_id=document.pk,
-        action=(payload.action if payload else "push"),
-    )
-    return Status(202, _detail(request, purchase_order_id))
+    return purchase_order_detail(request, purchase_order_id)

@@ -1,10 +1,8 @@
-"""Template helpers shared by every page: money formatting and the company switcher."""
+"""Template helpers shared by every page: money formatting."""
 
 from decimal import Decimal, InvalidOperation
 
 from django import template
-
-from cellbooks.accounts.models import Membership
 
 register = template.Library()
 
@@ -19,15 +17,3 @@ def money(value):
     except InvalidOperation:
         return value
     return f"{amount:,.2f}"
-
-
-@register.simple_tag(takes_context=True)
-def user_memberships(context):
-    """The signed-in user's memberships with their companies, in one query."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return []
-    return list(
-        Membership.objects.select_related("company").filter(user=user).order_by("company__name")
-    )

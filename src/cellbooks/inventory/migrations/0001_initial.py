@@ -9,235 +9,535 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Condition',
+            name="Condition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('sort_order', models.PositiveIntegerField(default=0)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20)),
+                ("description", models.CharField(blank=True, max_length=200)),
+                ("sort_order", models.PositiveIntegerField(default=0)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.company",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sort_order', 'code'],
+                "ordering": ["sort_order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Device',
+            name="Device",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('identifier', models.CharField(help_text='IMEI (15 digits) or serial number', max_length=64)),
-                ('identifier_kind', models.CharField(choices=[('imei', 'IMEI'), ('serial', 'Serial')], max_length=10)),
-                ('cost', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14)),
-                ('price', models.DecimalField(blank=True, decimal_places=2, help_text='Asking sale price', max_digits=14, null=True)),
-                ('status', models.CharField(choices=[('in_stock', 'In stock'), ('committed', 'Committed'), ('sold', 'Sold'), ('returned', 'Returned')], default='in_stock', max_length=12)),
-                ('location', models.CharField(blank=True, max_length=100)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.company')),
-                ('condition', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='devices', to='inventory.condition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "identifier",
+                    models.CharField(help_text="IMEI (15 digits) or serial number", max_length=64),
+                ),
+                (
+                    "identifier_kind",
+                    models.CharField(
+                        choices=[("imei", "IMEI"), ("serial", "Serial")], max_length=10
+                    ),
+                ),
+                (
+                    "cost",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=14),
+                ),
+                (
+                    "price",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Asking sale price",
+                        max_digits=14,
+                        null=True,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("in_stock", "In stock"),
+                            ("committed", "Committed"),
+                            ("sold", "Sold"),
+                            ("returned", "Returned"),
+                        ],
+                        default="in_stock",
+                        max_length=12,
+                    ),
+                ),
+                ("location", models.CharField(blank=True, max_length=100)),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.company",
+                    ),
+                ),
+                (
+                    "condition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="devices",
+                        to="inventory.condition",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Invoice',
+            name="Invoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=21)),
-                ('date', models.DateField(default=django.utils.timezone.localdate)),
-                ('due_date', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open'), ('partially_paid', 'Partially paid'), ('paid', 'Paid'), ('void', 'Void')], default='draft', max_length=16)),
-                ('notes', models.TextField(blank=True)),
-                ('total', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14)),
-                ('amount_paid', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('opened_at', models.DateTimeField(blank=True, null=True)),
-                ('voided_at', models.DateTimeField(blank=True, null=True)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=21)),
+                ("date", models.DateField(default=django.utils.timezone.localdate)),
+                ("due_date", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("open", "Open"),
+                            ("partially_paid", "Partially paid"),
+                            ("paid", "Paid"),
+                            ("void", "Void"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "total",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=14),
+                ),
+                (
+                    "amount_paid",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=14),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("opened_at", models.DateTimeField(blank=True, null=True)),
+                ("voided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.company",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-date', '-id'],
+                "ordering": ["-date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='InvoiceLine',
+            name="InvoiceLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unit_price', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoice_lines', to='inventory.device')),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='inventory.invoice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("unit_price", models.DecimalField(decimal_places=2, max_digits=14)),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoice_lines",
+                        to="inventory.device",
+                    ),
+                ),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="inventory.invoice",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='NumberSequence',
+            name="NumberSequence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('po', 'Purchase order'), ('invoice', 'Invoice')], max_length=10)),
-                ('prefix', models.CharField(max_length=10)),
-                ('next_value', models.PositiveIntegerField(default=1001)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("po", "Purchase order"), ("invoice", "Invoice")], max_length=10
+                    ),
+                ),
+                ("prefix", models.CharField(max_length=10)),
+                ("next_value", models.PositiveIntegerField(default=1001)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.company",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Partner',
+            name="Partner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('address', models.TextField(blank=True)),
-                ('payment_terms_days', models.PositiveIntegerField(default=30, help_text='Net days (0 = due on receipt)')),
-                ('is_vendor', models.BooleanField(default=False)),
-                ('is_customer', models.BooleanField(default=False)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("address", models.TextField(blank=True)),
+                (
+                    "payment_terms_days",
+                    models.PositiveIntegerField(
+                        default=30, help_text="Net days (0 = due on receipt)"
+                    ),
+                ),
+                ("is_vendor", models.BooleanField(default=False)),
+                ("is_customer", models.BooleanField(default=False)),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.company",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='customer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='inventory.partner'),
+            model_name="invoice",
+            name="customer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="invoices",
+                to="inventory.partner",
+            ),
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('date', models.DateField(default=django.utils.timezone.localdate)),
-                ('method', models.CharField(choices=[('cash', 'Cash'), ('check', 'Check'), ('wire', 'Wire / bank transfer'), ('card', 'Card'), ('other', 'Other')], default='wire', max_length=10)),
-                ('reference', models.CharField(blank=True, max_length=100)),
-                ('source', models.CharField(choices=[('manual', 'Recorded in Cellbooks'), ('quickbooks', 'QuickBooks')], default='manual', max_length=12)),
-                ('qbo_payment_id', models.CharField(blank=True, max_length=32)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.company')),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='inventory.invoice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("date", models.DateField(default=django.utils.timezone.localdate)),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("cash", "Cash"),
+                            ("check", "Check"),
+                            ("wire", "Wire / bank transfer"),
+                            ("card", "Card"),
+                            ("other", "Other"),
+                        ],
+                        default="wire",
+                        max_length=10,
+                    ),
+                ),
+                ("reference", models.CharField(blank=True, max_length=100)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("manual", "Recorded in Cellbooks"), ("quickbooks", "QuickBooks")],
+                        default="manual",
+                        max_length=12,
+                    ),
+                ),
+                ("qbo_payment_id", models.CharField(blank=True, max_length=32)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.company",
+                    ),
+                ),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="inventory.invoice",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date', 'id'],
+                "ordering": ["date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('manufacturer', models.CharField(max_length=100)),
-                ('model', models.CharField(max_length=100)),
-                ('capacity', models.CharField(blank=True, help_text='e.g. "128GB"', max_length=30)),
-                ('colour', models.CharField(blank=True, max_length=50)),
-                ('network', models.CharField(blank=True, help_text='Carrier or "Unlocked"', max_length=50)),
-                ('kind', models.CharField(choices=[('phone', 'Phone'), ('tablet', 'Tablet'), ('other', 'Other')], default='phone', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("manufacturer", models.CharField(max_length=100)),
+                ("model", models.CharField(max_length=100)),
+                ("capacity", models.CharField(blank=True, help_text='e.g. "128GB"', max_length=30)),
+                ("colour", models.CharField(blank=True, max_length=50)),
+                (
+                    "network",
+                    models.CharField(blank=True, help_text='Carrier or "Unlocked"', max_length=50),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("phone", "Phone"), ("tablet", "Tablet"), ("other", "Other")],
+                        default="phone",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.company",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['manufacturer', 'model', 'capacity', 'colour', 'network'],
+                "ordering": ["manufacturer", "model", "capacity", "colour", "network"],
             },
         ),
         migrations.AddField(
-            model_name='device',
-            name='product',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='devices', to='inventory.product'),
+            model_name="device",
+            name="product",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="devices",
+                to="inventory.product",
+            ),
         ),
         migrations.CreateModel(
-            name='PurchaseOrder',
+            name="PurchaseOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=21)),
-                ('date', models.DateField(default=django.utils.timezone.localdate)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('received', 'Received'), ('closed', 'Closed'), ('void', 'Void')], default='draft', max_length=10)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('received_at', models.DateTimeField(blank=True, null=True)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.company')),
-                ('vendor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='purchase_orders', to='inventory.partner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=21)),
+                ("date", models.DateField(default=django.utils.timezone.localdate)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("received", "Received"),
+                            ("closed", "Closed"),
+                            ("void", "Void"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("received_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.company",
+                    ),
+                ),
+                (
+                    "vendor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="purchase_orders",
+                        to="inventory.partner",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-date', '-id'],
+                "ordering": ["-date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PurchaseOrderLine',
+            name="PurchaseOrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unit_cost', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('device', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='purchase_line', to='inventory.device')),
-                ('purchase_order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='inventory.purchaseorder')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("unit_cost", models.DecimalField(decimal_places=2, max_digits=14)),
+                (
+                    "device",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="purchase_line",
+                        to="inventory.device",
+                    ),
+                ),
+                (
+                    "purchase_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="inventory.purchaseorder",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='condition',
-            constraint=models.UniqueConstraint(models.F('company'), django.db.models.functions.text.Lower('code'), name='condition_code_unique_per_company'),
+            model_name="condition",
+            constraint=models.UniqueConstraint(
+                models.F("company"),
+                django.db.models.functions.text.Lower("code"),
+                name="condition_code_unique_per_company",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoiceline',
-            constraint=models.UniqueConstraint(fields=('invoice', 'device'), name='device_once_per_invoice'),
+            model_name="invoiceline",
+            constraint=models.UniqueConstraint(
+                fields=("invoice", "device"), name="device_once_per_invoice"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='numbersequence',
-            constraint=models.UniqueConstraint(fields=('company', 'kind'), name='one_sequence_per_kind'),
+            model_name="numbersequence",
+            constraint=models.UniqueConstraint(
+                fields=("company", "kind"), name="one_sequence_per_kind"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='partner',
-            constraint=models.UniqueConstraint(models.F('company'), django.db.models.functions.text.Lower('name'), name='partner_name_unique_per_company'),
+            model_name="partner",
+            constraint=models.UniqueConstraint(
+                models.F("company"),
+                django.db.models.functions.text.Lower("name"),
+                name="partner_name_unique_per_company",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='partner',
-            constraint=models.CheckConstraint(condition=models.Q(('is_vendor', True), ('is_customer', True), _connector='OR'), name='partner_is_vendor_or_customer'),
+            model_name="partner",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("is_vendor", True), ("is_customer", True), _connector="OR"),
+                name="partner_is_vendor_or_customer",
+            ),
         ),
         migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(fields=['company', 'status'], name='inventory_i_company_439e67_idx'),
+            model_name="invoice",
+            index=models.Index(fields=["company", "status"], name="inventory_i_company_439e67_idx"),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.UniqueConstraint(fields=('company', 'number'), name='invoice_number_unique_per_company'),
+            model_name="invoice",
+            constraint=models.UniqueConstraint(
+                fields=("company", "number"), name="invoice_number_unique_per_company"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.UniqueConstraint(condition=models.Q(('qbo_payment_id', ''), _negated=True), fields=('invoice', 'qbo_payment_id'), name='one_row_per_qbo_payment_and_invoice'),
+            model_name="payment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("qbo_payment_id", ""), _negated=True),
+                fields=("invoice", "qbo_payment_id"),
+                name="one_row_per_qbo_payment_and_invoice",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.UniqueConstraint(models.F('company'), django.db.models.functions.text.Lower('manufacturer'), django.db.models.functions.text.Lower('model'), django.db.models.functions.text.Lower('capacity'), django.db.models.functions.text.Lower('colour'), django.db.models.functions.text.Lower('network'), name='product_attributes_unique_per_company'),
+            model_name="product",
+            constraint=models.UniqueConstraint(
+                models.F("company"),
+                django.db.models.functions.text.Lower("manufacturer"),
+                django.db.models.functions.text.Lower("model"),
+                django.db.models.functions.text.Lower("capacity"),
+                django.db.models.functions.text.Lower("colour"),
+                django.db.models.functions.text.Lower("network"),
+                name="product_attributes_unique_per_company",
+            ),
         ),
         migrations.AddIndex(
-            model_name='device',
-            index=models.Index(fields=['company', 'status'], name='inventory_d_company_ba0b52_idx'),
+            model_name="device",
+            index=models.Index(fields=["company", "status"], name="inventory_d_company_ba0b52_idx"),
         ),
         migrations.AddIndex(
-            model_name='device',
-            index=models.Index(fields=['company', 'product', 'condition'], name='inventory_d_company_3b8854_idx'),
+            model_name="device",
+            index=models.Index(
+                fields=["company", "product", "condition"], name="inventory_d_company_3b8854_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='device',
-            constraint=models.UniqueConstraint(fields=('company', 'identifier'), name='device_identifier_unique_per_company'),
+            model_name="device",
+            constraint=models.UniqueConstraint(
+                fields=("company", "identifier"), name="device_identifier_unique_per_company"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='purchaseorder',
-            constraint=models.UniqueConstraint(fields=('company', 'number'), name='po_number_unique_per_company'),
+            model_name="purchaseorder",
+            constraint=models.UniqueConstraint(
+                fields=("company", "number"), name="po_number_unique_per_company"
+            ),
         ),
     ]

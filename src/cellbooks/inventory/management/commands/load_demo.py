@@ -16,7 +16,7 @@ from django.utils import timezone
 from cellbooks.accounts.models import Company, Membership
 from cellbooks.accounts.services import add_member, create_company
 from cellbooks.core.identifiers import luhn_check_digit
-from cellbooks.inventory import services
+from cellbooks.inventory import csv_import, services
 from cellbooks.inventory.models import (
     Condition,
     Device,
@@ -265,7 +265,7 @@ class DemoBuilder:
         )
         header = "IMEI/Serial\tManufacturer\tModel\tCapacity\tColour\tNetwork\tCondition\tCost\tPrice\tLocation"
         rows = [self._csv_row() for _ in range(count)]
-        services.import_purchase_order_csv(purchase_order=po, text="\n".join([header, *rows]))
+        csv_import.import_purchase_order_csv(purchase_order=po, text="\n".join([header, *rows]))
         if status in ("received", "closed"):
             services.receive_purchase_order(purchase_order=po)
             PurchaseOrder.objects.filter(pk=po.pk).update(

@@ -8,7 +8,7 @@ from tqdm import tqdm
 from cellbooks.accounts.models import Company, Membership
 from cellbooks.inventory.models import Invoice, PurchaseOrder
 
-from ... import sync
+from ... import outbox, worker
 from ...models import SyncRequest
 
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
             work = [
                 (kind, pk)
                 for kind in (SyncRequest.Kind.PURCHASE_ORDER, SyncRequest.Kind.INVOICE)
-                for pk in sync.unsynced_ids(company=company, kind=kind)
+                for pk in outbox.unsynced_ids(company=company, kind=kind)
             ]
         elif options["po"]:
             work = [
@@ -47,12 +47,12 @@ class Command(BaseCommand):
             self.stdout.write("Nothing to sync: every document is already synced.")
             return
         requests = [
-            sync.request_sync(company=company, kind=kind, local_id=pk, user=user and user.user)
+            outbox.request_sync(company=company, kind=kind, local_id=pk, user=user and user.user)
             for kind, pk in work
         ]
         with tqdm(total=len(requests), unit="doc", desc="Syncing", file=self.stderr) as bar:
             for request in requests:
-                sync.process_request(request.pk)
+                worker.process_request(request.pk)
                 bar.update(1)
         self._wait_for_others(requests)
         self._report(requests)

@@ -1,4 +1,4 @@
-"""The adapter: the only code in Cellbooks that speaks HTTP to the QuickBooks Accounting API.
+"""The adapter (client): the only code in Cellbooks that speaks HTTP to the QuickBooks Accounting API.
 
 It knows URLs, envelopes, faults, ``requestid``, batch and CDC; it parses money as Decimal; it turns
 every failure into a typed error (errors.py). It refreshes the access token at most once per request,
@@ -30,6 +30,7 @@ from .errors import (
     UnknownOutcomeError,
 )
 from .models import Connection
+from .transport import tls_context
 
 _XML_CODE = re.compile(r'<Error[^>]*code="(\d+)"')
 _XML_DETAIL = re.compile(r"<Detail>(.*?)</Detail>", re.S)
@@ -39,6 +40,19 @@ _XML_MESSAGE = re.compile(r"<Message>(.*?)</Message>", re.S)
 def quote(value: str) -> str:
     """Quote a string literal for the QBO query language (backslash escapes)."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+REQUESTID_MAX = 50
+KIND_SHORT = {"invoice": "inv", "purchase_order": "po", "customer": "cus", "vendor": "ven"}
+
+
+def requestid_for(
+    *, company_id: int, kind: str, local_id: int, version: str, extra: str = ""
+) -> str:
+    """A write's ``requestid``: the same for the same record and version, so a retry is answered
+    with QBO's stored response instead of making a duplicate (≤ 50 characters, QBO's limit)."""
+    short = KIND_SHORT.get(kind, kind[:3])
+    return f"cb{company_id}-{short}{local_id}-{version[:16]}{extra}"[:REQUESTID_MAX]
 
 
 @dataclass
@@ -64,7 +78,9 @@ class QBOClient:
         self.connection_id = connection.pk
         self.realm_id = connection.realm_id
         self.config = config or load_config()
-        self.http = http or httpx.Client(timeout=httpx.Timeout(self.config.timeout, connect=5.0))
+        self.http = http or httpx.Client(
+            timeout=httpx.Timeout(self.config.timeout, connect=5.0), verify=tls_context()
+        )
         self.calls: list[Call] = []
 
     def close(self):

@@ -1,0 +1,19 @@
+"""Template helpers about the signed-in user: the company switcher's memberships."""
+
+from django import template
+
+from cellbooks.accounts.models import Membership
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def user_memberships(context):
+    """The signed-in user's memberships with their companies, in one query."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.select_related("company").filter(user=user).order_by("company__name")
+    )

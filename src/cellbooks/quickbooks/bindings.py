@@ -1,0 +1,197 @@
+"""Every read and write of ``Binding`` rows: which Cellbooks record is which QBO record.
+
+A binding is *linked* while it names a QBO record (``qbo_id`` set). Unlinking keeps the row (and
+its ``creations`` counter) and forgets the QBO side, so "is this document in QuickBooks?" is
+always ``linked(...) is not None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import Binding
+from .records import money
+
+Kind = Binding.Kind
+RemoteState = Binding.RemoteState
+
+
+def _rows(*, company, kind: str | None = None):
+    rows = Binding.objects.filter(company=company).exclude(qbo_id="")
+    return rows.filter(kind=kind) if kind else rows
+
+
+# ---- reading ------------------------------------------------------------------------------------
+def linked(*, company, kind: str, local_id: int) -> Binding | None:
+    """The QBO record this Cellbooks record is linked to, or None."""
+    return _rows(company=company, kind=kind).filter(local_id=local_id).first()
+
+
+def linked_keys(*, company, kinds: Iterable[str], local_ids: Iterable[int]) -> set[tuple[str, int]]:
+    """``(kind, local_id)`` of the given records that are linked (one query)."""
+    return set(
+        Binding.objects.filter(company=company, kind__in=set(kinds), local_id__in=set(local_ids))
+        .exclude(qbo_id="")
+        .values_list("kind", "local_id")
+    )
+
+
+def in_quickbooks(*, company, kind: str, local_ids: Iterable[int]) -> set[int]:
+    """The given documents that are linked to a QBO record neither deleted nor voided there."""
+    return set(
+        _rows(company=company, kind=kind)
+        .filter(local_id__in=list(local_ids), remote_state=RemoteState.ACTIVE)
+        .values_list("local_id", flat=True)
+    )
+
+
+def linked_local_ids(*, company, kind: str):
+    """A subquery of every linked record's local id of this kind."""
+    return _rows(company=company, kind=kind).values("local_id")
+
+
+def by_qbo_ids(*, company, realm_id: str, kind: str, qbo_ids: Iterable[str]) -> dict[str, Binding]:
+    return {
+        binding.qbo_id: binding
+        for binding in Binding.objects.filter(
+            company=company, realm_id=realm_id, kind=kind, qbo_id__in=list(qbo_ids)
+        )
+    }
+
+
+def for_qbo_record(*, company, realm_id: str, qbo_entity: str, qbo_id: str) -> Binding | None:
+    return Binding.objects.filter(
+        company=company, realm_id=realm_id, qbo_entity=qbo_entity, qbo_id=qbo_id
+    ).first()
+
+
+def creations(*, company, kind: str, local_id: int) -> int:
+    """How many QBO records were ever made for this document (0 before its first create)."""
+    return (
+        Binding.objects.filter(company=company, kind=kind, local_id=local_id)
+        .values_list("creations", flat=True)
+        .first()
+        or 0
+    )
+
+
+def count(*, company) -> int:
+    """How many Cellbooks records point at records in the linked QBO company."""
+    return _rows(company=company).count()
+
+
+# ---- writing ------------------------------------------------------------------------------------
+def bind(
+    *,
+    company,
+    kind: str,
+    local_id: int,
+    realm_id: str,
+    entity: dict,
+    qbo_entity: str,
+    created: bool = False,
+    **fields,
+) -> Binding:
+    """Link a record to the QBO ``entity`` just created, adopted or updated, and commit it now, in
+    its own transaction, whatever happens next. ``created``: a new QBO record was made for it (or
+    an orphan adopted), which the ``creations`` counter remembers for good."""
+    values = {
+        "realm_id": realm_id,
+        "qbo_entity": qbo_entity,
+        "qbo_id": str(entity["Id"]),
+        "sync_token": str(entity.get("SyncToken", "")),
+        "qbo_doc_number": entity.get("DocNumber", "") or "",
+        "synced_at": timezone.now(),
+        "remote_state": RemoteState.ACTIVE,
+        **fields,
+    }
+    if "TotalAmt" in entity and "qbo_total" not in fields:
+        values["qbo_total"] = money(entity["TotalAmt"])
+    try:
+        with transaction.atomic():
+            binding, _ = Binding.objects.update_or_create(
+                company=company, kind=kind, local_id=local_id, defaults=values
+            )
+            if created:
+                Binding.objects.filter(pk=binding.pk).update(creations=F("creations") + 1)
+                binding.refresh_from_db(fields=["creations"])
+    except IntegrityError:
+        # Another worker bound it a moment ago: theirs and ours are the same QBO record.
+        binding = Binding.objects.get(company=company, kind=kind, local_id=local_id)
+    return binding
+
+
+def note_fingerprint(binding: Binding, local_hash: str) -> None:
+    """The document changed in a way QBO never sees: remember it is still in step."""
+    if binding.local_hash != local_hash:
+        Binding.objects.filter(pk=binding.pk).update(local_hash=local_hash)
+
+
+def mark_remote_state(binding: Binding, state: str, **fields) -> None:
+    """QBO says the record was deleted or voided there (or is active again)."""
+    Binding.objects.filter(pk=binding.pk).update(remote_state=state, **fields)
+    binding.remote_state = state
+
+
+def mark_deleted_in_qbo(*, company, realm_id: str, qbo_entity: str, qbo_id: str) -> int:
+    return Binding.objects.filter(
+        company=company, realm_id=realm_id, qbo_entity=qbo_entity, qbo_id=qbo_id
+    ).update(remote_state=RemoteState.DELETED, qbo_balance=None)
+
+
+def remember_invoice_state(
+    binding: Binding, *, voided: bool, balance, total, sync_token: str
+) -> None:
+    """What the QBO invoice looks like now (the reconciler read it)."""
+    Binding.objects.filter(pk=binding.pk).update(
+        remote_state=RemoteState.VOIDED if voided else RemoteState.ACTIVE,
+        qbo_balance=money(balance),
+        qbo_total=money(total),
+        sync_token=sync_token or binding.sync_token,
+    )
+
+
+def unlink(binding: Binding) -> None:
+    """Forget the QBO record (deleted there, or replaced by another type); keep the row and its
+    ``creations`` so the next create uses a fresh requestid."""
+    Binding.objects.filter(pk=binding.pk).update(
+        qbo_id="",
+        sync_token="",
+        qbo_doc_number="",
+        last_pushed_hash="",
+        local_hash="",
+        qbo_total=None,
+        qbo_balance=None,
+        remote_state=RemoteState.ACTIVE,
+        manual_payment_flagged_at=None,
+    )
+    binding.qbo_id = ""
+
+
+def unlink_deleted(*, company, kind: str, local_id: int) -> bool:
+    """Unlink a document whose QBO record was deleted there; False if it was not."""
+    binding = (
+        _rows(company=company, kind=kind)
+        .filter(local_id=local_id, remote_state=RemoteState.DELETED)
+        .first()
+    )
+    if binding is None:
+        return False
+    unlink(binding)
+    return True
+
+
+def forget_realm(*, company) -> None:
+    """Links into the previous QBO company mean nothing in a new one (the realm guard's switch)."""
+    Binding.objects.filter(company=company).delete()
+
+
+def flag_manual_payment(*, company, invoice_id: int) -> None:
+    """A payment was typed in Cellbooks on an invoice whose payments QuickBooks keeps."""
+    _rows(company=company, kind=Kind.INVOICE).filter(local_id=invoice_id).update(
+        manual_payment_flagged_at=timezone.now()
+    )

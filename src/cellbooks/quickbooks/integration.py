@@ -1,0 +1,125 @@
+"""QuickBooks Online as an integration: what it contributes to the inventory's pages and API
+through the seam in ``cellbooks.core.integrations``. Registered in ``apps.py``."""
+
+from __future__ import annotations
+
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from cellbooks.core.integrations import ApiField, Integration, ListExtension, PaymentPolicy
+
+from . import bindings, status
+from .api_status import QuickBooksStatus, status_resolver
+from .links import qbo_record_url
+from .models import Connection
+from .reconciler import SOURCE
+
+NOTHING = mark_safe("")
+
+
+def connection_for(request) -> Connection | None:
+    """The company's connection, read once per request (every page's banner asks for it)."""
+    if not hasattr(request, "_qbo_connection"):
+        company = getattr(request, "company", None)
+        request._qbo_connection = (
+            Connection.objects.filter(company=company).first() if company else None
+        )
+    return request._qbo_connection
+
+
+class QuickBooksIntegration(Integration):
+    key = SOURCE
+    name = "QuickBooks"
+    url_prefix = "quickbooks_"
+    api_router_path = "cellbooks.quickbooks.api_routes.router"
+
+    # ---- pages ----------------------------------------------------------------------------
+    def card(self, request) -> SafeString:
+        return render_to_string(
+            "quickbooks/_card.html", {"qbo_connection": connection_for(request)}, request
+        )
+
+    def banner(self, request) -> SafeString:
+        connection = connection_for(request)
+        if connection is None or not connection.needs_reconnect:
+            return NOTHING
+        return render_to_string("quickbooks/_banner.html", {"qbo_connection": connection}, request)
+
+    def document_panel(self, request, *, kind: str, document) -> SafeString:
+        """The QuickBooks box on a PO or invoice page: state, Sync button, link, attempts."""
+        document_status = status.document_status(
+            company=request.company, kind=kind, document=document
+        )
+        context = {
+            "document": document,
+            "kind": kind,
+            "status": document_status,
+            "move_to": status.move_target(company=request.company, binding=document_status.binding),
+            "qbo_connection": connection_for(request),
+        }
+        return render_to_string("quickbooks/_sync_panel.html", context, request)
+
+    def list_extension(self, request, *, kind: str, documents) -> ListExtension | None:
+        """On a connected company's PO and invoice lists: a checkbox per row for "Sync selected",
+        a mark on the rows already in QuickBooks, and the bulk-sync buttons."""
+        connection = connection_for(request)
+        if connection is None or not connection.is_connected:
+            return None
+        synced = bindings.in_quickbooks(
+            company=request.company, kind=kind, local_ids=[d.pk for d in documents]
+        )
+        cells = {
+            document.pk: render_to_string(
+                "quickbooks/_list_cell.html",
+                {"document": document, "synced": document.pk in synced},
+            )
+            for document in documents
+        }
+        return ListExtension(
+            form=render_to_string(
+                "quickbooks/_list_form.html", {"kind": kind, "csrf_token": get_token(request)}
+            ),
+            header=mark_safe('<span class="muted" title="Select for QuickBooks">QB</span>'),
+            cells=cells,
+        )
+
+    def void_notice(self, *, company, kind: str, document) -> str:
+        binding = bindings.linked(company=company, kind=kind, local_id=document.pk)
+        if binding is None or binding.remote_state:
+            return ""
+        what = f"{binding.qbo_entity} {binding.qbo_doc_number or binding.qbo_id}"
+        effect = "voids it there too" if binding.qbo_entity == "Invoice" else "deletes it there too"
+        return f"It is in QuickBooks as {what}: confirming {effect}."
+
+    def payment_policy(self, *, company, invoice) -> PaymentPolicy | None:
+        if (
+            bindings.linked(company=company, kind=bindings.Kind.INVOICE, local_id=invoice.pk)
+            is None
+        ):
+            return None
+        return PaymentPolicy(
+            notice="QuickBooks keeps this invoice's payments. Record payments in QuickBooks: they "
+            "appear here on their own. A payment typed here is not sent to QuickBooks.",
+            confirm_label="Record it in Cellbooks anyway (the invoice is flagged)",
+            refusal="This invoice is synced to QuickBooks, which keeps its payments: record the "
+            "payment in QuickBooks and it will appear here. To record it in Cellbooks anyway, "
+            "tick the box.",
+        )
+
+    def payment_source(self, *, company, payment) -> tuple[str, str]:
+        connection = Connection.objects.filter(company=company).first()
+        realm = connection.realm_id if connection else ""
+        return (
+            f"QuickBooks payment {payment.external_id}",
+            qbo_record_url("Payment", payment.external_id, realm),
+        )
+
+    # ---- REST API -------------------------------------------------------------------------
+    def api_fields(self, *, kind: str, detail: bool) -> dict[str, ApiField]:
+        if kind not in (bindings.Kind.INVOICE, bindings.Kind.PURCHASE_ORDER):
+            return {}
+        # Lists skip the "changed since the last sync" check (it reads every document's lines).
+        return {
+            "quickbooks": ApiField(QuickBooksStatus, status_resolver(kind, detect_changes=detail))
+        }

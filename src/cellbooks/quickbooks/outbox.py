@@ -1,0 +1,161 @@
+"""The outbox: sync requests written in the caller's transaction, woken after commit.
+
+``request_sync`` writes (or reuses) a ``SyncRequest`` row for a document and asks the queue to wake
+a worker once the caller's transaction commits. The queue carries only wake-ups: the worker's
+periodic sweep re-enqueues anything pending or due, so a lost message delays work and loses
+nothing. How a worker carries a request out is worker.py's job.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cellbooks.inventory.models import Invoice, PurchaseOrder
+
+from . import bindings, tasks
+from .models import Connection, SyncRequest
+
+
+def request_sync(
+    *,
+    company,
+    kind: str,
+    local_id: int,
+    user=None,
+    action: str = SyncRequest.Action.PUSH,
+    batch_key: str = "",
+    wake: bool = True,
+) -> SyncRequest:
+    """Queue a sync of one document (idempotent: an open request for it is reused). ``wake=False``
+    leaves waking the worker to the caller (bulk requests wake it once for all)."""
+    with transaction.atomic():
+        existing = SyncRequest.objects.filter(
+            company=company, kind=kind, local_id=local_id, status__in=SyncRequest.OPEN_STATUSES
+        ).first()
+        if existing:
+            fields = {"batch_key": batch_key or existing.batch_key}
+            if action != SyncRequest.Action.PUSH:
+                fields["action"] = action
+            if existing.status == SyncRequest.Status.PENDING:
+                fields["next_attempt_at"] = timezone.now()
+            SyncRequest.objects.filter(pk=existing.pk).update(**fields)
+            existing.refresh_from_db()
+            request = existing
+        else:
+            try:
+                with transaction.atomic():
+                    request = SyncRequest.objects.create(
+                        company=company,
+                        kind=kind,
+                        local_id=local_id,
+                        action=action,
+                        requested_by=user,
+                        batch_key=batch_key,
+                    )
+            except IntegrityError:  # raced with another request for the same document
+                request = SyncRequest.objects.get(
+                    company=company,
+                    kind=kind,
+                    local_id=local_id,
+                    status__in=SyncRequest.OPEN_STATUSES,
+                )
+        if connection_paused(company):
+            SyncRequest.objects.filter(pk=request.pk, status=SyncRequest.Status.PENDING).update(
+                status=SyncRequest.Status.PAUSED
+            )
+        elif wake:
+            transaction.on_commit(lambda: tasks.wake([request.pk]))
+    return request
+
+
+def request_many(*, company, kind: str, local_ids, user=None) -> str:
+    """Queue several documents under one batch key (for the progress bar); the worker takes them
+    in chunks through the batch endpoint."""
+    batch_key = uuid.uuid4().hex[:16]
+    with transaction.atomic():
+        ids = [
+            request_sync(
+                company=company,
+                kind=kind,
+                local_id=local_id,
+                user=user,
+                batch_key=batch_key,
+                wake=False,
+            ).pk
+            for local_id in local_ids
+        ]
+        if not connection_paused(company):
+            transaction.on_commit(lambda: tasks.wake(ids))
+    return batch_key
+
+
+def batch_progress(*, company, batch_key: str) -> dict:
+    rows = SyncRequest.objects.filter(company=company, batch_key=batch_key)
+    total = rows.count()
+    done = rows.filter(status=SyncRequest.Status.DONE).count()
+    failed = rows.filter(status=SyncRequest.Status.FAILED).count()
+    paused = rows.filter(status=SyncRequest.Status.PAUSED).count()
+    return {
+        "total": total,
+        "done": done,
+        "failed": failed,
+        "paused": paused,
+        "finished": done + failed + paused == total,
+        "percent": int(100 * (done + failed) / total) if total else 100,
+    }
+
+
+def connection_paused(company) -> bool:
+    return Connection.objects.filter(
+        company=company, status=Connection.Status.NEEDS_RECONNECT
+    ).exists()
+
+
+def resume_paused(*, company) -> int:
+    """After a reconnect: paused work becomes pending again and is woken."""
+    ids = list(
+        SyncRequest.objects.filter(company=company, status=SyncRequest.Status.PAUSED).values_list(
+            "pk", flat=True
+        )
+    )
+    SyncRequest.objects.filter(pk__in=ids).update(
+        status=SyncRequest.Status.PENDING, next_attempt_at=timezone.now()
+    )
+    transaction.on_commit(lambda: tasks.wake(ids))
+    return len(ids)
+
+
+def failures(*, company):
+    """The sync log page: documents whose latest request failed."""
+    return SyncRequest.objects.filter(company=company, status=SyncRequest.Status.FAILED).order_by(
+        "-finished_at"
+    )
+
+
+def retry(*, company, request_id: int, user=None) -> SyncRequest:
+    failed = SyncRequest.objects.get(
+        company=company, pk=request_id, status=SyncRequest.Status.FAILED
+    )
+    return request_sync(
+        company=company, kind=failed.kind, local_id=failed.local_id, user=user, action=failed.action
+    )
+
+
+def unsynced_ids(*, company, kind: str) -> list[int]:
+    """Documents that can be synced and are not linked to QuickBooks yet."""
+    if kind == SyncRequest.Kind.INVOICE:
+        documents = Invoice.objects.filter(company=company).exclude(
+            status__in=[Invoice.Status.DRAFT, Invoice.Status.VOID]
+        )
+    else:
+        documents = PurchaseOrder.objects.filter(company=company).exclude(
+            status__in=[PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.VOID]
+        )
+    return list(
+        documents.exclude(pk__in=bindings.linked_local_ids(company=company, kind=kind))
+        .order_by("date", "pk")
+        .values_list("pk", flat=True)
+    )

@@ -1,0 +1,118 @@
+"""Read models: where a document stands in QuickBooks, for its page and the REST API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import bindings
+from .exporters import document_fingerprint
+from .links import qbo_record_url
+from .models import Binding, IntegrationSettings, SyncAttempt, SyncRequest
+
+HISTORY_SHOWN = 20
+STATES = ("not_synced", "queued", "paused", "synced", "changed", "failed", "deleted", "voided")
+
+
+@dataclass
+class DocumentStatus:
+    state: str  # one of STATES
+    binding: Binding | None
+    request: SyncRequest | None
+    attempts: list[SyncAttempt] = field(default_factory=list)
+    last_error: dict | None = None
+
+    @property
+    def url(self) -> str:
+        """Where a person opens the QBO document in a browser."""
+        if self.binding is None:
+            return ""
+        return qbo_record_url(self.binding.qbo_entity, self.binding.qbo_id, self.binding.realm_id)
+
+
+def document_status(
+    *, company, kind: str, document, detect_changes: bool = True, with_attempts: bool = True
+) -> DocumentStatus:
+    """Not synced / queued / synced at … / changed since / failed, with the binding and history."""
+    binding = bindings.linked(company=company, kind=kind, local_id=document.pk)
+    request = (
+        SyncRequest.objects.filter(company=company, kind=kind, local_id=document.pk)
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+    attempts = (
+        list(
+            SyncAttempt.objects.filter(company=company, kind=kind, local_id=document.pk)[
+                :HISTORY_SHOWN
+            ]
+        )
+        if with_attempts
+        else []
+    )
+    if request and request.status in (SyncRequest.Status.PENDING, SyncRequest.Status.RUNNING):
+        state = "queued"
+    elif request and request.status == SyncRequest.Status.PAUSED:
+        state = "paused"
+    elif request and request.status == SyncRequest.Status.FAILED:
+        state = "failed"
+    elif binding and binding.remote_state:
+        state = binding.remote_state  # "deleted" or "voided" in QuickBooks
+    elif binding:
+        state = "changed" if detect_changes and changed_since(binding, document) else "synced"
+    else:
+        state = "not_synced"
+    return DocumentStatus(
+        state=state,
+        binding=binding,
+        request=request,
+        attempts=attempts,
+        last_error=request.last_error if request and state == "failed" else None,
+    )
+
+
+def summary(*, company, kind: str, document, detect_changes: bool = True) -> dict:
+    """The document's QuickBooks status as plain data (the REST API's ``quickbooks`` field)."""
+    status = document_status(
+        company=company,
+        kind=kind,
+        document=document,
+        detect_changes=detect_changes,
+        with_attempts=False,
+    )
+    result = {"state": status.state, "last_error": status.last_error}
+    if binding := status.binding:
+        result.update(
+            qbo_entity=binding.qbo_entity,
+            qbo_id=binding.qbo_id,
+            qbo_doc_number=binding.qbo_doc_number or None,
+            synced_at=binding.synced_at,
+            qbo_total=binding.qbo_total,
+            qbo_balance=binding.qbo_balance,
+            url=status.url,
+        )
+    return result
+
+
+def changed_since(binding: Binding, document) -> bool:
+    """Whether what Cellbooks would send differs from what it sent (partner, number, date, lines).
+    Every edit bumps the document's updated_at, so a document untouched since its sync is not read
+    again (a 50,000-device PO page stays quick)."""
+    if not binding.local_hash:
+        return False
+    if binding.synced_at and document.updated_at and document.updated_at <= binding.synced_at:
+        return False
+    return binding.local_hash != document_fingerprint(document)
+
+
+def move_target(*, company, binding: Binding | None) -> str:
+    """For a PO synced as one QBO type after "Sync POs to" changed: the other type's name."""
+    if binding is None or binding.remote_state or binding.kind != Binding.Kind.PURCHASE_ORDER:
+        return ""
+    chosen = (
+        IntegrationSettings.objects.filter(company=company)
+        .values_list("sync_pos_to", flat=True)
+        .first()
+    )
+    target = "PurchaseOrder" if chosen == IntegrationSettings.SyncPOsTo.PURCHASE_ORDER else "Bill"
+    if binding.qbo_entity == target:
+        return ""
+    return "Purchase Order" if target == "PurchaseOrder" else "Bill"
