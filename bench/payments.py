@@ -115,7 +115,8 @@ def main(argv=None) -> int:
     ):
         env = common.setup_django(data_dir, emulator)
         from bench import data
-        from cellbooks.quickbooks import inbound, worker
+        from cellbooks.quickbooks import inbound
+        from cellbooks.quickbooks import worker as sync_worker
         from cellbooks.quickbooks.models import Binding, Connection, SyncRequest, WebhookEvent
 
         emulator.register_app(common.CLIENT_ID)
@@ -142,7 +143,7 @@ def main(argv=None) -> int:
                 for pk in built.invoice_ids
             ]
             for i in range(0, len(ids), 30):
-                worker.process_batch(ids[i : i + 30])
+                sync_worker.process_batch(ids[i : i + 30])
             bindings = dict(
                 Binding.objects.filter(company=company, kind="invoice").values_list(
                     "local_id", "qbo_id"
