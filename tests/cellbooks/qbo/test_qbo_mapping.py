@@ -199,3 +199,55 @@ def test_every_device_is_counted_once_and_the_total_is_exact(lines):
         assert qbo_line["Amount"] == detail["Qty"] * detail["UnitPrice"]
     identifiers = [i for g in mapping.group_lines(lines) for i in g.identifiers]
     assert sorted(identifiers) == sorted(ln.identifier for ln in lines)
+
+
+@pytest.mark.django_db
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["iPhone 13", "iPhone 14", "Galaxy S22"]),
+            st.sampled_from("ABC"),
+            st.sampled_from(["100.00", "100.01", "250.50"]),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_a_group_on_the_document_page_is_exactly_one_quickbooks_line(devices):
+    """The page and the mapper share one grouping rule: same groups, same order, same counts."""
+    from cellbooks.accounts.services import create_company
+    from cellbooks.core.identifiers import luhn_check_digit
+    from cellbooks.inventory import selectors, services
+    from cellbooks.quickbooks.exporters import document_input
+
+    company = create_company(name="Groups Ltd")
+    vendor = services.create_partner(company=company, name="V", is_vendor=True)
+    po = services.create_purchase_order(company=company, vendor=vendor)
+    for n, (model, condition, cost) in enumerate(devices):
+        body = f"35{n:012d}"
+        services.add_device_to_purchase_order(
+            purchase_order=po,
+            identifier=body + luhn_check_digit(body),
+            manufacturer="Apple",
+            model=model,
+            capacity="128GB",
+            colour="Blue",
+            network="Unlocked",
+            condition=condition,
+            cost=cost,
+        )
+
+    on_page = [
+        (g.product.display_name, g.condition.code, g.unit_amount, g.count)
+        for g in selectors.line_groups(po.lines.all(), "unit_cost")
+    ]
+    summarised = [
+        (g.product.display_name, g.condition.code, g.unit_amount, g.count)
+        for g in selectors.line_group_summaries(po.lines.all(), "unit_cost")
+    ]
+    in_quickbooks = [
+        (g.product, g.condition, g.unit_amount, g.quantity)
+        for g in mapping.group_lines(document_input(po).lines)
+    ]
+    assert on_page == summarised == in_quickbooks
