@@ -13,7 +13,17 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("CELLBOOKS_DATA_DIR", Path.cwd() / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _private_file(path: Path) -> Path:
+    """Create ``path`` readable by this user only (0600) if it does not exist yet. SQLite gives
+    its -wal and -shm files the database file's permissions."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    return path
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -97,7 +107,7 @@ TEMPLATES = [
     },
 ]
 
-_default_db = f"sqlite:///{DATA_DIR / 'cellbooks.sqlite3'}"
+_default_db = f"sqlite:///{_private_file(DATA_DIR / 'cellbooks.sqlite3')}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while a writer commits; IMMEDIATE transactions take the write lock
@@ -139,9 +149,20 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 X_FRAME_OPTIONS = "DENY"
+# Behind TLS (a reverse proxy that terminates HTTPS and sets X-Forwarded-Proto), CELLBOOKS_HTTPS=1
+# turns on secure cookies, the redirect to HTTPS and HSTS; each can also be set on its own.
+HTTPS = env_bool("CELLBOOKS_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if env_bool("CELLBOOKS_BEHIND_PROXY", HTTPS):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A load balancer probes the health check over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Background work: Huey on SQLite by default; Redis when REDIS_URL is set (scale-out).
 # The worker runs threads: sync work mostly waits on QuickBooks' answers, not on the CPU.
@@ -162,7 +183,7 @@ else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "cellbooks",
-        "filename": str(DATA_DIR / "huey.sqlite3"),
+        "filename": str(_private_file(DATA_DIR / "huey.sqlite3")),
         "immediate": env_bool("HUEY_IMMEDIATE", False),
         "consumer": _HUEY_CONSUMER,
     }
@@ -217,6 +238,12 @@ QBO = {
     # an emulator whose time runs faster (benchmarks).
     "RATE_LIMITS": env_bool("QBO_RATE_LIMITS", True),
     "RATE_SCALE": float(os.environ.get("QBO_RATE_SCALE", "1")),
+    # The worker: a claim on a sync request is a lease renewed while its worker lives (a dead
+    # worker's requests return to the queue once it lapses); retries back off exponentially.
+    "LEASE_SECONDS": float(os.environ.get("QBO_LEASE_SECONDS", "45")),
+    "RETRY_BASE_SECONDS": float(os.environ.get("QBO_RETRY_BASE_SECONDS", "2")),
+    "RETRY_MAX_SECONDS": float(os.environ.get("QBO_RETRY_MAX_SECONDS", "600")),
+    "MAX_ATTEMPTS": int(os.environ.get("QBO_MAX_ATTEMPTS", "10")),
     # Sync attempts, applied webhook events and finished sync requests older than this are pruned
     # (failures waiting for a person are kept until they are resolved).
     "RETENTION_DAYS": int(os.environ.get("QBO_RETENTION_DAYS", "90")),

@@ -35,7 +35,7 @@ class Ledger(Integration):
     def void_notice(self, *, company, kind, document):
         return f"Ledger voids {document.number} too."
 
-    def payment_policy(self, *, company, invoice):
+    def payment_policy(self, request, *, invoice):
         return PaymentPolicy(
             notice="Ledger keeps payments.",
             confirm_label="Record it here anyway",

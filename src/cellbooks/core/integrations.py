@@ -92,13 +92,17 @@ class Integration:
         """A sentence for the void confirmation page: what voiding does on its side."""
         return ""
 
-    def payment_policy(self, *, company, invoice) -> PaymentPolicy | None:
+    def payment_policy(self, request, *, invoice) -> PaymentPolicy | None:
         """Rules for a payment typed by hand on ``invoice`` (None: no rule)."""
         return None
 
-    def payment_source(self, *, company, payment) -> tuple[str, str]:
+    def payment_source(self, request, *, payment) -> tuple[str, str]:
         """How to show a payment it brought in: (label, url)."""
         return (f"{self.name} payment {payment.external_id}", "")
+
+    def payment_note(self, request, *, payment) -> SafeString:
+        """A note on a payment typed in Cellbooks (e.g. where it went in this system)."""
+        return NOTHING
 
     # ---- REST API -------------------------------------------------------------------------
     def api_fields(self, *, kind: str, detail: bool) -> dict[str, ApiField]:
@@ -130,10 +134,10 @@ class Registry:
         return self._integrations.get(key)
 
     # ---- what the inventory asks ------------------------------------------------------------
-    def payment_policies(self, *, company, invoice) -> list[tuple[Integration, PaymentPolicy]]:
+    def payment_policies(self, request, *, invoice) -> list[tuple[Integration, PaymentPolicy]]:
         policies = []
         for integration in self.all():
-            policy = integration.payment_policy(company=company, invoice=invoice)
+            policy = integration.payment_policy(request, invoice=invoice)
             if policy is not None:
                 policies.append((integration, policy))
         return policies

@@ -586,9 +586,7 @@ def _render_invoice(request, invoice, *, devices_form=None, payment_form=None):
         "can_pay": can_pay,
         "payment_policies": [
             (integration.key, policy)
-            for integration, policy in integrations.payment_policies(
-                company=request.company, invoice=invoice
-            )
+            for integration, policy in integrations.payment_policies(request, invoice=invoice)
         ],
         "payment_form": payment_form
         or PaymentForm(initial={"amount": invoice.balance_due, "date": timezone.localdate()}),
@@ -708,9 +706,7 @@ def invoice_record_payment(request, pk):
     invoice = _get_invoice(request, pk)
     form = PaymentForm(request.POST)
     if form.is_valid():
-        for integration, policy in integrations.payment_policies(
-            company=request.company, invoice=invoice
-        ):
+        for integration, policy in integrations.payment_policies(request, invoice=invoice):
             if policy.needs_confirmation and request.POST.get(f"confirm_{integration.key}") != "1":
                 form.add_error(None, policy.refusal)
     if form.is_valid():

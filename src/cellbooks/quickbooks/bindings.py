@@ -79,6 +79,19 @@ def creations(*, company, kind: str, local_id: int) -> int:
     )
 
 
+def pending_create(*, company, kind: str, local_id: int) -> Binding | None:
+    """The unlinked row of a document whose create was sent without a known outcome: it may
+    exist in QBO, so look for it (by its marker) before creating anything."""
+    return Binding.objects.filter(
+        company=company, kind=kind, local_id=local_id, qbo_id="", create_sent_at__isnull=False
+    ).first()
+
+
+def linked_children(*, company, kind: str, parent_local_id: int) -> list[Binding]:
+    """Linked records that belong to a Cellbooks record (an invoice's payments)."""
+    return list(_rows(company=company, kind=kind).filter(parent_local_id=parent_local_id))
+
+
 def count(*, company) -> int:
     """How many Cellbooks records point at records in the linked QBO company."""
     return _rows(company=company).count()
@@ -107,6 +120,7 @@ def bind(
         "qbo_doc_number": entity.get("DocNumber", "") or "",
         "synced_at": timezone.now(),
         "remote_state": RemoteState.ACTIVE,
+        "create_sent_at": None,
         **fields,
     }
     if "TotalAmt" in entity and "qbo_total" not in fields:
@@ -123,6 +137,40 @@ def bind(
         # Another worker bound it a moment ago: theirs and ours are the same QBO record.
         binding = Binding.objects.get(company=company, kind=kind, local_id=local_id)
     return binding
+
+
+def note_create_sent(
+    *, company, kind: str, local_id: int, realm_id: str, qbo_entity: str, **fields
+) -> None:
+    """Just before a create goes out, committed on its own: from now until the answer is known,
+    the document may exist in QBO without a link (a lost answer, a dead worker)."""
+    now = timezone.now()
+    for _ in range(2):  # a second try if another worker created the row in between
+        try:
+            with transaction.atomic():
+                updated = Binding.objects.filter(
+                    company=company, kind=kind, local_id=local_id, qbo_id=""
+                ).update(create_sent_at=now, realm_id=realm_id, qbo_entity=qbo_entity, **fields)
+                if not updated:
+                    Binding.objects.create(
+                        company=company,
+                        kind=kind,
+                        local_id=local_id,
+                        realm_id=realm_id,
+                        qbo_entity=qbo_entity,
+                        create_sent_at=now,
+                        **fields,
+                    )
+            return
+        except IntegrityError:
+            continue
+
+
+def note_create_refused(*, company, kind: str, local_id: int) -> None:
+    """QBO refused the create for good: nothing was made, there is nothing to look for."""
+    Binding.objects.filter(company=company, kind=kind, local_id=local_id, qbo_id="").update(
+        create_sent_at=None
+    )
 
 
 def note_fingerprint(binding: Binding, local_hash: str) -> None:
@@ -167,7 +215,6 @@ def unlink(binding: Binding) -> None:
         qbo_total=None,
         qbo_balance=None,
         remote_state=RemoteState.ACTIVE,
-        manual_payment_flagged_at=None,
     )
     binding.qbo_id = ""
 
@@ -188,10 +235,3 @@ def unlink_deleted(*, company, kind: str, local_id: int) -> bool:
 def forget_realm(*, company) -> None:
     """Links into the previous QBO company mean nothing in a new one (the realm guard's switch)."""
     Binding.objects.filter(company=company).delete()
-
-
-def flag_manual_payment(*, company, invoice_id: int) -> None:
-    """A payment was typed in Cellbooks on an invoice whose payments QuickBooks keeps."""
-    _rows(company=company, kind=Kind.INVOICE).filter(local_id=invoice_id).update(
-        manual_payment_flagged_at=timezone.now()
-    )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.urls import reverse
+
 from cellbooks.inventory.models import Invoice, PurchaseOrder
 
 from .models import Binding
@@ -10,6 +14,7 @@ INVOICE = Binding.Kind.INVOICE
 PURCHASE_ORDER = Binding.Kind.PURCHASE_ORDER
 MODELS = {INVOICE: Invoice, PURCHASE_ORDER: PurchaseOrder}
 LABELS = {INVOICE: "Invoice", PURCHASE_ORDER: "Purchase order"}
+PAGES = {INVOICE: "invoice_detail", PURCHASE_ORDER: "purchase_order_detail"}
 
 
 def kind_of(document) -> str:
@@ -26,3 +31,34 @@ def partner_of(document) -> tuple:
 def load(*, company, kind: str, local_id: int):
     """The document, or ``DoesNotExist``."""
     return MODELS[kind].objects.select_related("company").get(pk=local_id, company=company)
+
+
+@dataclass(frozen=True)
+class DocumentName:
+    label: str  # "Invoice INV-1004"
+    url: str
+
+
+def names(*, company, keys) -> dict[tuple[str, int], DocumentName]:
+    """What people call these documents, with their pages: one query per kind. A document that no
+    longer exists is named by its kind and id."""
+    wanted: dict[str, set[int]] = {}
+    for kind, local_id in keys:
+        wanted.setdefault(kind, set()).add(local_id)
+    found = {}
+    for kind, ids in wanted.items():
+        if kind not in MODELS:
+            continue
+        numbers = (
+            MODELS[kind].objects.filter(company=company, pk__in=ids).values_list("pk", "number")
+        )
+        for pk, number in numbers:
+            found[(kind, pk)] = DocumentName(
+                f"{LABELS[kind]} {number}", reverse(PAGES[kind], args=[pk])
+            )
+    return {
+        key: found.get(
+            key, DocumentName(f"{LABELS.get(key[0], key[0])} (deleted, id {key[1]})", "")
+        )
+        for key in keys
+    }

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -23,9 +24,10 @@ from cellbooks.inventory.models import Invoice, PurchaseOrder
 
 from . import bindings, documents, mapping, records
 from .client import QBOClient, fault_from_item, quote, requestid_for
-from .errors import NotFoundError, PermanentError, QBOError, StaleObjectError
+from .errors import NotFoundError, PermanentError, QBOError, RetryableError, StaleObjectError
 from .models import Binding, IntegrationSettings
 from .partners import PartnerResolver
+from .payments_out import PaymentExporter
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,10 @@ class PushResult:
     requestid: str = ""
     message: str = ""
     notes: list[str] = field(default_factory=list)
+
+
+# QBO's clock and ours differ a little: an orphan is looked for from a bit before we sent it.
+ORPHAN_CLOCK_SKEW = timedelta(minutes=10)
 
 
 class SyncRefused(PermanentError):
@@ -105,6 +111,7 @@ class Exporter:
         self.client = client
         self.settings = settings
         self.partners = PartnerResolver(company=company, client=client)
+        self.payments = PaymentExporter(company=company, client=client, partners=self.partners)
         self._prefs: dict | None = None
         self._ap_account: dict | None | bool = False
 
@@ -167,19 +174,35 @@ class Exporter:
             )
         return Prepared(kind, qbo_entity, doc, payload, version, fingerprint, binding)
 
-    def push(self, document, *, outcome_unknown: bool = False) -> PushResult:
+    def push(self, document) -> PushResult:
+        """Create or update the document in QBO (an invoice brings its payments along)."""
         prepared = self.prepare(document)
         if isinstance(prepared, PushResult):
-            return prepared
-        if prepared.binding is not None:
-            return self._update(prepared)
-        orphan = (
-            self.find_orphan(prepared.doc, prepared.qbo_entity, prepared.payload)
-            if outcome_unknown
-            else None
-        )
-        if orphan is None:
-            return self._create(prepared)
+            result = prepared
+        elif prepared.binding is not None:
+            result = self._update(prepared)
+        else:
+            result = self._adopt_or_create(prepared)
+        if isinstance(document, Invoice) and result.outcome not in ("voided", "deleted"):
+            result.notes.extend(self.payments.push(document))
+            if result.notes:
+                result.message = " ".join([result.message, *result.notes]).strip()
+        return result
+
+    def _adopt_or_create(self, prepared: Prepared) -> PushResult:
+        """Not linked yet. If a create was sent earlier without a known outcome (its answer lost,
+        its worker killed), the document may already be in QBO: look for it by its marker and
+        link it; create only when it is not there."""
+        if bindings.pending_create(
+            company=self.company, kind=prepared.kind, local_id=prepared.doc.local_id
+        ):
+            orphan = self.find_orphan(prepared)
+            if orphan is not None:
+                return self._adopt(prepared, orphan)
+        return self._create(prepared)
+
+    def _adopt(self, prepared: Prepared, orphan: dict) -> PushResult:
+        """Link the document found in QBO, then bring it up to date (it may have changed since)."""
         prepared.binding = bindings.bind(
             company=self.company,
             kind=prepared.kind,
@@ -192,35 +215,46 @@ class Exporter:
         result = self._update(prepared)
         result.outcome = "adopted"
         result.message = (
-            f"Found the {prepared.qbo_entity} already in QuickBooks (its answer was lost earlier) "
-            "and linked it."
+            f"Found the {prepared.qbo_entity} already in QuickBooks (made by an earlier attempt "
+            "whose answer was lost) and linked it."
         )
         return result
 
     def create_batch(self, batch: list[Prepared]) -> list[PushResult | QBOError]:
         """Create up to 30 new documents in one batch call; one result or error per document, in
-        order. Each binding is committed as soon as the answer is read."""
+        order. Each is marked "create sent" first and linked as soon as its answer is read."""
+        for prepared in batch:
+            self._note_create_sent(prepared)
         items = [
             {"bId": str(i), "operation": "create", p.qbo_entity: p.payload}
             for i, p in enumerate(batch)
         ]
+        # The same documents at the same versions make the same requestid: a retried batch is
+        # answered from QBO's record of the first one.
         fingerprint = mapping.payload_hash(
             [[p.kind, p.doc.local_id, p.version, self._creations(p)] for p in batch]
         )
         requestid = f"cbb{self.company.pk}-{fingerprint[:28]}"[:36]  # QBO allows 36 on batch
-        answers = {
-            str(item.get("bId")): item for item in self.client.batch(items, requestid=requestid)
-        }
+        try:
+            answers = {
+                str(item.get("bId")): item for item in self.client.batch(items, requestid=requestid)
+            }
+        except PermanentError:
+            for prepared in batch:  # the call was refused as a whole: nothing was made
+                self._note_create_refused(prepared)
+            raise
         results: list[PushResult | QBOError] = []
         for i, prepared in enumerate(batch):
-            answer = answers.get(str(i), {})
-            error = (
-                fault_from_item(answer)
-                if answer
-                else PermanentError("QuickBooks did not answer for it.")
-            )
+            answer = answers.get(str(i))
+            if not answer:
+                results.append(RetryableError("QuickBooks did not answer for it in the batch."))
+                continue
+            error = fault_from_item(answer)
             if error is not None:
-                results.append(error)
+                try:
+                    results.append(self._refused_create(prepared, error))
+                except QBOError as refused:
+                    results.append(refused)
                 continue
             created = answer[prepared.qbo_entity]
             self._record_created(prepared, created)
@@ -296,6 +330,20 @@ class Exporter:
             local_hash=prepared.fingerprint,
         )
 
+    def _note_create_sent(self, prepared: Prepared) -> None:
+        bindings.note_create_sent(
+            company=self.company,
+            kind=prepared.kind,
+            local_id=prepared.doc.local_id,
+            realm_id=self.client.realm_id,
+            qbo_entity=prepared.qbo_entity,
+        )
+
+    def _note_create_refused(self, prepared: Prepared) -> None:
+        bindings.note_create_refused(
+            company=self.company, kind=prepared.kind, local_id=prepared.doc.local_id
+        )
+
     def _create(self, prepared: Prepared) -> PushResult:
         requestid = requestid_for(
             company_id=self.company.pk,
@@ -304,7 +352,11 @@ class Exporter:
             version=prepared.version,
             extra=f"-c{self._creations(prepared)}",
         )
-        created = self.client.create(prepared.qbo_entity, prepared.payload, requestid=requestid)
+        self._note_create_sent(prepared)
+        try:
+            created = self.client.create(prepared.qbo_entity, prepared.payload, requestid=requestid)
+        except PermanentError as exc:
+            return self._refused_create(prepared, exc)
         self._record_created(prepared, created)
         return PushResult(
             "created",
@@ -313,6 +365,19 @@ class Exporter:
             requestid,
             message=f"Created {prepared.qbo_entity} {created.get('DocNumber') or created['Id']} in QuickBooks.",
         )
+
+    def _refused_create(self, prepared: Prepared, error: QBOError) -> PushResult:
+        """QBO said no to a create. "That number exists" (6140) may mean the document is there
+        already — made by an earlier attempt whose answer was lost: found by its marker, it is
+        linked, not refused. Any other refusal means nothing was made."""
+        if error.code == "6140":
+            orphan = self.find_orphan(prepared)
+            if orphan is not None:
+                return self._adopt(prepared, orphan)
+        if isinstance(error, RetryableError):
+            raise error
+        self._note_create_refused(prepared)
+        raise error
 
     def _update(self, prepared: Prepared) -> PushResult:
         binding = prepared.binding
@@ -381,22 +446,25 @@ class Exporter:
                 hint="Adjust or remove the payment in QuickBooks first, or keep the total at or above what was paid.",
             )
 
-    def find_orphan(
-        self, doc: mapping.DocumentInput, qbo_entity: str, payload: dict
-    ) -> dict | None:
-        """A document created in QBO whose answer we never got: recognised by our marker."""
-        tag = mapping.marker(doc)
-        party = "CustomerRef" if qbo_entity == "Invoice" else "VendorRef"
-        clauses = [
-            f"{party} = {quote(payload[party]['value'])}",
-            f"TxnDate = {quote(payload['TxnDate'])}",
-        ]
+    def find_orphan(self, prepared: Prepared) -> dict | None:
+        """A document created in QBO whose answer never reached us, recognised by the marker
+        in its PrivateNote: looked up by its number when it has one, else among the partner's
+        documents created since the first create was sent."""
+        tag = mapping.marker(prepared.doc)
+        entity, payload = prepared.qbo_entity, prepared.payload
         if payload.get("DocNumber"):
-            clauses = [f"DocNumber = {quote(payload['DocNumber'])}"]
-        rows = self.client.query(
-            f"SELECT * FROM {qbo_entity} WHERE {' AND '.join(clauses)} MAXRESULTS 1000"
-        ).get(qbo_entity, [])
-        for row in rows:
+            where = f"DocNumber = {quote(payload['DocNumber'])}"
+        else:
+            party = "CustomerRef" if entity == "Invoice" else "VendorRef"
+            pending = bindings.pending_create(
+                company=self.company, kind=prepared.kind, local_id=prepared.doc.local_id
+            )
+            since = (pending.create_sent_at if pending else timezone.now()) - ORPHAN_CLOCK_SKEW
+            where = (
+                f"{party} = {quote(payload[party]['value'])} "
+                f"AND MetaData.CreateTime >= {quote(records.qbo_time(since))}"
+            )
+        for row in self.client.query_all(entity, where):
             if tag in (row.get("PrivateNote") or ""):
                 return row
         return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from .config import QBOConfig
 from .errors import AuthorizationLostError, QBOError
 from .models import Connection, WebhookEvent
 from .reconciler import Reconciler
+from .records import qbo_time
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +74,6 @@ def _apply_events(connection: Connection, events: list[WebhookEvent], config) ->
 
 
 # ---- change-data-capture sweep -----------------------------------------------------------------
-def _qbo_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
 def sweep_connection(
     connection: Connection, *, config: QBOConfig | None = None, now: datetime | None = None
 ) -> str:
@@ -93,7 +90,7 @@ def sweep_connection(
     changes: list[tuple[str, dict]] = []
     with QBOClient(connection, config=config) as client:
         if now - since < CDC_MAX_AGE - timedelta(minutes=5):
-            blocks = client.cdc(CDC_ENTITIES, _qbo_time(since))
+            blocks = client.cdc(CDC_ENTITIES, qbo_time(since))
             full = []
             for block in blocks:
                 for response in block.get("QueryResponse", []) or []:
@@ -127,7 +124,7 @@ def sweep_connection(
                 reconciler.invoice(str(row["Id"]), None if deleted else row, deleted=deleted)
             else:
                 reconciler.purchase(entity_name, str(row["Id"]), deleted=deleted)
-    result = f"{len(changes)} change(s) since {_qbo_time(since)}"
+    result = f"{len(changes)} change(s) since {qbo_time(since)}"
     if reconciler.notes:
         result += "; " + "; ".join(reconciler.notes)
     Connection.objects.filter(pk=connection.pk).update(
@@ -139,7 +136,7 @@ def sweep_connection(
 def _changed_by_query(client: QBOClient, entity_name: str, since: datetime) -> list[dict]:
     return client.query_all(
         entity_name,
-        f"MetaData.LastUpdatedTime > '{_qbo_time(since)}' ORDERBY MetaData.LastUpdatedTime",
+        f"MetaData.LastUpdatedTime > '{qbo_time(since)}' ORDERBY MetaData.LastUpdatedTime",
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from cellbooks.core.integrations import ApiField, Integration, ListExtension, PaymentPolicy
@@ -28,6 +29,27 @@ def connection_for(request) -> Connection | None:
     return request._qbo_connection
 
 
+def linked_for(request, kind: str, local_id: int):
+    """``bindings.linked``, read once per request (a page asks several hooks about one invoice)."""
+    cache = request.__dict__.setdefault("_qbo_links", {})
+    if (kind, local_id) not in cache:
+        cache[(kind, local_id)] = bindings.linked(
+            company=request.company, kind=kind, local_id=local_id
+        )
+    return cache[(kind, local_id)]
+
+
+def payment_links_for(request, invoice_id: int) -> dict:
+    """The links of an invoice's Cellbooks payments, read once per request."""
+    cache = request.__dict__.setdefault("_qbo_payment_links", {})
+    if invoice_id not in cache:
+        children = bindings.linked_children(
+            company=request.company, kind=bindings.Kind.PAYMENT, parent_local_id=invoice_id
+        )
+        cache[invoice_id] = {binding.local_id: binding for binding in children}
+    return cache[invoice_id]
+
+
 class QuickBooksIntegration(Integration):
     key = SOURCE
     name = "QuickBooks"
@@ -49,7 +71,10 @@ class QuickBooksIntegration(Integration):
     def document_panel(self, request, *, kind: str, document) -> SafeString:
         """The QuickBooks box on a PO or invoice page: state, Sync button, link, attempts."""
         document_status = status.document_status(
-            company=request.company, kind=kind, document=document
+            company=request.company,
+            kind=kind,
+            document=document,
+            binding=linked_for(request, kind, document.pk),
         )
         context = {
             "document": document,
@@ -92,23 +117,39 @@ class QuickBooksIntegration(Integration):
         effect = "voids it there too" if binding.qbo_entity == "Invoice" else "deletes it there too"
         return f"It is in QuickBooks as {what}: confirming {effect}."
 
-    def payment_policy(self, *, company, invoice) -> PaymentPolicy | None:
-        if (
-            bindings.linked(company=company, kind=bindings.Kind.INVOICE, local_id=invoice.pk)
-            is None
-        ):
+    def payment_policy(self, request, *, invoice) -> PaymentPolicy | None:
+        binding = linked_for(request, bindings.Kind.INVOICE, invoice.pk)
+        if binding is None or binding.remote_state:
             return None
         return PaymentPolicy(
-            notice="QuickBooks keeps this invoice's payments. Record payments in QuickBooks: they "
-            "appear here on their own. A payment typed here is not sent to QuickBooks.",
-            confirm_label="Record it in Cellbooks anyway (the invoice is flagged)",
-            refusal="This invoice is synced to QuickBooks, which keeps its payments: record the "
-            "payment in QuickBooks and it will appear here. To record it in Cellbooks anyway, "
-            "tick the box.",
+            notice=f"This invoice is in QuickBooks: a payment recorded here is recorded there too, "
+            f"as a payment on {binding.qbo_entity.lower()} "
+            f"{binding.qbo_doc_number or binding.qbo_id}."
         )
 
-    def payment_source(self, *, company, payment) -> tuple[str, str]:
-        connection = Connection.objects.filter(company=company).first()
+    def payment_note(self, request, *, payment) -> SafeString:
+        """For a payment typed in Cellbooks: where it is in QuickBooks, or that it is on its way."""
+        if linked_for(request, bindings.Kind.INVOICE, payment.invoice_id) is None:
+            return NOTHING
+        binding = payment_links_for(request, payment.invoice_id).get(payment.pk)
+        if binding is None:
+            return mark_safe(
+                '<span class="muted qbo-payment-note">· on its way to QuickBooks</span>'
+            )
+        if binding.remote_state:
+            return format_html(
+                '<span class="muted qbo-payment-note">· {} in QuickBooks</span>',
+                binding.remote_state,
+            )
+        return format_html(
+            '<span class="qbo-payment-note">· in QuickBooks as <a href="{}" target="_blank" '
+            'rel="noopener">payment {}</a></span>',
+            qbo_record_url("Payment", binding.qbo_id, binding.realm_id),
+            binding.qbo_id,
+        )
+
+    def payment_source(self, request, *, payment) -> tuple[str, str]:
+        connection = connection_for(request)
         realm = connection.realm_id if connection else ""
         return (
             f"QuickBooks payment {payment.external_id}",

@@ -122,9 +122,14 @@ def describe(group: GroupedLine, *, include_identifiers: bool) -> str:
     return text + ", ".join(shown)
 
 
+def record_marker(company_key: str, kind: str, local_id: int) -> str:
+    """The tag in a QBO record's PrivateNote that names the Cellbooks record it was made for."""
+    return f"[cellbooks:{company_key}:{kind}:{local_id}]"
+
+
 def marker(document: DocumentInput) -> str:
     """The tag in PrivateNote that identifies the Cellbooks document in QBO."""
-    return f"[cellbooks:{document.company_key}:{document.kind}:{document.local_id}]"
+    return record_marker(document.company_key, document.kind, document.local_id)
 
 
 def private_note(document: DocumentInput) -> str:

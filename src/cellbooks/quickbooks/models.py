@@ -45,6 +45,9 @@ class Connection(models.Model):
     last_webhook_at = models.DateTimeField(null=True, blank=True)
     last_sweep_at = models.DateTimeField(null=True, blank=True)
     last_sweep_result = models.CharField(max_length=500, blank=True)
+    # When the disconnect landing page last asked QuickBooks whether this connection still works
+    # (an anonymous visit asks at most once every few minutes).
+    last_verified_at = models.DateTimeField(null=True, blank=True)
     cdc_checkpoint = models.DateTimeField(
         null=True, blank=True, help_text="Changes before this are applied"
     )
@@ -171,6 +174,7 @@ class Binding(models.Model):
         VENDOR = "vendor", "Vendor"
         INVOICE = "invoice", "Invoice"
         PURCHASE_ORDER = "purchase_order", "Purchase order"
+        PAYMENT = "payment", "Payment"
 
     class RemoteState(models.TextChoices):
         """What QBO says happened to the record since it was linked (noticed by the sweep)."""
@@ -201,14 +205,15 @@ class Binding(models.Model):
         max_length=20, choices=RemoteState.choices, default=RemoteState.ACTIVE, blank=True
     )
     qbo_balance = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    manual_payment_flagged_at = models.DateTimeField(
-        null=True,
-        blank=True,
-        help_text="A payment was typed in Cellbooks although QuickBooks keeps this invoice's payments",
-    )
+    # The Cellbooks record this one belongs to: a payment's invoice.
+    parent_local_id = models.BigIntegerField(null=True, blank=True)
     creations = models.PositiveIntegerField(
         default=0, help_text="QBO records created (or adopted) for this document, ever"
     )
+    # Set (and committed) just before a create is sent, cleared once its outcome is known: while
+    # set, the document may exist in QBO without a link (the answer was lost, the worker died),
+    # so every later push looks for it by its marker before creating anything.
+    create_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     synced_at = models.DateTimeField(null=True, blank=True)
 
@@ -240,6 +245,7 @@ class SyncRequest(models.Model):
     class Kind(models.TextChoices):
         INVOICE = "invoice", "Invoice"
         PURCHASE_ORDER = "purchase_order", "Purchase order"
+        PAYMENT = "payment", "Payment"
 
     class Action(models.TextChoices):
         PUSH = "push", "Create or update"
@@ -260,12 +266,10 @@ class SyncRequest(models.Model):
     local_id = models.BigIntegerField()
     action = models.CharField(max_length=10, choices=Action.choices, default=Action.PUSH)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    outcome_unknown = models.BooleanField(
-        default=False,
-        help_text="A write may have reached QBO without an answer: look before writing",
+    attempts = models.PositiveIntegerField(
+        default=0, help_text="Attempts that reached for QuickBooks (a crashed claim is none)"
     )
+    next_attempt_at = models.DateTimeField(default=timezone.now)
     batch_key = models.CharField(
         max_length=40, blank=True, help_text="Groups a bulk sync for its progress bar"
     )
@@ -274,12 +278,17 @@ class SyncRequest(models.Model):
     )
     requested_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # A claim is a lease: the worker holding the request renews it while it works; once it
+    # lapses (the worker died), the sweep gives the request back to the queue.
+    claimed_by = models.CharField(max_length=100, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     last_error = models.JSONField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["status", "lease_expires_at"]),
             models.Index(fields=["company", "kind", "local_id"]),
         ]
         constraints = [

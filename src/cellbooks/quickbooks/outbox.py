@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from cellbooks.inventory.models import Invoice, PurchaseOrder
@@ -129,9 +130,15 @@ def resume_paused(*, company) -> int:
 
 
 def failures(*, company):
-    """The sync log page: documents whose latest request failed."""
-    return SyncRequest.objects.filter(company=company, status=SyncRequest.Status.FAILED).order_by(
-        "-finished_at"
+    """What is still failing: each document whose latest sync request failed (a failure that a
+    later sync resolved, or that is being retried, is not listed)."""
+    later = SyncRequest.objects.filter(
+        company=company, kind=OuterRef("kind"), local_id=OuterRef("local_id"), pk__gt=OuterRef("pk")
+    )
+    return (
+        SyncRequest.objects.filter(company=company, status=SyncRequest.Status.FAILED)
+        .exclude(Exists(later))
+        .order_by("-finished_at")
     )
 
 

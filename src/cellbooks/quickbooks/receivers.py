@@ -3,17 +3,18 @@
 - received / opened: synced automatically when the company turned on automatic sync;
 - voided: a document already in QuickBooks is voided there (invoice) or deleted (bill, PO) — the
   void confirmation page says so before the user confirms;
-- a payment typed by hand on an invoice whose payments QuickBooks keeps flags the invoice.
+- a payment typed (or deleted) in Cellbooks on an invoice that is in QuickBooks: the invoice is
+  pushed again, and its push brings the payment along (payments_out.py).
 """
 
 from django.dispatch import receiver
 
-from cellbooks.inventory.signals import document_event, payment_recorded
+from cellbooks.inventory.models import Payment
+from cellbooks.inventory.signals import document_event, payment_deleted, payment_recorded
 
 from . import bindings
 from .models import Connection, IntegrationSettings, SyncRequest
 from .outbox import request_sync
-from .reconciler import SOURCE
 
 
 @receiver(document_event)
@@ -35,6 +36,9 @@ def queue_quickbooks_work(sender, company, kind, document, event, **kwargs):
 
 
 @receiver(payment_recorded)
-def flag_payment_typed_on_a_synced_invoice(sender, company, invoice, payment, **kwargs):
-    if payment.source != SOURCE:
-        bindings.flag_manual_payment(company=company, invoice_id=invoice.pk)
+@receiver(payment_deleted)
+def send_payments_typed_here(sender, company, invoice, payment, **kwargs):
+    if payment.source != Payment.MANUAL:
+        return
+    if bindings.linked(company=company, kind=bindings.Kind.INVOICE, local_id=invoice.pk):
+        request_sync(company=company, kind=bindings.Kind.INVOICE, local_id=invoice.pk)

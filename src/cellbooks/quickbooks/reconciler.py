@@ -56,6 +56,17 @@ class Reconciler:
         if qbo_id in self.done_payments:
             return
         self.done_payments.add(qbo_id)
+        ours = bindings.for_qbo_record(
+            company=self.company, realm_id=self.realm_id, qbo_entity="Payment", qbo_id=qbo_id
+        )
+        if ours is not None:
+            # Made by Cellbooks from a payment typed here (payments_out.py): Cellbooks' row is the
+            # original. Only note that QuickBooks deleted or voided it.
+            if deleted or (entity and is_voided(entity)):
+                bindings.mark_remote_state(
+                    ours, bindings.RemoteState.DELETED if deleted else bindings.RemoteState.VOIDED
+                )
+            return
         if entity is None and not deleted:
             try:
                 entity = self.client.read("Payment", qbo_id)

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 CENT = Decimal("0.01")
@@ -65,3 +66,8 @@ def purchase_orders_enabled(prefs: dict) -> bool:
 def plan_of(company_info: dict) -> str:
     """The QBO plan (``OfferingSku``, e.g. "QuickBooks Online Plus"), or "" if unknown."""
     return name_value(company_info, "OfferingSku") or ""
+
+
+def qbo_time(moment: datetime) -> str:
+    """A moment as QBO's queries and CDC take it: ISO 8601 in UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")

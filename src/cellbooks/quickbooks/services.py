@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import bindings, oauth, records
@@ -182,6 +183,17 @@ def disconnect(*, company, config: QBOConfig | None = None) -> str | None:
     connection.needs_reconnect_since = None
     connection.save()
     return warning
+
+
+def claim_anonymous_check(connection: Connection, *, every) -> bool:
+    """Whether an anonymous visit may check this connection now: true for one caller per
+    ``every``, across processes (a conditional UPDATE)."""
+    now = timezone.now()
+    return bool(
+        Connection.objects.filter(pk=connection.pk)
+        .filter(Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=now - every))
+        .update(last_verified_at=now)
+    )
 
 
 def verify_connection(*, connection: Connection, config: QBOConfig | None = None) -> bool:

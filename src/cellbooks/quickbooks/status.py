@@ -29,11 +29,22 @@ class DocumentStatus:
         return qbo_record_url(self.binding.qbo_entity, self.binding.qbo_id, self.binding.realm_id)
 
 
+NOT_READ = object()
+
+
 def document_status(
-    *, company, kind: str, document, detect_changes: bool = True, with_attempts: bool = True
+    *,
+    company,
+    kind: str,
+    document,
+    detect_changes: bool = True,
+    with_attempts: bool = True,
+    binding=NOT_READ,
 ) -> DocumentStatus:
-    """Not synced / queued / synced at … / changed since / failed, with the binding and history."""
-    binding = bindings.linked(company=company, kind=kind, local_id=document.pk)
+    """Not synced / queued / synced at … / changed since / failed, with the binding and history
+    (``binding``: the document's link when the caller has read it already)."""
+    if binding is NOT_READ:
+        binding = bindings.linked(company=company, kind=kind, local_id=document.pk)
     request = (
         SyncRequest.objects.filter(company=company, kind=kind, local_id=document.pk)
         .order_by("-requested_at", "-pk")

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
 from . import inbound, retention, worker
+from .leases import keeper
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,12 @@ def wake(request_ids: list[int]) -> None:
 def wake_webhook_events(event_ids: list[int]) -> None:
     if event_ids:
         apply_webhook_events(event_ids)
+
+
+@on_startup()
+def keep_leases():
+    """A worker process renews the leases on the sync requests it holds while it lives."""
+    keeper.start_renewing()
 
 
 @db_task()

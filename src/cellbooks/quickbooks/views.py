@@ -1,6 +1,7 @@
 """The QuickBooks pages: overview and connect, the OAuth callback, settings, disconnect."""
 
 import logging
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -187,21 +188,35 @@ def disconnect(request):
     return redirect("quickbooks_overview")
 
 
+ANONYMOUS_CHECK_EVERY = timedelta(minutes=5)
+
+
 @require_GET
 def disconnected(request):
     """Intuit's Disconnect URL: the browser lands here after the user disconnected in QuickBooks.
 
-    Anyone can open this URL, so it proves the disconnect with QuickBooks before believing it.
+    Anyone can open this URL, so it proves the disconnect with QuickBooks before believing it. A
+    signed-in member of the company gets the check at once; an anonymous visit triggers at most
+    one check per connection every few minutes (the checks spend the realm's shared rate limit).
     """
-    realm_id = request.GET.get("realmId", "")
-    checked = []
+    realm_id = request.GET.get("realmId", "")[:32]
+    results = []
     if realm_id:
+        member_of = set()
+        if request.user.is_authenticated:
+            member_of = set(request.user.memberships.values_list("company_id", flat=True))
         for connection in Connection.objects.filter(
             realm_id=realm_id, status=Connection.Status.CONNECTED
         )[:20]:
-            checked.append((connection, services.verify_connection(connection=connection)))
+            member = connection.company_id in member_of
+            if member or services.claim_anonymous_check(connection, every=ANONYMOUS_CHECK_EVERY):
+                still = services.verify_connection(connection=connection)
+                results.append((connection, member, "connected" if still else "disconnected"))
+    disconnected_here = [c for c, member, state in results if member and state == "disconnected"]
     return render(
-        request, "quickbooks/disconnected.html", {"realm_id": realm_id, "checked": checked}
+        request,
+        "quickbooks/disconnected.html",
+        {"realm_id": realm_id, "results": results, "disconnected_here": disconnected_here},
     )
 
 
@@ -276,12 +291,18 @@ def sync_progress(request, batch_key):
 
 @company_required
 def sync_log(request):
+    failures = list(outbox.failures(company=request.company)[:200])
+    attempts = list(SyncAttempt.objects.filter(company=request.company)[:100])
+    names = documents.names(
+        company=request.company,
+        keys={(row.kind, row.local_id) for row in [*failures, *attempts]},
+    )
     return render(
         request,
         "quickbooks/sync_log.html",
         {
-            "failures": outbox.failures(company=request.company)[:200],
-            "attempts": SyncAttempt.objects.filter(company=request.company)[:100],
+            "failures": [(f, names[(f.kind, f.local_id)]) for f in failures],
+            "attempts": [(a, names[(a.kind, a.local_id)]) for a in attempts],
         },
     )
 

@@ -13,11 +13,12 @@ import random
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import F
+from django.db.models import Q
 from django.utils import timezone
 
-from . import documents
+from . import bindings, documents
 from .client import QBOClient
 from .config import QBOConfig
 from .errors import (
@@ -29,28 +30,43 @@ from .errors import (
     UnknownOutcomeError,
 )
 from .exporters import Exporter, Prepared
+from .leases import holder, keeper, lease_length
 from .models import Connection, IntegrationSettings, SyncAttempt, SyncRequest
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
-STALE_CLAIM = timedelta(minutes=10)
 BATCH_SIZE = 30  # QBO's recommended maximum per batch call
 GONE = "The document no longer exists in Cellbooks."
 
 
 def _claim(request_id: int) -> SyncRequest | None:
+    """Take a lease on a due request (a conditional UPDATE: no two workers run the same one). A
+    claim is not an attempt: only a finished try counts, so a worker killed mid-way costs none."""
     now = timezone.now()
     claimed = SyncRequest.objects.filter(
         pk=request_id, status=SyncRequest.Status.PENDING, next_attempt_at__lte=now
-    ).update(status=SyncRequest.Status.RUNNING, claimed_at=now, attempts=F("attempts") + 1)
-    return SyncRequest.objects.select_related("company").get(pk=request_id) if claimed else None
+    ).update(
+        status=SyncRequest.Status.RUNNING,
+        claimed_at=now,
+        claimed_by=holder(),
+        lease_expires_at=now + lease_length(),
+    )
+    if not claimed:
+        return None
+    keeper.hold([request_id])
+    return SyncRequest.objects.select_related("company").get(pk=request_id)
 
 
-def backoff(attempt: int) -> timedelta:
-    """Exponential with full jitter: 2 s, 4 s, 8 s … capped at 10 minutes."""
-    ceiling = min(600, 2**attempt)
-    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+def backoff(attempt: int, outcome: QBOError | None = None) -> timedelta:
+    """Exponential with jitter from ``RETRY_BASE_SECONDS`` (2 s, 4 s, 8 s …) up to
+    ``RETRY_MAX_SECONDS``. After an unknown outcome, never sooner than the client's timeout: the
+    lost write may still be on its way, and the next try looks for it before writing again."""
+    base, cap = settings.QBO["RETRY_BASE_SECONDS"], settings.QBO["RETRY_MAX_SECONDS"]
+    ceiling = min(cap, base * 2 ** max(0, attempt - 1))
+    delay = random.uniform(ceiling / 2, ceiling)
+    if isinstance(outcome, UnknownOutcomeError):
+        delay = max(delay, float(settings.QBO["TIMEOUT"]))
+    return timedelta(seconds=delay)
 
 
 def _document(request: SyncRequest):
@@ -78,7 +94,7 @@ def _run(exporter: Exporter, request: SyncRequest, document):
         return exporter.move(document)
     if request.action == SyncRequest.Action.VOID:
         return exporter.void(document)
-    return exporter.push(document, outcome_unknown=request.outcome_unknown)
+    return exporter.push(document)
 
 
 def _attempt(request: SyncRequest) -> SyncAttempt:
@@ -93,16 +109,15 @@ def _attempt(request: SyncRequest) -> SyncAttempt:
 
 
 def _settle(request: SyncRequest, attempt: SyncAttempt, outcome) -> None:
-    """Record a result or an error: done, retry later, paused, or failed."""
+    """Record a finished try: done, retry later, paused, or failed (a person must act)."""
+    request.attempts += 1
     if isinstance(outcome, AuthorizationLostError):
         _finish(request, attempt, SyncRequest.Status.PAUSED, "paused", error=outcome)
     elif isinstance(outcome, RetryableError):
-        if isinstance(outcome, UnknownOutcomeError):
-            request.outcome_unknown = True
-        if request.attempts >= MAX_ATTEMPTS:
+        if request.attempts >= settings.QBO["MAX_ATTEMPTS"]:
             _finish(request, attempt, SyncRequest.Status.FAILED, "failed", error=outcome)
         else:
-            request.next_attempt_at = timezone.now() + backoff(request.attempts)
+            request.next_attempt_at = timezone.now() + backoff(request.attempts, outcome)
             _finish(request, attempt, SyncRequest.Status.PENDING, "retry", error=outcome)
     elif isinstance(outcome, QBOError):
         _finish(request, attempt, SyncRequest.Status.FAILED, "failed", error=outcome)
@@ -112,7 +127,6 @@ def _settle(request: SyncRequest, attempt: SyncAttempt, outcome) -> None:
             outcome.qbo_id,
             outcome.requestid,
         )
-        request.outcome_unknown = False
         _finish(request, attempt, SyncRequest.Status.DONE, outcome.outcome, message=outcome.message)
 
 
@@ -143,9 +157,18 @@ def _finish(
     request.status = status
     if status in (SyncRequest.Status.DONE, SyncRequest.Status.FAILED):
         request.finished_at = timezone.now()
+    request.lease_expires_at = None
     request.save(
-        update_fields=["status", "next_attempt_at", "outcome_unknown", "last_error", "finished_at"]
+        update_fields=[
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "finished_at",
+            "lease_expires_at",
+        ]
     )
+    keeper.release([request.pk])
 
 
 def process_request(request_id: int, *, config: QBOConfig | None = None) -> SyncRequest | None:
@@ -182,18 +205,22 @@ def process_request(request_id: int, *, config: QBOConfig | None = None) -> Sync
 
 def process_batch(request_ids: list[int], *, config: QBOConfig | None = None) -> list[SyncRequest]:
     """Bulk sync: new documents are created 30 to a batch call; anything else (updates, voids,
-    moves, documents whose earlier outcome is unknown) goes through the one-by-one path.
+    moves, documents whose earlier create may have reached QBO) goes through the one-by-one path.
 
-    1. Claim each request (a conditional UPDATE: no two workers run the same one).
-    2. Per company: resolve all partners at once (queries by name, batch creates).
-    3. Prepare each document; create the new ones in batches; settle every request.
+    1. Claim the next 30 due requests only — what is about to be sent, so a worker that dies
+       strands at most one chunk, and other workers take the rest meanwhile.
+    2. Per company: resolve the chunk's partners at once (queries by name, batch creates).
+    3. Prepare each document; create the new ones in one batch call; settle every request.
     """
-    claimed = [r for r in (_claim(i) for i in request_ids) if r is not None]
-    by_company: dict[int, list[SyncRequest]] = {}
-    for request in claimed:
-        by_company.setdefault(request.company_id, []).append(request)
-    for requests in by_company.values():
-        _process_company_batch(requests, config)
+    claimed: list[SyncRequest] = []
+    for start in range(0, len(request_ids), BATCH_SIZE):
+        chunk = [r for r in (_claim(i) for i in request_ids[start : start + BATCH_SIZE]) if r]
+        by_company: dict[int, list[SyncRequest]] = {}
+        for request in chunk:
+            by_company.setdefault(request.company_id, []).append(request)
+        for requests in by_company.values():
+            _process_company_batch(requests, config)
+        claimed.extend(chunk)
     return claimed
 
 
@@ -231,16 +258,14 @@ def _process_company_batch(requests: list[SyncRequest], config) -> None:
                 attempt.save()
                 continue
             try:
-                if request.action != SyncRequest.Action.PUSH or request.outcome_unknown:
+                if request.action != SyncRequest.Action.PUSH or _may_exist_unlinked(request):
                     outcome = _run(exporter, request, document)
                 else:
                     prepared = exporter.prepare(document)
                     if isinstance(prepared, Prepared) and prepared.binding is None:
                         creates.append((request, attempt, prepared))
                         continue
-                    outcome = (
-                        prepared if not isinstance(prepared, Prepared) else exporter.push(document)
-                    )
+                    outcome = exporter.push(document)
             except QBOError as exc:
                 outcome = exc
             _settle(request, attempt, outcome)
@@ -267,13 +292,33 @@ def _process_company_batch(requests: list[SyncRequest], config) -> None:
         client.close()
 
 
-def due_request_ids(limit: int = 500) -> list[int]:
-    """For the periodic sweep: pending work that is due, and running work whose worker vanished
-    (its outcome is unknown, so the next attempt looks for an orphan before writing)."""
-    now = timezone.now()
-    SyncRequest.objects.filter(
-        status=SyncRequest.Status.RUNNING, claimed_at__lt=now - STALE_CLAIM
-    ).update(status=SyncRequest.Status.PENDING, outcome_unknown=True, next_attempt_at=now)
+def _may_exist_unlinked(request: SyncRequest) -> bool:
+    return (
+        bindings.pending_create(
+            company=request.company, kind=request.kind, local_id=request.local_id
+        )
+        is not None
+    )
+
+
+def reclaim_lapsed(now=None) -> int:
+    """Requests whose worker stopped renewing its lease (it died) go back to the queue. What it
+    may have sent is known from the documents' links ("create sent"), not from the request."""
+    now = now or timezone.now()
+    return (
+        SyncRequest.objects.filter(status=SyncRequest.Status.RUNNING)
+        .filter(
+            Q(lease_expires_at__lt=now)
+            | Q(lease_expires_at__isnull=True, claimed_at__lt=now - lease_length())
+        )
+        .update(status=SyncRequest.Status.PENDING, next_attempt_at=now, claimed_by="")
+    )
+
+
+def due_request_ids(limit: int = 500, *, now=None) -> list[int]:
+    """For the periodic sweep: lapsed claims are reclaimed; then the pending work that is due."""
+    now = now or timezone.now()
+    reclaim_lapsed(now)
     paused_companies = Connection.objects.filter(status=Connection.Status.NEEDS_RECONNECT).values(
         "company_id"
     )

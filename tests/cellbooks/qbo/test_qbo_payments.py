@@ -435,25 +435,6 @@ def test_beyond_thirty_days_the_sweep_falls_back_to_a_query(synced_invoice, qbo,
     assert not any(p.endswith("/cdc") for p in paths)
 
 
-def test_a_payment_typed_by_hand_on_a_synced_invoice_warns_and_flags(synced_invoice, ready):
-    invoice, binding = synced_invoice
-    form = {"amount": "10.00", "date": "2026-11-20", "method": "wire", "reference": "x"}
-
-    warned = ready.post(reverse("invoice_record_payment", args=[invoice.pk]), form)
-    assert (
-        "QuickBooks keeps its payments" in warned.content.decode()
-        or "which keeps its payments" in warned.content.decode()
-    )
-    assert not Payment.objects.filter(invoice=invoice).exists()
-
-    ready.post(
-        reverse("invoice_record_payment", args=[invoice.pk]), {**form, "confirm_quickbooks": "1"}
-    )
-
-    assert Payment.objects.get(invoice=invoice).source == "manual"
-    assert Binding.objects.get(pk=binding.pk).manual_payment_flagged_at is not None
-
-
 def test_an_overpayment_is_shown_as_unapplied(synced_invoice, qbo, company, ready):
     invoice, binding = synced_invoice
     payment = receive_payment(

@@ -172,14 +172,17 @@ def test_a_lost_answer_after_commit_is_adopted_not_duplicated(ready, qbo, compan
     )
     sync_now(ready, "invoice", open_invoice)
     assert len(qbo_documents(qbo, "Invoice")) == 1  # QuickBooks saved it; we never heard
-    request = SyncRequest.objects.get(local_id=open_invoice.pk)
-    assert request.outcome_unknown
+    # The document's link remembers that it may exist in QuickBooks unlinked.
+    pending = Binding.objects.get(kind="invoice", local_id=open_invoice.pk)
+    assert pending.qbo_id == "" and pending.create_sent_at is not None
 
     run_pending()
 
-    assert len(qbo_documents(qbo, "Invoice")) == 1
+    [invoice] = qbo_documents(qbo, "Invoice")
     latest = SyncAttempt.objects.filter(local_id=open_invoice.pk).first()
-    assert latest.outcome in ("adopted", "created")  # adopted by marker, or replayed by requestid
+    assert latest.outcome == "adopted"
+    linked = Binding.objects.get(kind="invoice", local_id=open_invoice.pk)
+    assert (linked.qbo_id, linked.create_sent_at) == (invoice["Id"], None)
 
 
 def test_a_timeout_past_the_clients_limit_creates_one_document(

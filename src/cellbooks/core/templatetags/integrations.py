@@ -61,12 +61,14 @@ def integration_void_notices(context, document, kind):
 @register.simple_tag(takes_context=True)
 def payment_source(context, payment):
     """Where a payment came from: typed in Cellbooks, or a link to the system that brought it."""
+    request = _request(context)
     if not payment.is_external:
-        return "Recorded in Cellbooks"
+        notes = [i.payment_note(request, payment=payment) for i in registry.all()]
+        return format_html("Recorded in Cellbooks {}", mark_safe(" ".join(n for n in notes if n)))
     integration = registry.get(payment.source)
     if integration is None:
         return payment.source
-    label, url = integration.payment_source(company=_request(context).company, payment=payment)
+    label, url = integration.payment_source(request, payment=payment)
     if not url:
         return label
     return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, label)

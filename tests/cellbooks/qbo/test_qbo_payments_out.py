@@ -1,0 +1,109 @@
+"""Payments recorded in Cellbooks reach QuickBooks with their invoice: one QBO Payment each,
+linked to the QBO invoice, exactly once, deleted when deleted — so QBO's balance always equals
+Cellbooks' balance due."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from qbo_helpers import qbo_documents, run_pending
+
+from cellbooks.inventory import services as inventory
+from cellbooks.inventory.models import Invoice, Payment
+from cellbooks.quickbooks import inbound
+from cellbooks.quickbooks.models import Binding, Connection, SyncAttempt
+
+
+def push(client, invoice):
+    response = client.post(reverse("quickbooks_sync_document", args=["invoice", invoice.pk]))
+    assert response.status_code == 302
+    return run_pending()
+
+
+def qbo_invoice(qbo, invoice) -> dict:
+    binding = Binding.objects.get(kind="invoice", local_id=invoice.pk)
+    return qbo.emulator.store.get_entity(qbo.realm, "Invoice", binding.qbo_id)
+
+
+def balances(qbo, invoice) -> tuple[Decimal, Decimal]:
+    """(QuickBooks' balance, Cellbooks' balance due)."""
+    return (
+        Decimal(str(qbo_invoice(qbo, invoice)["Balance"])),
+        Invoice.objects.get(pk=invoice.pk).balance_due,
+    )
+
+
+@pytest.fixture
+def synced(ready, open_invoice):
+    push(ready, open_invoice)
+    return open_invoice
+
+
+def test_a_payment_typed_here_becomes_a_qbo_payment_on_the_invoice(ready, qbo, synced):
+    form = {"amount": "500.00", "date": "2026-11-20", "method": "check", "reference": "CHK 88"}
+    page = ready.post(reverse("invoice_record_payment", args=[synced.pk]), form, follow=True)
+    assert page.status_code == 200
+    run_pending()
+
+    [payment] = qbo_documents(qbo, "Payment")
+    assert Decimal(str(payment["TotalAmt"])) == Decimal("500.00")
+    assert payment["PaymentRefNum"] == "CHK 88" and payment["TxnDate"] == "2026-11-20"
+    assert payment["Line"][0]["LinkedTxn"] == [
+        {"TxnId": qbo_invoice(qbo, synced)["Id"], "TxnType": "Invoice"}
+    ]
+    qbo_balance, our_balance = balances(qbo, synced)
+    assert qbo_balance == our_balance == synced.total - Decimal("500.00")
+    shown = ready.get(reverse("invoice_detail", args=[synced.pk])).content.decode()
+    assert "in QuickBooks as" in shown and f"payment {payment['Id']}</a>" in shown
+
+
+def test_deleting_it_here_deletes_it_in_quickbooks(ready, qbo, synced):
+    payment = inventory.record_payment(invoice=synced, amount="100.00")
+    run_pending()
+    assert len(qbo_documents(qbo, "Payment")) == 1
+
+    inventory.delete_payment(payment=payment)
+    run_pending()
+
+    assert qbo_documents(qbo, "Payment") == []
+    qbo_balance, our_balance = balances(qbo, synced)
+    assert qbo_balance == our_balance == synced.total
+
+
+def test_an_invoice_paid_before_its_first_sync_reaches_quickbooks_paid(ready, qbo, open_invoice):
+    inventory.record_payment(invoice=open_invoice, amount="1000.00")
+    inventory.record_payment(invoice=open_invoice, amount=str(open_invoice.total - 1000))
+    assert Invoice.objects.get(pk=open_invoice.pk).status == Invoice.Status.PAID
+
+    push(ready, open_invoice)
+
+    assert len(qbo_documents(qbo, "Payment")) == 2
+    assert balances(qbo, open_invoice) == (Decimal("0.00"), Decimal("0.00"))
+    attempt = SyncAttempt.objects.filter(local_id=open_invoice.pk, kind="invoice").first()
+    assert attempt.outcome == "created" and "Recorded the payment" in attempt.message
+
+
+def test_a_pushed_payment_does_not_come_back_as_a_second_one(ready, qbo, company, synced):
+    inventory.record_payment(invoice=synced, amount="250.00")
+    run_pending()
+
+    inbound.sweep_connection(Connection.objects.get(company=company))  # sees the QBO payment
+
+    assert list(Payment.objects.filter(invoice=synced).values_list("source", "amount")) == [
+        ("manual", Decimal("250.00"))
+    ]
+    assert Invoice.objects.get(pk=synced.pk).amount_paid == Decimal("250.00")
+
+
+def test_a_lost_answer_on_a_payment_is_found_not_duplicated(ready, qbo, synced):
+    qbo.http.post(
+        "/_emulator/faults",
+        json={"kind": "reset_after", "method": "POST", "entity": "payment", "count": 1},
+    )
+    inventory.record_payment(invoice=synced, amount="75.00")
+    run_pending()
+
+    [payment] = qbo_documents(qbo, "Payment")
+    binding = Binding.objects.get(kind="payment")
+    assert binding.qbo_id == payment["Id"] and binding.parent_local_id == synced.pk
+    assert balances(qbo, synced)[0] == balances(qbo, synced)[1]
