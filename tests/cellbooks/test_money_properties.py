@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cellbooks.accounts.services import create_company
-from cellbooks.core.money import money_sum, to_money
+from cellbooks.core.money import MoneyError, money_sum, to_money
 from cellbooks.inventory import services
 from cellbooks.inventory.models import Invoice
 
@@ -100,3 +100,26 @@ def test_to_money_round_trips_every_amount_written_as_text(cents):
 def test_to_money_never_accepts_a_float(value):
     with pytest.raises(ValueError):
         to_money(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("1e30", "is not an amount: write it as digits with a decimal point"),
+        ("1E5", "is not an amount: write it as digits with a decimal point"),
+        ("NaN", "is not an amount: write it as digits with a decimal point"),
+        ("-Infinity", "is not an amount: write it as digits with a decimal point"),
+        ("12.345", "has more than two decimal places"),
+        ("9999999999999", "is too large (at most 12 digits before the point)"),
+        ("0x10", "is not an amount: write it as digits with a decimal point"),
+    ],
+)
+def test_to_money_refuses_what_is_not_a_plain_amount_and_says_why(text, reason):
+    with pytest.raises(MoneyError) as refused:
+        to_money(text)
+    assert str(refused.value) == f"'{text}' {reason}"
+
+
+def test_to_money_refuses_a_decimal_that_is_not_finite():
+    with pytest.raises(MoneyError):
+        to_money(Decimal("NaN"))

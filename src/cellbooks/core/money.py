@@ -1,34 +1,46 @@
 """Money is Decimal, always two places, rounded half-up like an invoice (never float)."""
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# Up to 12 digits before the point: what a 14-digit, 2-decimal column holds.
+MAX_WHOLE_DIGITS = 12
+# Plain decimal notation only: an optional sign, digits, an optional point and digits. Exponents
+# ("1e30"), NaN, infinities and hex are not amounts a person types.
+_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
 class MoneyError(ValueError):
-    """A value that is not an amount of money."""
+    """A value that is not an amount of money; the message says why, to follow "The amount"."""
 
 
 def to_money(value) -> Decimal:
     """Parse ``value`` (str, int or Decimal; never float) into a two-place Decimal.
 
-    Accepts "1,234.50", "$12", " 7.5 ". Refuses floats, NaN, infinities and more than two decimals.
+    Accepts "1,234.50", "$12", " 7.5 ", "-3". Refuses floats, exponents, NaN, infinities, more
+    than two decimal places and more than 12 digits before the point, each with its reason.
     """
-    if isinstance(value, float):
-        raise MoneyError("money must not be a float")
+    if isinstance(value, bool) or isinstance(value, float):
+        raise MoneyError("must be written as a decimal number, not a float")
     if isinstance(value, Decimal):
-        amount = value
+        if not value.is_finite():
+            raise MoneyError(f"'{value}' is not an amount")
+        text = format(value, "f")
     else:
-        text = str(value).strip().replace(",", "").lstrip("$").strip()
+        text = str(value).strip().replace(",", "").replace("$", "", 1).strip()
         if not text:
             raise MoneyError("is empty")
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise MoneyError(f"'{value}' is not an amount") from None
-    if not amount.is_finite():
-        raise MoneyError(f"'{value}' is not an amount")
+    if not _PLAIN.match(text):
+        raise MoneyError(f"'{value}' is not an amount: write it as digits with a decimal point")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        raise MoneyError(f"'{value}' is not an amount") from None
+    whole = text.lstrip("+-").split(".")[0].lstrip("0")
+    if len(whole) > MAX_WHOLE_DIGITS:
+        raise MoneyError(f"'{value}' is too large (at most {MAX_WHOLE_DIGITS} digits before the point)")
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise MoneyError(f"'{value}' has more than two decimal places")
     return amount.quantize(CENT)

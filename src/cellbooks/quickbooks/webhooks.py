@@ -45,81 +45,101 @@ class MalformedPayload(ValueError):
 
 
 def signature_is_valid(body: bytes, signature: str, verifier_token: str) -> bool:
+    """Constant-time comparison of bytes (a header with non-ASCII characters is just wrong)."""
     if not signature or not verifier_token:
         return False
-    expected = base64.b64encode(
-        hmac.new(verifier_token.encode(), body, hashlib.sha256).digest()
-    ).decode()
-    return hmac.compare_digest(expected, signature.strip())
+    expected = base64.b64encode(hmac.new(verifier_token.encode(), body, hashlib.sha256).digest())
+    return hmac.compare_digest(expected, signature.strip().encode("utf-8", "replace"))
+
+
+def _object(value, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise MalformedPayload(f"{what} is not an object")
+    return value
+
+
+def _array(value, what: str) -> list:
+    if not isinstance(value, list):
+        raise MalformedPayload(f"{what} is not an array")
+    return value
+
+
+def _text(value, what: str, *, required: bool = True) -> str:
+    if value is None and not required:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int) or str(value) == "":
+        raise MalformedPayload(f"{what} is missing or not text")
+    return str(value)
 
 
 def parse_events(payload) -> list[dict]:
-    """Both formats → [{realm_id, entity, entity_id, operation, occurred_at, dedupe_key, raw}]."""
-    events = []
-    if isinstance(payload, dict) and isinstance(payload.get("eventNotifications"), list):
-        for notification in payload["eventNotifications"]:
-            realm_id = str(notification.get("realmId", ""))
-            entities = ((notification.get("dataChangeEvent") or {}).get("entities")) or []
-            if not realm_id or not isinstance(entities, list):
-                raise MalformedPayload("eventNotifications entry without realmId or entities")
-            for change in entities:
-                name, entity_id, operation = (
-                    change.get("name"),
-                    change.get("id"),
-                    change.get("operation"),
-                )
-                if not (name and entity_id and operation):
-                    raise MalformedPayload("entity without name, id or operation")
-                occurred = str(change.get("lastUpdated", ""))
-                key = f"legacy:{realm_id}:{name}:{entity_id}:{operation}:{occurred}"
-                events.append(
-                    {
-                        "realm_id": realm_id,
-                        "entity": name,
-                        "entity_id": str(entity_id),
-                        "operation": operation,
-                        "occurred_at": occurred,
-                        "dedupe_key": key,
-                        "raw": change,
-                    }
-                )
-        return events
+    """Both formats → [{realm_id, entity, entity_id, operation, occurred_at, dedupe_key, raw}].
+
+    Every level is checked for its shape: anything else is ``MalformedPayload`` (a 400), never a
+    crash."""
+    if isinstance(payload, dict):
+        return _legacy_events(payload)
     if isinstance(payload, list):
-        for event in payload:
-            if (
-                not isinstance(event, dict)
-                or not event.get("type")
-                or not event.get("intuitaccountid")
-            ):
-                raise MalformedPayload("CloudEvent without type or intuitaccountid")
-            parts = str(event["type"]).split(".")
-            if len(parts) < 3 or parts[0] != "qbo":
-                raise MalformedPayload(f"unknown CloudEvent type {event['type']!r}")
-            entity = ENTITY_NAMES.get(parts[1], parts[1].capitalize())
-            operation = CLOUD_OPERATIONS.get(parts[2], parts[2].capitalize())
-            event_id = str(
-                event.get("id")
-                or f"{event['type']}:{event.get('intuitentityid')}:{event.get('time')}"
-            )
+        return [_cloud_event(event) for event in payload]
+    raise MalformedPayload("neither eventNotifications nor a CloudEvents array")
+
+
+def _legacy_events(payload: dict) -> list[dict]:
+    events = []
+    notifications = _array(payload.get("eventNotifications"), "eventNotifications")
+    for notification in notifications:
+        notification = _object(notification, "an eventNotifications entry")
+        realm_id = _text(notification.get("realmId"), "realmId")
+        change_event = _object(notification.get("dataChangeEvent"), "dataChangeEvent")
+        for change in _array(change_event.get("entities"), "dataChangeEvent.entities"):
+            change = _object(change, "an entity change")
+            name = _text(change.get("name"), "an entity's name")
+            entity_id = _text(change.get("id"), "an entity's id")
+            operation = _text(change.get("operation"), "an entity's operation")
+            occurred = _text(change.get("lastUpdated"), "lastUpdated", required=False)
             events.append(
                 {
-                    "realm_id": str(event["intuitaccountid"]),
-                    "entity": entity,
-                    "entity_id": str(event.get("intuitentityid", "")),
-                    "operation": operation,
-                    "occurred_at": str(event.get("time", "")),
-                    "dedupe_key": f"ce:{event_id}"[:128],
-                    "raw": event,
+                    "realm_id": realm_id[:32],
+                    "entity": name[:40],
+                    "entity_id": entity_id[:32],
+                    "operation": operation[:20],
+                    "occurred_at": occurred,
+                    "dedupe_key": f"legacy:{realm_id}:{name}:{entity_id}:{operation}:{occurred}"[
+                        :128
+                    ],
+                    "raw": change,
                 }
             )
-        return events
-    raise MalformedPayload("neither eventNotifications nor a CloudEvents array")
+    return events
+
+
+def _cloud_event(event) -> dict:
+    event = _object(event, "a CloudEvent")
+    event_type = _text(event.get("type"), "a CloudEvent's type")
+    account = _text(event.get("intuitaccountid"), "a CloudEvent's intuitaccountid")
+    parts = event_type.split(".")
+    if len(parts) < 3 or parts[0] != "qbo":
+        raise MalformedPayload(f"unknown CloudEvent type {event_type[:80]!r}")
+    entity = ENTITY_NAMES.get(parts[1], parts[1].capitalize())
+    operation = CLOUD_OPERATIONS.get(parts[2], parts[2].capitalize())
+    entity_id = _text(event.get("intuitentityid"), "intuitentityid", required=False)
+    when = _text(event.get("time"), "time", required=False)
+    event_id = _text(event.get("id"), "id", required=False) or f"{event_type}:{entity_id}:{when}"
+    return {
+        "realm_id": account[:32],
+        "entity": entity[:40],
+        "entity_id": entity_id[:32],
+        "operation": operation[:20],
+        "occurred_at": when,
+        "dedupe_key": f"ce:{event_id}"[:128],
+        "raw": event,
+    }
 
 
 @csrf_exempt
 @require_POST
 def receive(request):
-    body = request.body
+    body = request.body  # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE with a 400
     config = load_config()
     if not signature_is_valid(
         body, request.headers.get("intuit-signature", ""), config.webhook_verifier_token
@@ -127,8 +147,10 @@ def receive(request):
         return JsonResponse({"error": "bad or missing intuit-signature"}, status=401)
     try:
         events = parse_events(json.loads(body))
-    except (ValueError, MalformedPayload) as exc:
-        return JsonResponse({"error": f"malformed payload: {exc}"}, status=400)
+    except (ValueError, MalformedPayload, RecursionError) as exc:
+        # RecursionError: JSON nested deeper than Python's parser goes is not a notification.
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+        return JsonResponse({"error": f"malformed payload: {reason}"}, status=400)
     known = set(
         Connection.objects.filter(realm_id__in={e["realm_id"] for e in events})
         .exclude(status=Connection.Status.NOT_CONNECTED)

@@ -302,7 +302,9 @@ def signed(body: bytes, token: str = VERIFIER) -> str:
     return base64.b64encode(hmac.new(token.encode(), body, hashlib.sha256).digest()).decode()
 
 
-@pytest.mark.parametrize("signature", ["", "bm90IHRoZSByaWdodCBvbmU=", signed(b"another body")])
+@pytest.mark.parametrize(
+    "signature", ["", "bm90IHRoZSByaWdodCBvbmU=", signed(b"another body"), "sïgnature ✓"]
+)
 def test_a_bad_or_missing_signature_answers_401_and_stores_nothing(
     connected, client, qbo, signature
 ):
@@ -319,15 +321,36 @@ def test_a_bad_or_missing_signature_answers_401_and_stores_nothing(
     ).encode()
 
     response = client.post(
-        WEBHOOK, data=body, content_type="application/json", headers={"intuit-signature": signature}
+        WEBHOOK,
+        data=body,
+        content_type="application/json",
+        # a header carries bytes; Django hands them over decoded as latin-1
+        headers={"intuit-signature": signature.encode().decode("latin-1")},
     )
 
     assert response.status_code == 401
     assert WebhookEvent.objects.count() == 0
 
 
-def test_a_malformed_body_answers_400(connected, client):
-    body = b'{"not": "a webhook"}'
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"not": "a webhook"}',
+        b'{"eventNotifications": [1]}',
+        b'["x"]',
+        b'{"eventNotifications": [{"realmId": "1", "dataChangeEvent": "text"}]}',
+        b'{"eventNotifications": [{"realmId": "1", "dataChangeEvent": {"entities": [1, "a"]}}]}',
+        b'{"eventNotifications": [{"realmId": {}, "dataChangeEvent": {"entities": []}}]}',
+        b'[{"type": "qbo.payment.created.v1", "intuitaccountid": ["1"]}]',
+        b'[{"type": 7, "intuitaccountid": "1"}]',
+        b"[" * 100_000 + b"]" * 100_000,
+        b"\xff\xfe not json",
+    ],
+    ids=lambda body: body[:40].decode("latin-1"),
+)
+def test_a_validly_signed_body_of_the_wrong_shape_answers_400_and_stores_nothing(
+    connected, client, body
+):
     response = client.post(
         WEBHOOK,
         data=body,
@@ -335,6 +358,8 @@ def test_a_malformed_body_answers_400(connected, client):
         headers={"intuit-signature": signed(body)},
     )
     assert response.status_code == 400
+    assert response.json()["error"].startswith("malformed payload")
+    assert WebhookEvent.objects.count() == 0
 
 
 def test_an_unknown_realm_answers_200_and_is_ignored(connected, client):
