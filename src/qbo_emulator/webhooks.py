@@ -28,9 +28,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 RETRY_SCHEDULE = [10, 20, 30, 300, 1200, 7200, 14400, 21600]  # seconds; then every 21600
 MAX_EVENTS_PER_DELIVERY = 100
@@ -453,19 +450,3 @@ class WebhookDispatcher:
                 queue.inflight = spec.get("inflight")
                 self._queues[(queue.client_id, queue.realm_id)] = queue
                 self._ensure_worker(queue)
-
-
-def control_routes(emulator) -> list[Route]:
-    async def deliveries(request: Request) -> JSONResponse:
-        params = request.query_params
-        entries = emulator.webhooks.log(
-            realm_id=params.get("realm_id"), client_id=params.get("client_id")
-        )
-        return JSONResponse({"deliveries": entries, "pending": emulator.webhooks.pending()})
-
-    return [Route("/_emulator/webhooks", deliveries, methods=["GET"])]
-
-
-def routes(emulator) -> list[Route]:
-    """Alias kept for the contract's wording; the same routes as control_routes."""
-    return control_routes(emulator)

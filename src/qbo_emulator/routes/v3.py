@@ -1,5 +1,4 @@
-"""The ASGI application: Intuit's /v3 URL shapes, the /_emulator control plane, and the OAuth
-and UI routes the other half of the emulator provides.
+"""The Accounting API's routes: Intuit's /v3/company/{realmId}/... URL shapes and their handlers.
 
 Every /v3 request goes through ``V3Pipeline.run``:
 1. latency (settings.latency_ms, scaled by time_scale);
@@ -7,8 +6,8 @@ Every /v3 request goes through ``V3Pipeline.run``:
 3. rate limits -> 429 with the XML body (code 3001);
 4. ``requestid`` replay: the same requestid in a realm gets the stored response back;
 5. the handler, whose ``QBOError`` becomes the service ``Fault`` envelope.
-Connection-level faults (resets, delays) happen one level up, in ``EmulatorApp.__call__``,
-which sees uvicorn's raw ``receive``/``send`` and so can drop the TCP connection.
+Connection-level faults (resets, delays) happen one level up, in ``middleware.py``, which sees
+uvicorn's raw ``receive``/``send`` and so can drop the TCP connection.
 """
 
 from __future__ import annotations
@@ -18,14 +17,15 @@ import logging
 import uuid
 from collections.abc import Callable
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import errors
-from .entities import find_entity_type
-from .jsonutil import dumps, loads
+from .. import batch, errors, pdf
+from ..auth.state import AuthError
+from ..entities import find_entity_type
+from ..jsonutil import dumps, loads
+from ..writes import write_entity
 
 JSON_TYPE = "application/json;charset=UTF-8"
 logger = logging.getLogger("qbo_emulator")
@@ -58,8 +58,6 @@ class V3Pipeline:
             await asyncio.sleep(settings.latency_ms / 1000.0 / max(settings.time_scale, 1e-9))
 
         token = bearer_token(request)
-        from .oauth import AuthError
-
         try:
             grant = emulator.auth.authenticate(token, realm_id)
         except AuthError as exc:
@@ -166,36 +164,17 @@ def includes(request: Request) -> tuple[str, ...]:
     return tuple(values)
 
 
-def write_entity(
-    store, realm_id: str, entity_name: str, body: dict, *, operation: str, include: tuple[str, ...]
-) -> dict:
-    """Create, update, delete or void, as POST /{entity} decides from its query string and body
-    (shared by the entity route and batch items)."""
-    et = find_entity_type(entity_name)
-    if et is None:
-        raise errors.resource_not_found(entity_name)
-    operation = (operation or "").lower()
-    if operation == "delete":
-        return store.delete_entity(
-            realm_id, et.name, body.get("Id"), sync_token=body.get("SyncToken", "")
-        )
-    if operation == "void" or "void" in include:
-        return store.void_entity(
-            realm_id, et.name, body.get("Id"), sync_token=body.get("SyncToken", "")
-        )
-    has_id = body.get("Id") not in (None, "")
-    if operation == "update" or (operation == "" and has_id) or et.kind == "singleton":
-        sparse = str(body.get("sparse", "false")).lower() == "true"
-        return store.update_entity(realm_id, et.name, body, sparse=sparse, include=include)
-    if operation not in ("", "create"):
-        raise errors.unsupported_operation(f"Operation {operation} is not supported.")
-    return store.create_entity(realm_id, et.name, body, include=include)
+def statement_from_request(request, raw: bytes) -> str:
+    """GET ?query=..., or POST with the statement as the body (Content-Type application/text)."""
+    statement = request.query_params.get("query")
+    if statement is None and request.method == "POST":
+        statement = raw.decode("utf-8", "replace")
+    if not statement or not statement.strip():
+        raise errors.query_parse_error('Encountered "<EOF>" at line 1, column 1.')
+    return statement
 
 
-def v3_routes(emulator) -> list[Route]:
-    from . import batch, pdf
-    from .query import statement_from_request
-
+def routes(emulator) -> list[Route]:
     pipeline = V3Pipeline(emulator)
     store = emulator.store
 
@@ -274,35 +253,3 @@ def v3_routes(emulator) -> list[Route]:
         Route(f"{base}/{{entity}}/{{id}}/pdf", wrap(pdf_handler), methods=["GET"]),
         Route(f"{base}/{{entity}}/{{id}}/send", wrap(send_handler), methods=["POST"]),
     ]
-
-
-# --- the application -------------------------------------------------------------------------
-
-
-class EmulatorApp(Starlette):
-    """Starlette plus the two things that must sit outside it: the request log and the
-    connection-level faults, which need uvicorn's own ``receive``/``send``."""
-
-    emulator = None
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or self.emulator is None:
-            return await super().__call__(scope, receive, send)
-        from .faults import serve_with_faults
-
-        await serve_with_faults(self.emulator, super().__call__, scope, receive, send)
-
-
-def create_app(emulator) -> Starlette:
-    """/v3 and the control plane, then the OAuth server's and the UI's routes (the UI mounts
-    "/", so it comes last)."""
-    from . import control, oauth, ui
-
-    routes = [*v3_routes(emulator), *control.routes(emulator)]
-    routes += oauth.routes(emulator)
-    routes += oauth.control_routes(emulator)
-    routes += ui.routes(emulator)
-    app = EmulatorApp(routes=routes)
-    app.emulator = emulator
-    app.state.emulator = emulator
-    return app
