@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from . import errors
 from .entities import find_entity_type
+from .writes import write_entity
 
 MAX_ITEMS = 30
 
 
 def run_batch(emulator, realm_id: str, body: dict) -> dict:
-    from .app import write_entity
-
     items = body.get("BatchItemRequest")
     if not isinstance(items, list) or not items:
         raise errors.required_param("BatchItemRequest")
@@ -35,14 +34,14 @@ def run_batch(emulator, realm_id: str, body: dict) -> dict:
         bid = item.get("bId")
         answer: dict = {"bId": bid} if bid is not None else {}
         try:
-            answer.update(run_item(store, realm_id, item, write_entity))
+            answer.update(run_item(store, realm_id, item))
         except errors.QBOError as error:
             answer["Fault"] = error.fault()
         responses.append(answer)
     return {"BatchItemResponse": responses}
 
 
-def run_item(store, realm_id: str, item: dict, write_entity) -> dict:
+def run_item(store, realm_id: str, item: dict) -> dict:
     if "Query" in item:
         return {"QueryResponse": store.query(realm_id, str(item["Query"]))}
     if "CDCQuery" in item:

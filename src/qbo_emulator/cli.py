@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .core import Emulator
+from .server import serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,8 +59,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        from .server import serve
-
         emulator = Emulator(data_dir=args.data, base_url=f"http://{args.host}:{args.port}")
         emulator.startup_settings = {
             "rate_limits_enabled": not args.no_rate_limits,

@@ -1,15 +1,19 @@
 """The Emulator object: the one piece of state the HTTP routes, the control plane, the OAuth
-server, the webhook dispatcher and the UI share.
+server, the webhook dispatcher and the UI share. It composes the state parts; it serves nothing
+(``app.create_app`` composes the routes around it).
 
 Ownership (so each part stays in its own modules):
-  - ``store``      (store.py, entities/, query.py, batch.py, cdc.py): realms and their entities.
-  - ``auth``       (oauth.py): apps, authorization codes, access/refresh tokens, connections.
+  - ``store``      (store.py, entities/, query.py, cdc.py, writes.py, batch.py): realms and their
+    entities.
+  - ``auth``       (auth/state.py, auth/signer.py): apps, authorization codes, access/refresh
+    tokens, connections.
   - ``webhooks``   (webhooks.py): signs and delivers change notifications, keeps a delivery log.
-  - ``faults``, ``limits``, ``request_log`` (faults.py, limits.py, control.py).
+  - ``faults``, ``limits`` (faults.py, limits.py); ``request_log`` (written by middleware.py).
+  - ``clock``, ``settings`` (clock.py, settings.py).
 
 Cross-part calls are exactly these (keep them stable):
   - ``emulator.auth.authenticate(bearer_token: str, realm_id: str) -> Grant`` raises
-    ``oauth.AuthError`` for a missing/expired/revoked token or a token for another realm.
+    ``auth.state.AuthError`` for a missing/expired/revoked token or a token for another realm.
   - ``emulator.store.on_change(realm_id, entity_name, entity_id, operation, updated_at)`` is how the
     store reports every committed create/update/delete/void/merge; it calls
     ``emulator.webhooks.notify(...)`` with the same arguments.
@@ -21,63 +25,25 @@ Cross-part calls are exactly these (keep them stable):
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from . import demo
+from .auth.state import AuthServer
+from .clock import Clock
+from .faults import FaultInjector
+from .limits import RateLimiter
+from .settings import EmulatorSettings
+from .store import Store
+from .webhooks import WebhookDispatcher
 
-@dataclass
-class EmulatorSettings:
-    latency_ms: float = 0.0  # added to every /v3 request
-    rate_limits_enabled: bool = False
-    requests_per_minute: int = 500  # per realm and app
-    requests_per_second: int = 10  # per realm and app
-    batch_per_minute: int = 40  # per realm and app
-    # Shrinks limit windows, webhook retry schedules and latency: 10 means "ten times faster".
-    time_scale: float = 1.0
-    access_token_lifetime: int = 3600  # seconds
-    refresh_token_lifetime: int = 100 * 24 * 3600
-    # After a refresh rotates the refresh token, the previous one still works for this many
-    # seconds (returning the same new pair); after that it answers invalid_grant.
-    refresh_token_grace: int = 120
-    webhooks_enabled: bool = True
-    webhook_timeout: float = 3.0  # Intuit gives a receiver 3 s
-
-    def update(self, values: dict) -> None:
-        for key, value in values.items():
-            if not hasattr(self, key):
-                raise KeyError(key)
-            current = getattr(self, key)
-            setattr(self, key, type(current)(value) if current is not None else value)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class Clock:
-    """UTC clock that the control plane can move forward (`POST /_emulator/clock`)."""
-
-    offset: timedelta = field(default_factory=timedelta)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, seconds: float) -> datetime:
-        self.offset += timedelta(seconds=seconds)
-        return self.now()
+# Clock and EmulatorSettings lived here before they had modules of their own.
+__all__ = ["Clock", "Emulator", "EmulatorSettings"]
 
 
 class Emulator:
     def __init__(
         self, *, data_dir: str | Path | None = None, base_url: str = "http://127.0.0.1:8765"
     ):
-        from .faults import FaultInjector
-        from .limits import RateLimiter
-        from .oauth import AuthServer
-        from .store import Store
-        from .webhooks import WebhookDispatcher
-
         self.base_url = base_url.rstrip("/")
         self.data_dir = Path(data_dir) if data_dir else None
         self.lock = threading.RLock()
@@ -104,6 +70,11 @@ class Emulator:
             self.auth.save(self.data_dir)
             self.webhooks.save(self.data_dir)
 
+    def schedule_save(self) -> None:
+        """A save soon: the store's debounced flusher writes every part's JSON shortly after (and
+        ``save`` runs once more at shutdown), so a token request never waits for a full dump."""
+        self.store.mark_dirty()
+
     def load(self) -> None:
         with self.lock:
             self.store.load(self.data_dir)
@@ -126,8 +97,6 @@ class Emulator:
 
     def load_demo(self, app_base: str | None = None) -> None:
         """Register the demo app (its URLs pointing at ``app_base``) and companies (idempotent)."""
-        from . import demo
-
         with self.lock:
             # Registering again updates the URLs, so a restart on another port keeps working.
             self.auth.register_app(

@@ -26,8 +26,16 @@ DEMO_USER_PASSWORD = "demo"
 
 DEMO_COMPANIES = [
     # A Plus company with purchase orders switched on, and an Essentials one without them.
-    {"name": "Demo Phones Wholesale LLC", "plan": "plus", "purchase_orders_enabled": True,
-     "custom_txn_numbers": True},
-    {"name": "Essentials Electronics Inc", "plan": "essentials", "purchase_orders_enabled": False,
-     "custom_txn_numbers": True},
+    {
+        "name": "Demo Phones Wholesale LLC",
+        "plan": "plus",
+        "purchase_orders_enabled": True,
+        "custom_txn_numbers": True,
+    },
+    {
+        "name": "Essentials Electronics Inc",
+        "plan": "essentials",
+        "purchase_orders_enabled": False,
+        "custom_txn_numbers": True,
+    },
 ]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from . import errors
+
 PDF_ENTITIES = ("Invoice", "CreditMemo", "PurchaseOrder", "Payment")
 
 
 def render(company: dict, entity: str, record: dict) -> bytes:
+    # deferred import: fpdf takes ~0.45 s to import, and only PDF requests need it, so servers
+    # and test processes that never render one do not pay for it.
     from fpdf import FPDF
 
     doc = FPDF()
@@ -65,8 +69,6 @@ def _latin(text: str) -> str:
 def send(store, realm_id: str, entity: str, entity_id: str, send_to: str | None) -> dict:
     """Mark the form as sent (EmailStatus "EmailSent", DeliveryInfo) without sending mail.
     ``sendTo`` replaces BillEmail, as in QBO; without it BillEmail must be set."""
-    from . import errors
-
     record = store.get_entity(realm_id, entity, entity_id)
     address = send_to or (record.get("BillEmail") or {}).get("Address")
     if not address:

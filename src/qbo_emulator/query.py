@@ -467,13 +467,3 @@ def by_ids(table: dict, query: Query) -> list[dict] | None:
             found = {str(v): table[str(v)] for v in wanted if str(v) in table}
             return sorted(found.values(), key=lambda r: sort_key(r.get("Id")))
     return None
-
-
-def statement_from_request(request, raw: bytes) -> str:
-    """GET ?query=..., or POST with the statement as the body (Content-Type application/text)."""
-    statement = request.query_params.get("query")
-    if statement is None and request.method == "POST":
-        statement = raw.decode("utf-8", "replace")
-    if not statement or not statement.strip():
-        raise errors.query_parse_error('Encountered "<EOF>" at line 1, column 1.')
-    return statement

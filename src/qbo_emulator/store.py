@@ -27,9 +27,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import errors
+from .cdc import run_cdc
+from .clock import meta_time, response_time
 from .entities import REGISTRY, entity_type, seed
 from .entities.base import EntityType
 from .jsonutil import clone, dumps, loads
+from .query import run_query
 
 COUNTRY_TIMEZONES = {
     "US": "America/Los_Angeles",  # sandbox companies live in Pacific time
@@ -49,18 +52,9 @@ TOMBSTONE_DAYS = 31
 logger = logging.getLogger("qbo_emulator")
 
 
-def meta_time(moment: datetime, tz: ZoneInfo) -> str:
-    """MetaData times: local time of the company with its offset, no fraction."""
-    return moment.astimezone(tz).isoformat(timespec="seconds")
-
-
-def response_time(moment: datetime, tz: ZoneInfo) -> str:
-    """The envelope's ``time``: milliseconds and the company's offset."""
-    return moment.astimezone(tz).isoformat(timespec="milliseconds")
-
-
 class Realm:
-    """One company: its tables, id counter, document sequences, tombstones and replay cache."""
+    """One company: its tables, id counter, document sequences, tombstones and replay cache.
+    The entity rules see it through the ``entities.base.Realm`` protocol."""
 
     def __init__(self, store: Store, realm_id: str, meta: dict):
         self.store = store
@@ -496,14 +490,10 @@ class Store:
         return response_time(self.emulator.clock.now(), tz)
 
     def query(self, realm_id: str, statement: str) -> dict:
-        from .query import run_query
-
         with self.emulator.lock:
             return run_query(self.realm(realm_id), statement)
 
     def cdc(self, realm_id: str, entities: str, changed_since: str) -> list[dict]:
-        from .cdc import run_cdc
-
         with self.emulator.lock:
             return run_cdc(self.realm(realm_id), entities, changed_since)
 

@@ -29,12 +29,31 @@ VERIFIER = "verifier-token-123"
 REALM_FREE_PORT = "http://127.0.0.1:9/unreachable"
 
 
+# Generous waits: polling returns as soon as the condition holds, so they only cost time when
+# something is wrong, and a busy machine never turns a slow thread into a failure.
+DEADLINE = 20.0
+
+
+def wait_for(condition, timeout: float = DEADLINE):
+    """Polls ``condition`` until it returns something truthy (returned) or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {condition}")
+        time.sleep(0.02)
+
+
 class Receiver:
-    """Records every delivery; answers from ``script`` (status, delay seconds), then 200."""
+    """Records every delivery; answers from ``script`` (status, hold), then 200. ``hold`` is None
+    or a ``threading.Event``: the answer waits until the test sets it, so "slower than the
+    emulator's timeout" does not depend on how fast this machine is."""
 
     def __init__(self):
         self.requests: list[dict] = []
-        self.script: list[tuple[int, float]] = []
+        self.script: list[tuple[int, threading.Event | None]] = []
         self._lock = threading.Lock()
         receiver = self
 
@@ -42,11 +61,12 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 with receiver._lock:
-                    status, delay = receiver.script.pop(0) if receiver.script else (200, 0)
+                    status, hold = receiver.script.pop(0) if receiver.script else (200, None)
                     receiver.requests.append(
                         {"headers": dict(self.headers), "body": body, "at": time.monotonic()}
                     )
-                time.sleep(delay)
+                if hold is not None:
+                    hold.wait(DEADLINE)
                 try:
                     self.send_response(status)
                     self.send_header("Content-Length", "0")
@@ -87,7 +107,9 @@ def receiver():
 def emulator(server):
     em = server.emulator
     em.reset()
-    em.settings.update({"time_scale": 1000.0, "webhook_timeout": 1.0})
+    # Retries come quickly (10 s / 1000), and a receiver that answers is never "too slow", even
+    # on a busy machine: tests that need a timeout set a short one themselves.
+    em.settings.update({"time_scale": 1000.0, "webhook_timeout": DEADLINE})
     return em
 
 
@@ -165,7 +187,7 @@ def verify(request) -> None:
 def test_cloudevents_delivery_has_intuits_fields(emulator, receiver):
     realm_id = connect(emulator, receiver.url)
     emulator.webhooks.notify(realm_id, "Payment", "17", "Create", at(7))
-    assert emulator.webhooks.flush()
+    assert emulator.webhooks.flush(timeout=DEADLINE)
     [request] = receiver.requests
     verify(request)
     [event] = json.loads(request["body"])
@@ -197,14 +219,14 @@ def test_cloudevents_delivery_has_intuits_fields(emulator, receiver):
 def test_cloudevents_types_per_operation(emulator, receiver, entity, operation, event_type):
     realm_id = connect(emulator, receiver.url)
     emulator.webhooks.notify(realm_id, entity, "5", operation, at(1))
-    assert emulator.webhooks.flush()
+    assert emulator.webhooks.flush(timeout=DEADLINE)
     assert [e["type"] for e in receiver.payloads()[0]] == [event_type]
 
 
 def test_legacy_delivery_has_intuits_fields(emulator, receiver):
     realm_id = connect(emulator, receiver.url, fmt="legacy")
     emulator.webhooks.notify(realm_id, "Customer", "1", "Create", at(19))
-    assert emulator.webhooks.flush()
+    assert emulator.webhooks.flush(timeout=DEADLINE)
     [request] = receiver.requests
     verify(request)
     assert json.loads(request["body"]) == {
@@ -230,7 +252,7 @@ def test_operations_an_entity_does_not_publish_are_not_sent(emulator, receiver):
     realm_id = connect(emulator, receiver.url)
     emulator.webhooks.notify(realm_id, "Bill", "1", "Void", at(1))  # Bill: Create/Update/Delete
     emulator.webhooks.notify(realm_id, "CompanyInfo", "1", "Update", at(1))  # not a webhook entity
-    assert emulator.webhooks.flush()
+    assert emulator.webhooks.flush(timeout=DEADLINE)
     assert receiver.requests == []
 
 
@@ -242,7 +264,7 @@ def test_store_writes_are_delivered(emulator, receiver):
         "Customer",
         {"Id": customer["Id"], "SyncToken": customer["SyncToken"], "CompanyName": "Hooked Inc"},
     )
-    assert emulator.webhooks.flush()
+    assert emulator.webhooks.flush(timeout=DEADLINE)
     assert events_of(receiver.payloads()) == [
         ("qbo.customer.created.v1", customer["Id"]),
         ("qbo.customer.updated.v1", customer["Id"]),
@@ -261,7 +283,7 @@ def test_only_connected_apps_with_a_webhook_url_get_events(emulator, receiver):
     other_realm = str(emulator.store.create_company(name="Not connected", plan="plus"))
     emulator.webhooks.notify(other_realm, "Invoice", "1", "Create", at(1))
     emulator.webhooks.notify(realm_id, "Invoice", "2", "Create", at(2))
-    assert emulator.webhooks.flush()
+    assert emulator.webhooks.flush(timeout=DEADLINE)
     assert events_of(receiver.payloads()) == [("qbo.invoice.created.v1", "2")]
     assert {e["client_id"] for e in emulator.webhooks.log()} == {"hooks-app"}
 
@@ -270,7 +292,7 @@ def test_a_disconnected_app_gets_no_more_events(emulator, receiver):
     realm_id = connect(emulator, receiver.url)
     emulator.auth.disconnect("hooks-app", realm_id)
     emulator.webhooks.notify(realm_id, "Invoice", "1", "Create", at(1))
-    assert emulator.webhooks.flush()
+    assert emulator.webhooks.flush(timeout=DEADLINE)
     assert receiver.requests == []
 
 
@@ -278,8 +300,8 @@ def test_disabled_webhooks_send_nothing_and_log_skipped(emulator, receiver):
     realm_id = connect(emulator, receiver.url)
     emulator.settings.update({"webhooks_enabled": False})
     emulator.webhooks.notify(realm_id, "Invoice", "1", "Create", at(1))
-    assert emulator.webhooks.flush()
-    time.sleep(0.1)
+    assert emulator.webhooks.flush(timeout=DEADLINE)
+    assert emulator.webhooks.pending() == 0  # skipped at once: nothing queued, nothing to send
     assert receiver.requests == []
     [entry] = emulator.webhooks.log()
     assert entry["outcome"] == "skipped"
@@ -294,7 +316,7 @@ def test_events_arrive_in_order_per_realm(emulator, receiver):
     realm_id = connect(emulator, receiver.url, fmt="legacy")
     for n in range(1, 41):
         emulator.webhooks.notify(realm_id, "Invoice", str(n), "Create", at(n % 60))
-    assert emulator.webhooks.flush()
+    assert emulator.webhooks.flush(timeout=DEADLINE)
     assert events_of(receiver.payloads()) == [("Invoice", str(n), "Create") for n in range(1, 41)]
     # Every delivery carries one realm; piled-up events are batched.
     for payload in receiver.payloads():
@@ -303,11 +325,12 @@ def test_events_arrive_in_order_per_realm(emulator, receiver):
 
 def test_a_500_is_retried_with_the_same_body_and_later_events_wait(emulator, receiver):
     realm_id = connect(emulator, receiver.url)
-    receiver.script = [(500, 0)]
+    receiver.script = [(500, None)]
+    # Whether event 2 joins event 1's delivery or waits behind it depends on thread timing; the
+    # assertions below hold either way.
     emulator.webhooks.notify(realm_id, "Invoice", "1", "Create", at(1))
-    time.sleep(0.05)
     emulator.webhooks.notify(realm_id, "Invoice", "2", "Create", at(2))
-    assert emulator.webhooks.flush()
+    assert emulator.webhooks.flush(timeout=DEADLINE)
     first, retried, *rest = receiver.requests
     assert retried["body"] == first["body"]
     assert events_of(receiver.payloads())[-1] == ("qbo.invoice.created.v1", "2")
@@ -323,35 +346,40 @@ def test_a_500_is_retried_with_the_same_body_and_later_events_wait(emulator, rec
 
 def test_a_slow_receiver_is_a_failure_and_retried(emulator, receiver):
     realm_id = connect(emulator, receiver.url)
-    emulator.settings.update({"webhook_timeout": 0.3})
-    receiver.script = [(200, 0.8)]
+    # Real time scale: the retry waits 10 s on the emulator clock, until the test moves it.
+    emulator.settings.update({"time_scale": 1.0, "webhook_timeout": 0.3})
+    slow = threading.Event()
+    receiver.script = [(200, slow)]  # the first answer comes only after the emulator gave up
     emulator.webhooks.notify(realm_id, "Payment", "9", "Create", at(1))
-    assert emulator.webhooks.flush()
+    [first] = wait_for(emulator.webhooks.log)
+    slow.set()
+    assert (first["attempt"], first["outcome"], first["status"]) == (1, "timeout", None)
+    # The retry must not be judged by the short timeout on a busy machine; then make it due.
+    emulator.settings.update({"webhook_timeout": DEADLINE})
+    emulator.clock.advance(11)
+    assert emulator.webhooks.flush(timeout=DEADLINE)
     log = emulator.webhooks.log()
     assert [(e["attempt"], e["outcome"]) for e in log] == [(1, "timeout"), (2, "delivered")]
     assert len(receiver.requests) == 2
+    assert receiver.requests[1]["body"] == receiver.requests[0]["body"]
 
 
 def test_a_refused_connection_is_retried_on_the_schedule(emulator):
     realm_id = connect(emulator, REALM_FREE_PORT)
     emulator.settings.update({"time_scale": 1.0})
     emulator.webhooks.notify(realm_id, "Invoice", "1", "Create", at(1))
-    deadline = time.monotonic() + 5
-    while not emulator.webhooks.log() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    [entry] = emulator.webhooks.log()
+    [entry] = wait_for(emulator.webhooks.log)
     assert (entry["attempt"], entry["outcome"], entry["status"]) == (1, "refused", None)
+    # Measured from the attempt's own log time, so a test thread that runs late cannot skew it.
     due = datetime.fromisoformat(entry["next_retry_at"])
-    assert 9 <= (due - emulator.clock.now()).total_seconds() <= 10
+    assert 9 <= (due - datetime.fromisoformat(entry["time"])).total_seconds() <= 10
+    assert due > emulator.clock.now()  # not retried yet: it waits for the clock
     # Moving the emulator clock makes the retry due.
     emulator.clock.advance(11)
-    deadline = time.monotonic() + 5
-    while len(emulator.webhooks.log()) < 2 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    second = emulator.webhooks.log()[1]
+    second = wait_for(lambda: emulator.webhooks.log()[1:])[0]
     assert (second["attempt"], second["outcome"]) == (2, "refused")
     due = datetime.fromisoformat(second["next_retry_at"])
-    assert 19 <= (due - emulator.clock.now()).total_seconds() <= 20
+    assert 19 <= (due - datetime.fromisoformat(second["time"])).total_seconds() <= 20
     emulator.webhooks.reset()  # stop retrying
 
 
@@ -361,7 +389,7 @@ def test_a_refused_connection_is_retried_on_the_schedule(emulator):
 def test_the_delivery_log_is_served_by_the_control_plane(server, emulator, receiver):
     realm_id = connect(emulator, receiver.url)
     emulator.webhooks.notify(realm_id, "Invoice", "3", "Create", at(1))
-    assert emulator.webhooks.flush()
+    assert emulator.webhooks.flush(timeout=DEADLINE)
     body = httpx.get(f"{server.url}/_emulator/webhooks", params={"realm_id": realm_id}).json()
     assert body["pending"] == 0
     [entry] = body["deliveries"]
@@ -388,10 +416,13 @@ def test_undelivered_events_survive_a_restart(tmp_path, receiver):
     first.auth.issue_tokens("p", realm_id)
     first.webhooks.notify(realm_id, "Invoice", "1", "Create", at(1))
     first.webhooks.notify(realm_id, "Invoice", "2", "Create", at(2))
-    time.sleep(0.2)  # the first attempt fails: nobody listens
-    first.save()
+    wait_for(first.webhooks.log)  # the first attempt has failed: nobody listens
     snapshot = tmp_path / "second"
-    shutil.copytree(tmp_path / "first", snapshot)
+    # Under the emulator lock, so the background flusher cannot rewrite a file (or leave a
+    # temporary one behind) while the directory is copied.
+    with first.lock:
+        first.save()
+        shutil.copytree(tmp_path / "first", snapshot)
     first.webhooks.reset()  # stop its retries
 
     # The app's receiver comes back up at a new address; the queue resumes in order.
@@ -400,7 +431,7 @@ def test_undelivered_events_survive_a_restart(tmp_path, receiver):
     (snapshot / "oauth.json").write_text(json.dumps(data))
     second = Emulator(data_dir=snapshot)
     second.clock.advance(60)  # past the first retry delay
-    assert second.webhooks.flush()
+    assert second.webhooks.flush(timeout=DEADLINE)
     assert [e[1] for e in events_of(receiver.payloads())] == ["1", "2"]
     assert second.webhooks.log()[0]["outcome"] == "refused"
     assert second.webhooks.log()[-1]["outcome"] == "delivered"

@@ -14,16 +14,49 @@ store lock and before anything is written (so a rule that fails leaves no trace)
 from __future__ import annotations
 
 import re
+from datetime import datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .. import errors
 from ..jsonutil import clone, to_decimal
 
-if TYPE_CHECKING:
-    from ..store import Realm
-
 CENT = Decimal("0.01")
+
+
+class Realm(Protocol):
+    """What the entity rules read and write of one company. ``store.Realm`` is the
+    implementation; the rules are written against this so they never import the store (which
+    imports them)."""
+
+    meta: dict  # name, plan, country, home_currency, switches (store.create_company)
+    tz: tzinfo
+    tables: dict[str, dict[str, dict]]  # entity name -> Id -> stored record
+    indexes: dict  # derived lookups, rebuilt on demand (names, payment applications)
+
+    @property
+    def preferences(self) -> dict: ...
+
+    def now(self) -> datetime: ...
+
+    def today(self) -> str: ...
+
+    def table(self, entity: str) -> dict[str, dict]: ...
+
+    def find(self, entity: str, entity_id: Any) -> dict | None: ...
+
+    def allocate_id(self) -> str: ...
+
+    def next_doc_number(self, sequence: str, start: int = 1001) -> str: ...
+
+    def other_pref(self, name: str) -> str | None: ...
+
+    def resolve_ref(self, key: str, target: str, ref: dict, *, pseudo: set[str]) -> None: ...
+
+    def touch(
+        self, entity: str, record: dict, operation: str = "Update", *, bump: bool = True
+    ) -> dict: ...
+
 
 # Fields a client may echo back that the service always owns.
 SYSTEM_FIELDS = ("Id", "SyncToken", "MetaData", "domain", "sparse", "status")

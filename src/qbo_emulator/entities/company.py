@@ -3,14 +3,9 @@ created or deleted through the API."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .. import errors
 from ..jsonutil import clone
-from .base import EntityType
-
-if TYPE_CHECKING:
-    from ..store import Realm
+from .base import EntityType, Realm
 
 OFFERING_SKUS = {
     "simple_start": "QuickBooks Online Simple Start",

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from .. import errors
-from .base import money
+from .base import Realm, money
 from .txn import TxnType
-
-if TYPE_CHECKING:
-    from ..store import Realm
 
 ENTITY_TYPES = ("Customer", "Vendor", "Employee")
 

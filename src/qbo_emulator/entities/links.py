@@ -9,13 +9,9 @@ applied total changed (new Balance and read-only LinkedTxn, a new SyncToken, an 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from ..jsonutil import to_decimal
-from .base import money
-
-if TYPE_CHECKING:
-    from ..store import Realm
+from .base import Realm, money
 
 # payment entity -> (target entity, LinkedTxn.TxnType shown on the target, party ref field)
 APPLICATIONS = {

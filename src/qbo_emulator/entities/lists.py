@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .. import errors
-from .base import EntityType, is_true
+from .base import EntityType, Realm, is_true
 from .names import realm_currency
-
-if TYPE_CHECKING:
-    from ..store import Realm
 
 # AccountType -> Classification (facts §2.6; Classification is derived, read-only).
 ACCOUNT_CLASSIFICATION = {

@@ -3,13 +3,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .. import errors
-from .base import EntityType, name_taken
-
-if TYPE_CHECKING:
-    from ..store import Realm
+from .base import EntityType, Realm, name_taken
 
 PEOPLE = ("Customer", "Vendor", "Employee")
 NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .. import errors
 from . import links
-from .base import money
+from .base import Realm, money
 from .txn import TxnType
-
-if TYPE_CHECKING:
-    from ..store import Realm
 
 EXPENSE_LINE_TYPES = ("ItemBasedExpenseLineDetail", "AccountBasedExpenseLineDetail")
 EXPENSE_LENGTHS = {"DocNumber": 21, "PrivateNote": 4000}

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from .. import errors
 from ..jsonutil import to_decimal
 from . import links
-from .base import money
+from .base import Realm, money
 from .txn import TxnType
-
-if TYPE_CHECKING:
-    from ..store import Realm
 
 SALES_LINE_TYPES = (
     "SalesItemLineDetail",

@@ -3,14 +3,11 @@ codes, CompanyInfo and Preferences (reflecting the plan, custom numbers and the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from ..clock import meta_time
+from .base import Realm
 from .company import offering_sku
 from .lists import ACCOUNT_CLASSIFICATION
 from .names import realm_currency
-
-if TYPE_CHECKING:
-    from ..store import Realm
 
 # (Name, AccountType, AccountSubType) — the accounts a new US QBO company starts with.
 CHART_OF_ACCOUNTS = [
@@ -57,8 +54,6 @@ TAX_CODES = [("TAX", "TAX", True), ("NON", "NON", False)]
 
 def seed_company(realm: Realm) -> None:
     stamp = realm.now()
-    from ..store import meta_time
-
     when = meta_time(stamp, realm.tz)
 
     def put(entity: str, body: dict, entity_id: str | None = None) -> dict:

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from .. import errors
 from ..jsonutil import to_decimal
-from .base import EntityType, money
+from .base import EntityType, Realm, money
 from .names import realm_currency
-
-if TYPE_CHECKING:
-    from ..store import Realm
 
 # Lines the service writes itself and ignores on input.
 COMPUTED_LINE_TYPES = ("SubTotalLineDetail",)

@@ -2,17 +2,17 @@
 
 Companies; per company, read-only lists and detail pages; Receive payment on an invoice; edit,
 void and delete a payment; the Apps page with Disconnect; the webhook delivery log. The OAuth
-consent page (ui/consent.py) is served by oauth.routes at the authorize endpoint.
+consent page (ui/consent.py) is served by routes/oauth.py at the authorize endpoint.
 """
 
 from __future__ import annotations
 
 from starlette.routing import Route
 
+from . import apps, companies, documents, payments
+
 
 def routes(emulator) -> list[Route]:
-    from . import apps, companies, documents, payments
-
     # Specific paths first: documents' "/companies/{realm_id}/{kind}" would match them too.
     return [
         *companies.routes(emulator),

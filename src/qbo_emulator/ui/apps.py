@@ -9,8 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Route
 
-from ..oauth import persist
-from .documents import NotFound, badge, company_page
+from .common import NotFound, badge, company_page
 from .html import h, messages, page, q, table
 
 
@@ -97,7 +96,7 @@ def routes(emulator) -> list[Route]:
     async def disconnect(request: Request):
         realm_id, client_id = request.path_params["realm_id"], request.path_params["client_id"]
         app = emulator.auth.disconnect(client_id, realm_id)
-        persist(emulator)
+        emulator.schedule_save()
         # Intuit revokes the tokens and sends the *browser* to the app's Disconnect URL (facts §7.4).
         if app and app.get("disconnect_url"):
             url = app["disconnect_url"]

@@ -7,7 +7,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Route
 
 from ..errors import QBOError
-from .consent import realm_of
+from .common import realm_of
 from .html import h, messages, page, q, table
 
 PLANS = ("simple_start", "essentials", "plus", "advanced")

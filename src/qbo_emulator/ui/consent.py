@@ -1,20 +1,14 @@
 """The authorize endpoint's consent page: sign in as the demo user, pick a company, Connect or
-Cancel. Rendered by oauth.routes; kept here with the rest of the HTML."""
+Cancel. Served by the authorize endpoint (routes/oauth.py); kept here with the rest of the HTML."""
 
 from __future__ import annotations
 
 from .. import demo
+from .common import realm_of
 from .html import h, messages, page
 
 # The authorize parameters carried through the form so the POST can re-validate them.
 CARRIED = ("client_id", "redirect_uri", "response_type", "scope", "state")
-
-
-def realm_of(company: dict) -> str:
-    for key in ("realmId", "realm_id", "id", "Id"):
-        if company.get(key) is not None:
-            return str(company[key])
-    return ""
 
 
 def consent_page(app: dict, params, companies: list[dict], error: str | None = None) -> str:

@@ -8,91 +8,19 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Route
 
 from ..errors import QBOError
-from .consent import realm_of
-from .html import decimal, h, messages, money, page, q, ref_name, table
-
-# URL slug -> (entity name, tab title)
-KINDS = {
-    "invoices": ("Invoice", "Invoices"),
-    "bills": ("Bill", "Bills"),
-    "purchase-orders": ("PurchaseOrder", "Purchase orders"),
-    "payments": ("Payment", "Payments"),
-    "customers": ("Customer", "Customers"),
-    "vendors": ("Vendor", "Vendors"),
-    "items": ("Item", "Items"),
-    "accounts": ("Account", "Accounts"),
-}
-SLUG_OF = {entity: slug for slug, (entity, _) in KINDS.items()}
-TABS = [
-    *((slug, title) for slug, (_, title) in KINDS.items()),
-    ("apps", "Apps"),
-    ("webhooks", "Webhooks"),
-]
-
-
-class NotFound(Exception):
-    pass
-
-
-def company(emulator, realm_id: str) -> dict:
-    for c in emulator.store.companies():
-        if realm_of(c) == str(realm_id):
-            return c
-    raise NotFound(f"No company with realm ID {realm_id}.")
-
-
-def company_page(
-    emulator,
-    realm_id: str,
-    active: str,
-    title: str,
-    body: str,
-    *,
-    notice: str | None = None,
-    error: str | None = None,
-) -> str:
-    c = company(emulator, realm_id)
-    active_attr = ' class="active"'
-    tabs = "".join(
-        f'<a href="/companies/{q(realm_id)}/{slug}"{active_attr if slug == active else ""}'
-        f' id="tab-{slug}">{h(label)}</a>'
-        for slug, label in TABS
-    )
-    head = (
-        f'<p class="muted"><a href="/">Companies</a> / {h(c.get("name"))} '
-        f"(realm <code>{h(realm_id)}</code>, {h(c.get('plan', ''))})</p>"
-        f'<nav class="tabs">{tabs}</nav>'
-    )
-    return page(f"{title} · {c.get('name')}", head + messages(notice, error) + body)
-
-
-def is_voided(txn: dict) -> bool:
-    # A voided transaction keeps its record with zero amounts and "Voided" in PrivateNote.
-    note = str(txn.get("PrivateNote") or "")
-    return txn.get("status") == "Voided" or note.startswith("Voided")
-
-
-def invoice_status(inv: dict) -> str:
-    if is_voided(inv):
-        return "voided"
-    total, balance = decimal(inv.get("TotalAmt")), decimal(inv.get("Balance"))
-    if balance <= 0 and total > 0:
-        return "paid"
-    if balance < total:
-        return "partially paid"
-    return "open"
-
-
-def badge(status: str) -> str:
-    return f'<span class="badge {h(status.replace(" ", "-"))}">{h(status)}</span>'
-
-
-def link(realm_id: str, slug: str, entity_id, text) -> str:
-    return f'<a href="/companies/{q(realm_id)}/{slug}/{q(entity_id)}">{h(text)}</a>'
-
-
-def _doc_number(txn: dict) -> str:
-    return txn.get("DocNumber") or f"#{txn.get('Id')}"
+from .common import (
+    KINDS,
+    NotFound,
+    badge,
+    company_page,
+    doc_number,
+    invoice_status,
+    is_voided,
+    link,
+    txn_detail,
+)
+from .html import h, messages, money, page, q, ref_name, table
+from .payments import receive_payment_form
 
 
 def _active(record: dict) -> str:
@@ -108,7 +36,7 @@ def list_rows(
             ["Number", "Customer", "Date", "Due", "Total", "Balance", "Status"],
             [
                 [
-                    link(realm_id, slug, r["Id"], _doc_number(r)),
+                    link(realm_id, slug, r["Id"], doc_number(r)),
                     h(ref_name(r.get("CustomerRef"))),
                     h(r.get("TxnDate")),
                     h(r.get("DueDate")),
@@ -125,7 +53,7 @@ def list_rows(
             ["Number", "Vendor", "Date", "Due", "Total", "Balance"],
             [
                 [
-                    link(realm_id, slug, r["Id"], _doc_number(r)),
+                    link(realm_id, slug, r["Id"], doc_number(r)),
                     h(ref_name(r.get("VendorRef"))),
                     h(r.get("TxnDate")),
                     h(r.get("DueDate")),
@@ -141,7 +69,7 @@ def list_rows(
             ["Number", "Vendor", "Date", "Total", "Status"],
             [
                 [
-                    link(realm_id, slug, r["Id"], _doc_number(r)),
+                    link(realm_id, slug, r["Id"], doc_number(r)),
                     h(ref_name(r.get("VendorRef"))),
                     h(r.get("TxnDate")),
                     money(r.get("TotalAmt")),
@@ -219,68 +147,7 @@ def list_rows(
     )
 
 
-def lines_table(txn: dict) -> str:
-    """Detail lines with Qty, Rate, Amount and Description (subtotal lines left out)."""
-    rows = []
-    for line in txn.get("Line") or []:
-        kind = line.get("DetailType", "")
-        if kind in ("SubTotalLineDetail", "DiscountLineDetail") or kind.startswith("PaymentLine"):
-            continue
-        detail = line.get(kind) or {}
-        what = ref_name(detail.get("ItemRef") or detail.get("AccountRef"))
-        rows.append(
-            [
-                h(line.get("LineNum", len(rows) + 1)),
-                h(what),
-                h(line.get("Description", "")),
-                h(detail.get("Qty", "")),
-                money(detail["UnitPrice"]) if detail.get("UnitPrice") not in (None, "") else "",
-                money(line.get("Amount")),
-            ]
-        )
-    return table(
-        ["#", "Item / account", "Description", "Qty", "Rate", "Amount"],
-        rows,
-        numeric={3, 4, 5},
-        table_id="lines",
-        empty="No lines.",
-    )
-
-
-def linked_table(realm_id: str, txn: dict) -> str:
-    rows = []
-    for linked in txn.get("LinkedTxn") or []:
-        slug = SLUG_OF.get(linked.get("TxnType"))
-        ident = linked.get("TxnId")
-        label = f"{linked.get('TxnType')} {ident}"
-        rows.append([link(realm_id, slug, ident, label) if slug else h(label)])
-    return table(["Linked transactions"], rows, table_id="linked", empty="No linked transactions.")
-
-
-def summary(fields: list[tuple[str, str]]) -> str:
-    return "<dl>" + "".join(f"<dt>{h(k)}</dt><dd>{v}</dd>" for k, v in fields) + "</dl>"
-
-
-def txn_detail(realm_id: str, slug: str, txn: dict) -> str:
-    party = ref_name(txn.get("CustomerRef") or txn.get("VendorRef"))
-    fields = [
-        ("Number", h(_doc_number(txn))),
-        ("Customer" if "CustomerRef" in txn else "Vendor", h(party)),
-        ("Date", h(txn.get("TxnDate"))),
-        ("Total", money(txn.get("TotalAmt"))),
-    ]
-    if "Balance" in txn:
-        fields.append(("Balance", f'<span id="balance">{money(txn.get("Balance"))}</span>'))
-    if slug == "invoices":
-        fields.append(("Status", f'<span id="status">{badge(invoice_status(txn))}</span>'))
-    if txn.get("PrivateNote"):
-        fields.append(("Note", h(txn["PrivateNote"])))
-    return summary(fields) + "<h2>Lines</h2>" + lines_table(txn) + linked_table(realm_id, txn)
-
-
 def routes(emulator) -> list[Route]:
-    from .payments import receive_payment_form
-
     def _not_found(message: str):
         return HTMLResponse(page("Not found", messages(error=message)), status_code=404)
 
@@ -311,7 +178,7 @@ def routes(emulator) -> list[Route]:
             return _not_found(f"No detail page for {slug}.")
         try:
             txn = emulator.store.get_entity(realm_id, KINDS[slug][0], entity_id)
-            body = f"<h1>{h(KINDS[slug][0])} {h(_doc_number(txn))}</h1>" + txn_detail(
+            body = f"<h1>{h(KINDS[slug][0])} {h(doc_number(txn))}</h1>" + txn_detail(
                 realm_id, slug, txn
             )
             if slug == "invoices":
@@ -321,7 +188,7 @@ def routes(emulator) -> list[Route]:
                     emulator,
                     realm_id,
                     slug,
-                    _doc_number(txn),
+                    doc_number(txn),
                     body,
                     notice=request.query_params.get("notice"),
                 )

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Route
 
 from ..errors import QBOError
-from .documents import NotFound, badge, company_page, is_voided, link, summary, txn_detail
+from .common import NotFound, badge, company_page, is_voided, link, summary, txn_detail
 from .html import decimal, h, messages, money, page, q, ref_name, table
 
 

@@ -1,4 +1,5 @@
-"""OAuth 2.0 / OpenID Connect server imitating Intuit's (facts §7).
+"""The state of the OAuth 2.0 / OpenID Connect server imitating Intuit's (facts §7); its HTTP
+endpoints are in ``routes/oauth.py``.
 
 State: registered apps, authorization codes, grants (one per consent: app + realm + scopes), and
 the access and refresh tokens of each grant. Tokens are opaque random strings; the id_token is an
@@ -19,23 +20,15 @@ Choices where Intuit's behaviour is uncertain (also in docs/emulator.md):
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import secrets
 import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
-
-from . import demo
+from .. import demo
+from .signer import Signer
 
 AUTH_CODE_LIFETIME = 300  # seconds
 HARD_EXPIRY = 5 * 365 * 24 * 3600  # the 2025 policy: a refresh token lives at most 5 years
@@ -80,7 +73,7 @@ DEMO_USER = {
 
 
 class AuthError(Exception):
-    """A bearer token the API must refuse (the core renders the gateway-style 401)."""
+    """A bearer token the API must refuse (routes/v3.py answers the gateway-style 401)."""
 
 
 class OAuthError(Exception):
@@ -106,63 +99,8 @@ class Grant:
     sub: str
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def _token(prefix: str, nbytes: int = 48) -> str:
     return prefix + secrets.token_urlsafe(nbytes)
-
-
-class _Signer:
-    """RS256 signing for id_tokens; the private key persists so old id_tokens stay verifiable."""
-
-    def __init__(self, pem: str | None = None):
-        if pem:
-            self.key = serialization.load_pem_private_key(pem.encode(), password=None)
-        else:
-            self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        numbers = self.key.public_key().public_numbers()
-        self.n = _b64url(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big"))
-        self.e = _b64url(numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big"))
-        self.kid = _b64url(self._thumbprint())[:20]
-
-    def _thumbprint(self) -> bytes:
-        # RFC 7638 JWK thumbprint, so the kid is stable for a given key.
-        digest = hashes.Hash(hashes.SHA256())
-        digest.update(
-            json.dumps({"e": self.e, "kty": "RSA", "n": self.n}, separators=(",", ":")).encode()
-        )
-        return digest.finalize()
-
-    def pem(self) -> str:
-        return self.key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode()
-
-    def sign(self, claims: dict) -> str:
-        header = {"kid": self.kid, "alg": "RS256"}
-        signing_input = ".".join(
-            _b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims)
-        )
-        signature = self.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
-        return f"{signing_input}.{_b64url(signature)}"
-
-    def jwks(self) -> dict:
-        return {
-            "keys": [
-                {
-                    "kty": "RSA",
-                    "e": self.e,
-                    "use": "sig",
-                    "kid": self.kid,
-                    "alg": "RS256",
-                    "n": self.n,
-                }
-            ]
-        }
 
 
 class AuthServer:
@@ -171,16 +109,16 @@ class AuthServer:
         # Own lock, never held while calling the store: the store may call webhooks, which call
         # connections() here, while the emulator lock is held.
         self._lock = threading.RLock()
-        self._signer: _Signer | None = None  # generated on first use: key generation is slow
+        self._signer: Signer | None = None  # generated on first use: key generation is slow
         self.reset()
 
     # ------------------------------------------------------------------ state
 
     @property
-    def signer(self) -> _Signer:
+    def signer(self) -> Signer:
         with self._lock:
             if self._signer is None:
-                self._signer = _Signer()
+                self._signer = Signer()
             return self._signer
 
     def reset(self) -> None:
@@ -216,7 +154,7 @@ class AuthServer:
         data = json.loads(path.read_text())
         with self._lock:
             pem = data.get("signing_key")
-            self._signer = _Signer(pem) if pem else None
+            self._signer = Signer(pem) if pem else None
             self.apps = data.get("apps", {})
             self.codes = data.get("codes", {})
             self.grants = data.get("grants", {})
@@ -514,239 +452,3 @@ class AuthServer:
                 if grant["client_id"] == client_id and str(grant["realm_id"]) == str(realm_id):
                     self._revoke_grant(grant_id)
             return self.get_app(client_id)
-
-
-# ---------------------------------------------------------------------- HTTP
-
-
-def persist(emulator) -> None:
-    """Schedules a save: the store's debounced flusher writes every part's JSON shortly after
-    (and once more at shutdown), so a token request never waits for a full dump."""
-    mark_dirty = getattr(emulator.store, "mark_dirty", None)
-    if mark_dirty:
-        mark_dirty()
-    else:
-        emulator.save()
-
-
-def _json(body: dict, status: int = 200, **headers) -> JSONResponse:
-    # Intuit tags every OAuth answer with an intuit_tid; tokens must never be cached.
-    base = {"intuit_tid": uuid.uuid4().hex, "Cache-Control": "no-store", "Pragma": "no-cache"}
-    return JSONResponse(body, status_code=status, headers={**base, **headers})
-
-
-def _oauth_error(exc: OAuthError) -> JSONResponse:
-    return _json({"error": exc.error}, exc.status)
-
-
-def discovery(emulator) -> dict:
-    base = emulator.base_url
-    return {
-        "issuer": base + ISSUER_PATH,
-        "authorization_endpoint": base + AUTHORIZE_PATH,
-        "token_endpoint": base + TOKEN_PATH,
-        "userinfo_endpoint": base + USERINFO_PATH,
-        "revocation_endpoint": base + REVOKE_PATH,
-        "jwks_uri": base + JWKS_PATH,
-        "response_types_supported": ["code"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "scopes_supported": ["openid", "email", "profile", "address", "phone"],
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-        "claims_supported": ["aud", "exp", "iat", "iss", "realmid", "sub"],
-    }
-
-
-def _basic_credentials(request: Request) -> tuple[str, str] | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return ("", "")
-    client_id, _, client_secret = decoded.partition(":")
-    return client_id, client_secret
-
-
-def _redirect_with(uri: str, params: dict) -> RedirectResponse:
-    query = urlencode({k: v for k, v in params.items() if v is not None})
-    return RedirectResponse(f"{uri}{'&' if '?' in uri else '?'}{query}", status_code=302)
-
-
-def routes(emulator) -> list[Route]:
-    auth = emulator.auth
-    from .ui import consent
-
-    async def discovery_doc(request: Request) -> Response:
-        return _json(discovery(emulator))
-
-    async def jwks(request: Request) -> Response:
-        return _json(auth.jwks())
-
-    async def authorize(request: Request) -> Response:
-        params = request.query_params if request.method == "GET" else await request.form()
-        try:
-            app, scopes = auth.validate_authorize(params)
-        except AuthorizeError as exc:
-            return HTMLResponse(consent.error_page(str(exc)), status_code=400)
-        except OAuthError as exc:
-            return _redirect_with(
-                params["redirect_uri"], {"error": exc.error, "state": params.get("state")}
-            )
-        needs_company = bool(COMPANY_SCOPES & set(scopes))
-        companies = emulator.store.companies() if needs_company else []
-        if request.method == "GET":
-            return HTMLResponse(consent.consent_page(app, params, companies))
-        if params.get("action") == "cancel":
-            return _redirect_with(
-                params["redirect_uri"], {"error": "access_denied", "state": params["state"]}
-            )
-        email, password = params.get("email", ""), params.get("password", "")
-        if email.strip().lower() != DEMO_USER["email"] or password != DEMO_USER["password"]:
-            page = consent.consent_page(
-                app, params, companies, error="Incorrect email or password."
-            )
-            return HTMLResponse(page, status_code=401)
-        realm_id = params.get("realm_id") or None
-        if needs_company and realm_id not in {consent.realm_of(c) for c in companies}:
-            page = consent.consent_page(
-                app, params, companies, error="Choose a company to connect."
-            )
-            return HTMLResponse(page, status_code=400)
-        code = auth.create_code(
-            client_id=app["client_id"],
-            redirect_uri=params["redirect_uri"],
-            scope=" ".join(scopes),
-            realm_id=realm_id if needs_company else None,
-        )
-        return _redirect_with(
-            params["redirect_uri"],
-            {
-                "code": code,
-                "state": params["state"],
-                "realmId": realm_id if needs_company else None,
-            },
-        )
-
-    async def token(request: Request) -> Response:
-        form = await request.form()
-        creds = _basic_credentials(request) or (form.get("client_id"), form.get("client_secret"))
-        hard = request.headers.get("x-include-refresh-token-hard-expires-in", "").lower() == "true"
-        try:
-            app = auth.check_client(*creds)
-            grant_type = form.get("grant_type")
-            if grant_type == "authorization_code":
-                body = auth.exchange_code(
-                    app["client_id"], form.get("code"), form.get("redirect_uri"), hard_expiry=hard
-                )
-            elif grant_type == "refresh_token":
-                body = auth.refresh(app["client_id"], form.get("refresh_token"), hard_expiry=hard)
-            elif not grant_type:
-                raise OAuthError("invalid_request")
-            else:
-                raise OAuthError("unsupported_grant_type")
-        except OAuthError as exc:
-            return _oauth_error(exc)
-        persist(emulator)
-        return _json(body)
-
-    async def revoke(request: Request) -> Response:
-        # intuitlib sends JSON, the Java SDK a form: accept both.
-        if request.headers.get("content-type", "").startswith("application/json"):
-            try:
-                payload = json.loads(await request.body() or b"{}")
-            except ValueError:
-                payload = {}
-            payload = payload if isinstance(payload, dict) else {}
-        else:
-            payload = dict(await request.form())
-        creds = _basic_credentials(request) or (
-            payload.get("client_id"),
-            payload.get("client_secret"),
-        )
-        try:
-            app = auth.check_client(*creds)
-            if not payload.get("token"):
-                raise OAuthError("invalid_request")
-        except OAuthError as exc:
-            return _oauth_error(exc)
-        auth.revoke(app["client_id"], payload["token"])
-        persist(emulator)
-        return _json({"statuscode": "200"})
-
-    async def userinfo(request: Request) -> Response:
-        header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-        try:
-            info = auth.userinfo(token)
-        except AuthError:
-            return _json(
-                {"error": "invalid_token"},
-                401,
-                **{"WWW-Authenticate": 'Bearer error="invalid_token"'},
-            )
-        return _json(info)
-
-    return [
-        Route("/.well-known/openid_sandbox_configuration/", discovery_doc),
-        Route("/.well-known/openid_sandbox_configuration", discovery_doc),
-        Route("/.well-known/openid_configuration/", discovery_doc),
-        Route("/.well-known/openid_configuration", discovery_doc),
-        Route(JWKS_PATH, jwks),
-        Route(AUTHORIZE_PATH, authorize, methods=["GET", "POST"]),
-        Route(TOKEN_PATH, token, methods=["POST"]),
-        Route(REVOKE_PATH, revoke, methods=["POST"]),
-        Route(USERINFO_PATH, userinfo, methods=["GET", "POST"]),
-    ]
-
-
-def control_routes(emulator) -> list[Route]:
-    from .ui.consent import realm_of
-
-    auth = emulator.auth
-
-    async def apps(request: Request) -> Response:
-        if request.method == "GET":
-            return JSONResponse({"apps": [_public_app(a) for a in auth.apps.values()]})
-        try:
-            spec = await request.json()
-            fields = (
-                "client_id client_secret redirect_uris webhook_url verifier_token "
-                "webhook_format disconnect_url name"
-            ).split()
-            existed = auth.get_app(spec.get("client_id") or "") is not None
-            app = auth.register_app(**{k: spec[k] for k in fields if k in spec})
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            return JSONResponse({"error": str(exc) or "invalid app"}, status_code=400)
-        persist(emulator)
-        return JSONResponse(_public_app(app), status_code=200 if existed else 201)
-
-    async def tokens(request: Request) -> Response:
-        try:
-            spec = await request.json()
-            client_id, realm_id = spec["client_id"], str(spec["realm_id"])
-        except (ValueError, TypeError, KeyError):
-            return JSONResponse({"error": "client_id and realm_id are required"}, status_code=400)
-        known = {realm_of(c) for c in emulator.store.companies()}
-        if realm_id not in known:
-            return JSONResponse({"error": f"unknown realm_id {realm_id!r}"}, status_code=404)
-        try:
-            body = auth.issue_tokens(client_id, realm_id, spec.get("scope") or DEFAULT_SCOPE)
-        except KeyError:
-            return JSONResponse({"error": f"unknown client_id {client_id!r}"}, status_code=404)
-        persist(emulator)
-        return JSONResponse(body)
-
-    from .webhooks import control_routes as webhook_control_routes
-
-    return [
-        Route("/_emulator/apps", apps, methods=["GET", "POST"]),
-        Route("/_emulator/tokens", tokens, methods=["POST"]),
-        *webhook_control_routes(emulator),
-    ]
-
-
-def _public_app(app: dict) -> dict:
-    return {k: v for k, v in app.items() if k != "client_secret"}

@@ -1,5 +1,9 @@
 """The control plane under /_emulator (JSON): reset, companies, settings, faults, the request
-log and the clock. Apps and tokens (POST /_emulator/apps, /_emulator/tokens) live in oauth.py."""
+log, the clock, OAuth apps and tokens, and the webhook delivery log.
+
+Most answers go through ``jsonutil`` (Decimals stay exact numbers); apps, tokens and webhooks
+answer through Starlette's ``JSONResponse``, as they always have.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .jsonutil import dumps, loads
+from ..auth.state import DEFAULT_SCOPE
+from ..jsonutil import dumps, loads
 
 
 def _json(data, status: int = 200) -> Response:
@@ -29,7 +34,13 @@ def _error(message: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+def _public_app(app: dict) -> dict:
+    return {k: v for k, v in app.items() if k != "client_secret"}
+
+
 def routes(emulator) -> list[Route]:
+    auth = emulator.auth
+
     async def reset(request: Request):
         emulator.reset()
         return _json({"status": "reset"})
@@ -112,6 +123,48 @@ def routes(emulator) -> list[Route]:
             }
         )
 
+    # --- OAuth apps and tokens (facts §7; docs/emulator.md "Control plane") ---
+
+    async def apps(request: Request) -> Response:
+        if request.method == "GET":
+            return JSONResponse({"apps": [_public_app(a) for a in auth.apps.values()]})
+        try:
+            spec = await request.json()
+            fields = (
+                "client_id client_secret redirect_uris webhook_url verifier_token "
+                "webhook_format disconnect_url name"
+            ).split()
+            existed = auth.get_app(spec.get("client_id") or "") is not None
+            app = auth.register_app(**{k: spec[k] for k in fields if k in spec})
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            return JSONResponse({"error": str(exc) or "invalid app"}, status_code=400)
+        emulator.schedule_save()
+        return JSONResponse(_public_app(app), status_code=200 if existed else 201)
+
+    async def tokens(request: Request) -> Response:
+        try:
+            spec = await request.json()
+            client_id, realm_id = spec["client_id"], str(spec["realm_id"])
+        except (ValueError, TypeError, KeyError):
+            return JSONResponse({"error": "client_id and realm_id are required"}, status_code=400)
+        if not emulator.store.has_realm(realm_id):
+            return JSONResponse({"error": f"unknown realm_id {realm_id!r}"}, status_code=404)
+        try:
+            body = auth.issue_tokens(client_id, realm_id, spec.get("scope") or DEFAULT_SCOPE)
+        except KeyError:
+            return JSONResponse({"error": f"unknown client_id {client_id!r}"}, status_code=404)
+        emulator.schedule_save()
+        return JSONResponse(body)
+
+    # --- webhooks ---
+
+    async def deliveries(request: Request) -> JSONResponse:
+        params = request.query_params
+        entries = emulator.webhooks.log(
+            realm_id=params.get("realm_id"), client_id=params.get("client_id")
+        )
+        return JSONResponse({"deliveries": entries, "pending": emulator.webhooks.pending()})
+
     return [
         Route("/_emulator/reset", reset, methods=["POST"]),
         Route("/_emulator/companies", companies, methods=["GET", "POST"]),
@@ -121,4 +174,7 @@ def routes(emulator) -> list[Route]:
         Route("/_emulator/requests", requests_log, methods=["GET"]),
         Route("/_emulator/requests", clear_requests, methods=["DELETE"]),
         Route("/_emulator/clock", clock, methods=["GET", "POST"]),
+        Route("/_emulator/apps", apps, methods=["GET", "POST"]),
+        Route("/_emulator/tokens", tokens, methods=["POST"]),
+        Route("/_emulator/webhooks", deliveries, methods=["GET"]),
     ]
