@@ -67,9 +67,12 @@ def _imports(name: str, path: Path) -> set[str]:
                 origin = ".".join(base + ([node.module] if node.module else []))
             else:
                 origin = node.module or ""
-            found.add(origin)
-            # "from package import module" imports the module.
-            found.update(f"{origin}.{alias.name}" for alias in node.names)
+            # "from package import module" imports the module; "from module import name" the
+            # module (a package's __init__ runs either way, but that is not a dependency on it).
+            submodules = {f"{origin}.{alias.name}" for alias in node.names} & MODULES.keys()
+            found.update(submodules)
+            if len(submodules) < len(node.names):
+                found.add(origin)
     return {
         module
         for module in found

@@ -240,7 +240,7 @@ QBO = {
     "RATE_SCALE": float(os.environ.get("QBO_RATE_SCALE", "1")),
     # The worker: a claim on a sync request is a lease renewed while its worker lives (a dead
     # worker's requests return to the queue once it lapses); retries back off exponentially.
-    "LEASE_SECONDS": float(os.environ.get("QBO_LEASE_SECONDS", "45")),
+    "LEASE_SECONDS": float(os.environ.get("QBO_LEASE_SECONDS", "30")),
     "RETRY_BASE_SECONDS": float(os.environ.get("QBO_RETRY_BASE_SECONDS", "2")),
     "RETRY_MAX_SECONDS": float(os.environ.get("QBO_RETRY_MAX_SECONDS", "600")),
     "MAX_ATTEMPTS": int(os.environ.get("QBO_MAX_ATTEMPTS", "10")),

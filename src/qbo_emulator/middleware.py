@@ -23,19 +23,28 @@ LOG_LIMIT = 10_000  # request log entries kept
 
 
 async def serve_with_faults(emulator, app, scope, receive, send) -> None:
-    """Run one HTTP request through the fault rules and record it in the request log."""
+    """Run one HTTP request through the fault rules and record it in the request log.
+
+    The entry is written before the client can see the outcome (before the response starts, or
+    before the connection is dropped), so a client that has its answer finds it in the log."""
     path = scope.get("path", "")
     method = scope.get("method", "GET")
     started = time.perf_counter()
-    state = {"status": None}
+    state = {"status": None, "logged": False}
+    rule = emulator.faults.pick(method, path)
+    fault = rule.kind if rule else None
+
+    def record(status) -> None:
+        if not state["logged"] and not path.startswith("/_emulator"):
+            state["logged"] = True
+            log_request(emulator, scope, status, time.perf_counter() - started, fault)
 
     async def recording_send(message):
         if message["type"] == "http.response.start":
             state["status"] = message["status"]
+            record(message["status"])
         await send(message)
 
-    rule = emulator.faults.pick(method, path)
-    fault = rule.kind if rule else None
     try:
         if rule is None:
             await app(scope, receive, recording_send)
@@ -45,6 +54,7 @@ async def serve_with_faults(emulator, app, scope, receive, send) -> None:
             await asyncio.sleep(rule.delay_seconds)
             await app(scope, replay, recording_send)
         elif rule.kind == "reset_before":
+            record(None)
             await drop_connection(receive, send)
         elif rule.kind == "reset_after":
 
@@ -53,13 +63,12 @@ async def serve_with_faults(emulator, app, scope, receive, send) -> None:
                     state["status"] = message["status"]
 
             await app(scope, receive, swallow)
+            record(None)
             await drop_connection(receive, send)
-            state["status"] = None
         else:
             await send_fault(emulator, rule, path, recording_send)
     finally:
-        if not path.startswith("/_emulator"):
-            log_request(emulator, scope, state["status"], time.perf_counter() - started, fault)
+        record(state["status"])
 
 
 async def buffered(receive):

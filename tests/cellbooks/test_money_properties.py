@@ -105,13 +105,13 @@ def test_to_money_never_accepts_a_float(value):
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("1e30", "is not an amount: write it as digits with a decimal point"),
-        ("1E5", "is not an amount: write it as digits with a decimal point"),
-        ("NaN", "is not an amount: write it as digits with a decimal point"),
-        ("-Infinity", "is not an amount: write it as digits with a decimal point"),
+        ("1e30", "is not an amount"),
+        ("1E5", "is not an amount"),
+        ("NaN", "is not an amount"),
+        ("-Infinity", "is not an amount"),
         ("12.345", "has more than two decimal places"),
         ("9999999999999", "is too large (at most 12 digits before the point)"),
-        ("0x10", "is not an amount: write it as digits with a decimal point"),
+        ("0x10", "is not an amount"),
     ],
 )
 def test_to_money_refuses_what_is_not_a_plain_amount_and_says_why(text, reason):

@@ -33,7 +33,7 @@ def to_money(value) -> Decimal:
         if not text:
             raise MoneyError("is empty")
     if not _PLAIN.match(text):
-        raise MoneyError(f"'{value}' is not an amount: write it as digits with a decimal point")
+        raise MoneyError(f"'{value}' is not an amount")
     try:
         amount = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals

@@ -60,13 +60,15 @@ class LeaseKeeper:
             pk__in=ids, status=SyncRequest.Status.RUNNING, claimed_by=holder()
         ).update(lease_expires_at=timezone.now() + lease_length())
 
-    def start_renewing(self) -> None:
-        """Start the renewing thread once per process (a third of a lease between renewals)."""
+    def start_renewing(self) -> bool:
+        """Start the renewing thread once per process (a third of a lease between renewals);
+        True for the call that started it."""
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
-                return
+                return False
             self._thread = threading.Thread(target=self._run, name="lease-keeper", daemon=True)
             self._thread.start()
+            return True
 
     def _run(self) -> None:
         interval = lease_length().total_seconds() / 3

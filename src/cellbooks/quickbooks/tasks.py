@@ -10,7 +10,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
 from . import inbound, retention, worker
-from .leases import keeper
+from .leases import keeper, lease_length
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,11 @@ def wake_webhook_events(event_ids: list[int]) -> None:
 
 @on_startup()
 def keep_leases():
-    """A worker process renews the leases on the sync requests it holds while it lives."""
-    keeper.start_renewing()
+    """A worker process renews the leases on the sync requests it holds while it lives. A worker
+    that starts — often a restart after a crash — also sweeps once more a lease later, so what a
+    dead worker held is back in the queue at once rather than at the next minute's sweep."""
+    if keeper.start_renewing():
+        sweep_sync_requests.schedule(delay=lease_length().total_seconds() + 1)
 
 
 @db_task()
