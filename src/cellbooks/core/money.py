@@ -40,7 +40,9 @@ def to_money(value) -> Decimal:
         raise MoneyError(f"'{value}' is not an amount") from None
     whole = text.lstrip("+-").split(".")[0].lstrip("0")
     if len(whole) > MAX_WHOLE_DIGITS:
-        raise MoneyError(f"'{value}' is too large (at most {MAX_WHOLE_DIGITS} digits before the point)")
+        raise MoneyError(
+            f"'{value}' is too large (at most {MAX_WHOLE_DIGITS} digits before the point)"
+        )
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise MoneyError(f"'{value}' has more than two decimal places")
     return amount.quantize(CENT)
