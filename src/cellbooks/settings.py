@@ -135,6 +135,10 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
+# Files people upload (a company's logo) live in the data directory, served only to its members.
+MEDIA_ROOT = Path(os.environ.get("CELLBOOKS_MEDIA_ROOT", DATA_DIR / "media"))
+MEDIA_URL = "media/"
+
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", Path.cwd() / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]

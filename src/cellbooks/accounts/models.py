@@ -8,9 +8,24 @@ from django.db import models
 from django.utils import timezone
 
 
+def logo_path(company, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
+    return f"logos/company-{company.pk}.{suffix}"
+
+
 class Company(models.Model):
+    """A tenant, and what its documents say about it (printed invoices, packing lists…)."""
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
+    address = models.TextField(blank=True, help_text="As printed on documents, one line each")
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    currency = models.CharField(
+        max_length=3, default="USD", help_text="ISO 4217 code of the money the company counts in"
+    )
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="e.g. America/New_York")
+    logo = models.ImageField(upload_to=logo_path, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
