@@ -42,14 +42,18 @@ def document_status(
     binding=NOT_READ,
 ) -> DocumentStatus:
     """Not synced / queued / synced at … / changed since / failed, with the binding and history
-    (``binding``: the document's link when the caller has read it already)."""
-    if binding is NOT_READ:
-        binding = bindings.linked(company=company, kind=kind, local_id=document.pk)
+    (``binding``: the document's link when the caller has read it already).
+
+    The request is read before the link: a worker links a document before it marks the request
+    done, so a done request read first guarantees its link is visible — read the other way round,
+    a page could catch the moment in between and say "not synced"."""
     request = (
         SyncRequest.objects.filter(company=company, kind=kind, local_id=document.pk)
         .order_by("-requested_at", "-pk")
         .first()
     )
+    if binding is NOT_READ or binding is None:
+        binding = bindings.linked(company=company, kind=kind, local_id=document.pk)
     attempts = (
         list(
             SyncAttempt.objects.filter(company=company, kind=kind, local_id=document.pk)[
