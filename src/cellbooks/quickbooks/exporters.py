@@ -183,6 +183,11 @@ class Exporter:
             result = self._update(prepared)
         else:
             result = self._adopt_or_create(prepared)
+        return self.bring_along(document, result)
+
+    def bring_along(self, document, result: PushResult) -> PushResult:
+        """What travels with a document once it is in QBO: an invoice's payments typed in
+        Cellbooks. Raises if they cannot go, so the push is retried rather than silently partial."""
         if isinstance(document, Invoice) and result.outcome not in ("voided", "deleted"):
             result.notes.extend(self.payments.push(document))
             if result.notes:

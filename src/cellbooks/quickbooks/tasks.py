@@ -40,14 +40,30 @@ def keep_leases():
         sweep_sync_requests.schedule(delay=lease_length().total_seconds() + 1)
 
 
+def wake_retries(requests) -> None:
+    """Requests that will try again: wake a worker when each is due (grouped by the second), so a
+    retry happens at its time rather than at the next minute's sweep — which stays the safety net
+    for a wake-up that is lost."""
+    due: dict = {}
+    for request in requests:
+        if request is not None and request.status == request.Status.PENDING:
+            eta = request.next_attempt_at.replace(microsecond=0) + timedelta(seconds=1)
+            due.setdefault(eta, []).append(request.pk)
+    for eta, ids in due.items():
+        if len(ids) == 1:
+            run_sync_request.schedule(args=(ids[0],), eta=eta)
+        else:
+            run_sync_batch.schedule(args=(ids,), eta=eta)
+
+
 @db_task()
 def run_sync_request(request_id: int):
-    worker.process_request(request_id)
+    wake_retries([worker.process_request(request_id)])
 
 
 @db_task()
 def run_sync_batch(request_ids: list[int]):
-    worker.process_batch(request_ids)
+    wake_retries(worker.process_batch(request_ids))
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -284,6 +284,11 @@ def _process_company_batch(requests: list[SyncRequest], config) -> None:
             except QBOError as exc:
                 outcomes = [exc] * len(chunk)
             for (request, attempt, _), outcome in zip(chunk, outcomes, strict=True):
+                if not isinstance(outcome, QBOError):
+                    try:
+                        outcome = exporter.bring_along(loaded[request.pk], outcome)
+                    except QBOError as exc:
+                        outcome = exc
                 attempt.api_calls = 1
                 _settle(request, attempt, outcome)
                 attempt.duration_ms = int((time.monotonic() - clock) * 1000)

@@ -107,3 +107,28 @@ def test_a_lost_answer_on_a_payment_is_found_not_duplicated(ready, qbo, synced):
     binding = Binding.objects.get(kind="payment")
     assert binding.qbo_id == payment["Id"] and binding.parent_local_id == synced.pk
     assert balances(qbo, synced)[0] == balances(qbo, synced)[1]
+
+
+def test_a_bulk_sync_brings_the_payments_of_the_invoices_it_creates(
+    ready, qbo, company, customer, received_po, imei
+):
+    from cellbooks.quickbooks import outbox, worker
+    from cellbooks.quickbooks.models import SyncRequest
+
+    invoices = []
+    for n in (11, 12):
+        invoice = inventory.create_invoice(company=company, customer=customer)
+        inventory.add_devices_to_invoice(invoice=invoice, identifiers=[imei(n)])
+        invoice = inventory.open_invoice(invoice=invoice)
+        inventory.record_payment(invoice=invoice, amount="20.00")
+        invoices.append(invoice)
+    key = outbox.request_many(company=company, kind="invoice", local_ids=[i.pk for i in invoices])
+
+    worker.process_batch(
+        list(SyncRequest.objects.filter(batch_key=key).values_list("pk", flat=True))
+    )
+
+    assert len(qbo_documents(qbo, "Payment")) == 2
+    for invoice in invoices:
+        qbo_balance, our_balance = balances(qbo, invoice)
+        assert qbo_balance == our_balance == invoice.total - Decimal("20.00")
