@@ -122,7 +122,7 @@ def test_bad_money_in_a_device_is_refused_by_index_and_field(api, vendor):
     assert not Device.objects.exists()
 
 
-def test_a_device_already_in_stock_is_refused(api, vendor):
+def test_a_device_already_on_its_way_is_refused(api, vendor):
     ok(api.post("/purchase-orders", {"vendor": vendor["id"], "devices": [device_row(1)]}), 201)
     response = api.post(
         "/purchase-orders", {"vendor": vendor["id"], "devices": [device_row(2), device_row(1)]}
@@ -131,7 +131,7 @@ def test_a_device_already_in_stock_is_refused(api, vendor):
     assert response.json()["detail"] == [
         {
             "loc": ["body", "devices", 1, "identifier"],
-            "msg": f"{imei_for(1)} is already in stock.",
+            "msg": f"{imei_for(1)} is already on its way, on a purchase order not received yet.",
             "type": "invalid",
         }
     ]

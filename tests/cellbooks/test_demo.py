@@ -58,6 +58,7 @@ def test_it_has_about_300_valid_devices_over_about_20_products(demo):
     assert imeis and all(is_valid_imei(i) for i in imeis)
     assert set(devices.values_list("condition__code", flat=True)) == {"A", "B", "C", "D"}
     assert set(devices.values_list("status", flat=True)) == {
+        "incoming",
         "in_stock",
         "committed",
         "sold",

@@ -203,7 +203,7 @@ def test_an_open_invoices_total_cannot_drop_below_what_was_paid(open_invoice):
     errors = errors_of(services.remove_invoice_line, line=line)
     assert errors == {
         "__all__": [
-            "Invoice INV-1001 would total $850.00, less than the $1,200.00 already paid: "
+            "Invoice INV-1001 would total $850.00, less than the $1,200.00 already paid or credited: "
             "delete or change a payment first."
         ]
     }

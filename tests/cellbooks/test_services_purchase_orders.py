@@ -57,7 +57,7 @@ def test_it_adds_a_device_and_creates_its_product(draft_po, imei):
     line = add(draft_po, imei(20), condition="b", price="289.99")
     device = line.device
     assert line.unit_cost == device.cost == Decimal("210.00")
-    assert device.status == Device.Status.IN_STOCK
+    assert device.status == Device.Status.INCOMING  # in stock once the PO is received
     assert device.product.display_name == "Samsung Galaxy S22 256GB Black Unlocked"
     assert device.condition.code == "B"
 

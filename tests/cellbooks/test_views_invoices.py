@@ -260,6 +260,7 @@ def test_list_and_detail_pages_run_a_fixed_number_of_queries(
         for n in range(30)
     )
     csv_import.import_purchase_order_csv(purchase_order=draft_po, text=text)
+    services.receive_purchase_order(purchase_order=draft_po)
     invoice = services.create_invoice(company=company, customer=customer)
     services.add_devices_to_invoice(
         invoice=invoice, identifiers=[make_imei(300 + n) for n in range(30)]

@@ -177,7 +177,7 @@ def test_adding_one_device_through_the_form(client_logged_in, draft_po, company)
         Decimal("410.00"),
         Decimal("520.00"),
         "Shelf 3",
-        Device.Status.IN_STOCK,
+        Device.Status.INCOMING,
     )
     assert device.purchase_line.purchase_order == draft_po
 

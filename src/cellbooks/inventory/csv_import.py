@@ -299,14 +299,15 @@ def _duplicate_errors(rows: list[_Row]) -> list[RowError]:
 
 
 def existing_identifiers(company, identifiers: list[str]) -> dict[str, str]:
-    """``{identifier: status}`` for those already in the company, in few queries."""
+    """``{identifier: status}`` for those the company holds or expects already (a unit sold
+    before can be bought again), in few queries."""
     found: dict[str, str] = {}
     chunk = 900  # below every database's limit on query parameters
     for i in range(0, len(identifiers), chunk):
         found.update(
-            Device.objects.filter(
-                company=company, identifier__in=identifiers[i : i + chunk]
-            ).values_list("identifier", "status")
+            services.current_devices(company)
+            .filter(identifier__in=identifiers[i : i + chunk])
+            .values_list("identifier", "status")
         )
     return found
 
@@ -416,7 +417,7 @@ def _insert_devices(company, rows: list[_Row], products: dict, now) -> None:
                 row.condition.pk,
                 row.cost,
                 row.price,
-                Device.Status.IN_STOCK,
+                Device.Status.INCOMING,  # on a draft PO: in stock once the PO is received
                 row.location,
                 "",
                 stamp,
@@ -432,9 +433,9 @@ def _ids_by_identifier(company, identifiers: list[str]) -> dict[str, int]:
     for i in range(0, len(identifiers), PARAMETER_CHUNK):
         chunk = identifiers[i : i + PARAMETER_CHUNK]
         ids.update(
-            Device.objects.filter(company=company, identifier__in=chunk).values_list(
-                "identifier", "pk"
-            )
+            services.current_devices(company)
+            .filter(identifier__in=chunk)
+            .values_list("identifier", "pk")
         )
     return ids
 

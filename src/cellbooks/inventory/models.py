@@ -127,10 +127,16 @@ class Device(CompanyOwned):
         SERIAL = "serial", "Serial"
 
     class Status(models.TextChoices):
+        INCOMING = "incoming", "Incoming"  # on a draft purchase order: not arrived, not sellable
         IN_STOCK = "in_stock", "In stock"
         COMMITTED = "committed", "Committed"  # on a draft invoice
         SOLD = "sold", "Sold"
-        RETURNED = "returned", "Returned"  # returned to the vendor (e.g. PO voided)
+        RETURNED = "returned", "Returned to vendor"  # a vendor return, or its PO voided
+        WRITTEN_OFF = "written_off", "Written off"  # came back from a customer beyond use
+
+    # A device is "current" while the company holds or is about to hold it; an identifier is unique
+    # among current devices only, so a unit sold (or returned to its vendor) can be bought again.
+    CURRENT_STATUSES = (Status.INCOMING, Status.IN_STOCK, Status.COMMITTED)
 
     identifier = models.CharField(max_length=64, help_text="IMEI (15 digits) or serial number")
     identifier_kind = models.CharField(max_length=10, choices=IdentifierKind.choices)
@@ -148,12 +154,15 @@ class Device(CompanyOwned):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["company", "identifier"], name="device_identifier_unique_per_company"
+                fields=["company", "identifier"],
+                condition=models.Q(status__in=["incoming", "in_stock", "committed"]),
+                name="current_device_identifier_unique_per_company",
             )
         ]
         indexes = [
             models.Index(fields=["company", "status"]),
             models.Index(fields=["company", "product", "condition"]),
+            models.Index(fields=["company", "identifier"]),
         ]
 
     def __str__(self):
@@ -166,8 +175,10 @@ class NumberSequence(CompanyOwned):
     class Kind(models.TextChoices):
         PURCHASE_ORDER = "po", "Purchase order"
         INVOICE = "invoice", "Invoice"
+        CUSTOMER_RETURN = "return", "Customer return"
+        VENDOR_RETURN = "vendor_return", "Vendor return"
 
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     prefix = models.CharField(max_length=10)
     next_value = models.PositiveIntegerField(default=1001)
 
@@ -240,6 +251,8 @@ class Invoice(CompanyOwned):
     # Denormalised for lists and the dashboard; services keep them equal to the lines and payments.
     total = models.DecimalField(**MONEY, default=Decimal("0.00"))
     amount_paid = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    # Credit from customer returns applied to this invoice (its total is never rewritten).
+    amount_credited = models.DecimalField(**MONEY, default=Decimal("0.00"))
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     opened_at = models.DateTimeField(null=True, blank=True)
@@ -261,7 +274,7 @@ class Invoice(CompanyOwned):
     def balance_due(self) -> Decimal:
         if self.status in (self.Status.DRAFT, self.Status.VOID):
             return Decimal("0.00")
-        return self.total - self.amount_paid
+        return self.total - self.amount_paid - self.amount_credited
 
     @property
     def is_editable(self) -> bool:
@@ -330,3 +343,151 @@ class Payment(CompanyOwned):
     def is_external(self) -> bool:
         """Brought in by an integration, which owns it: it changes there, not here."""
         return self.source != self.MANUAL
+
+
+class CustomerReturn(CompanyOwned):
+    """Devices a customer sends back from one invoice (an RMA). The invoice is never rewritten:
+    the return carries the credit — applied to the invoice's balance, kept as the customer's
+    credit, or refunded."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        COMPLETED = "completed", "Completed"
+        VOID = "void", "Void"
+
+    class Credit(models.TextChoices):
+        APPLY = "apply", "Applied to the invoice"
+        KEEP = "keep", "Kept as the customer's credit"
+        REFUND = "refund", "Refunded"
+
+    number = models.CharField(max_length=DOC_NUMBER_MAX)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="returns")
+    customer = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="returns")
+    date = models.DateField(default=timezone.localdate)
+    reason = models.CharField(max_length=500)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    credit = models.CharField(max_length=10, choices=Credit.choices, default=Credit.APPLY)
+    refund_method = models.CharField(max_length=10, choices=Payment.Method.choices, blank=True)
+    refund_reference = models.CharField(max_length=100, blank=True)
+    notes = models.TextField(blank=True)
+    total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "number"], name="return_number_unique_per_company"
+            )
+        ]
+
+    def __str__(self):
+        return f"Return {self.number}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class ReturnLine(models.Model):
+    class Disposition(models.TextChoices):
+        RESTOCK = "restock", "Back to stock"
+        WRITE_OFF = "write_off", "Written off"
+
+    customer_return = models.ForeignKey(
+        CustomerReturn, on_delete=models.CASCADE, related_name="lines"
+    )
+    invoice_line = models.ForeignKey(
+        InvoiceLine, on_delete=models.PROTECT, related_name="return_lines"
+    )
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="return_lines")
+    unit_price = models.DecimalField(**MONEY, help_text="What it sold for on the invoice")
+    disposition = models.CharField(
+        max_length=10, choices=Disposition.choices, default=Disposition.RESTOCK
+    )
+    new_condition = models.ForeignKey(
+        Condition,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Restocked under another grade",
+    )
+    new_location = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer_return", "device"], name="device_once_per_return"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.device} @ {self.unit_price}"
+
+
+class VendorReturn(CompanyOwned):
+    """Devices in stock sent back to the vendor they were bought from (an RTV), for a credit."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        COMPLETED = "completed", "Completed"
+        VOID = "void", "Void"
+
+    number = models.CharField(max_length=DOC_NUMBER_MAX)
+    vendor = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="vendor_returns")
+    date = models.DateField(default=timezone.localdate)
+    reason = models.CharField(max_length=500)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # The purchase order whose bill the credit is applied to, if any.
+    purchase_order = models.ForeignKey(
+        PurchaseOrder,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="vendor_returns",
+    )
+    notes = models.TextField(blank=True)
+    total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "number"], name="vendor_return_number_unique_per_company"
+            )
+        ]
+
+    def __str__(self):
+        return f"Vendor return {self.number}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class VendorReturnLine(models.Model):
+    vendor_return = models.ForeignKey(VendorReturn, on_delete=models.CASCADE, related_name="lines")
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="vendor_return_lines")
+    credit_amount = models.DecimalField(
+        **MONEY, help_text="What the vendor credits for it (its cost by default)"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor_return", "device"], name="device_once_per_vendor_return"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.device} @ {self.credit_amount}"

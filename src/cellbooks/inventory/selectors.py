@@ -11,13 +11,18 @@ from cellbooks.core.money import money_sum
 from . import grouping
 from .models import (
     Condition,
+    CustomerReturn,
     Device,
     Invoice,
+    InvoiceLine,
     Partner,
     Payment,
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
+    ReturnLine,
+    VendorReturn,
+    VendorReturnLine,
 )
 
 OUTSTANDING_STATUSES = (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
@@ -26,14 +31,17 @@ OUTSTANDING_STATUSES = (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
 def dashboard_summary(*, company, recent: int = 5) -> dict:
     """The numbers on the dashboard: stock and its cost, what customers owe, latest documents."""
     in_stock = Device.objects.filter(company=company, status=Device.Status.IN_STOCK)
+    incoming = Device.objects.filter(company=company, status=Device.Status.INCOMING)
     outstanding = Invoice.objects.filter(company=company, status__in=OUTSTANDING_STATUSES)
-    totals = outstanding.values_list("total", "amount_paid")
+    totals = outstanding.values_list("total", "amount_paid", "amount_credited")
     return {
         "devices_in_stock": in_stock.count(),
         # Summed in Python: SQLite would add the decimals as floats.
         "stock_cost": money_sum(in_stock.values_list("cost", flat=True)),
+        "devices_incoming": incoming.count(),
+        "incoming_cost": money_sum(incoming.values_list("cost", flat=True)),
         "open_invoices": len(totals),
-        "balance_due": money_sum(total - paid for total, paid in totals),
+        "balance_due": money_sum(total - paid - credited for total, paid, credited in totals),
         "recent_purchase_orders": list(
             PurchaseOrder.objects.filter(company=company)
             .select_related("vendor")
@@ -218,3 +226,71 @@ def line_group_summaries(lines: QuerySet, amount_field: str) -> list[LineGroup]:
         else:
             merged[key] = LineGroup(product, condition, amount, count)
     return [merged[key] for key in sorted(merged)]
+
+
+# ---- a device's life ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    when: object  # date
+    what: str  # "Bought", "Sold", "Returned by the customer", "Returned to the vendor"
+    document: object  # the PO, invoice or return
+    partner: Partner | None
+    amount: Decimal | None  # cost or price at that step
+    device: Device
+    note: str = ""
+    at: object = None  # when it was recorded, to order events of one day
+
+
+def device_timeline(*, company, identifier: str) -> list[TimelineEvent]:
+    """Everything that happened to the units with this IMEI or serial, oldest first: bought on a
+    PO, sold on an invoice, returned by a customer, returned to a vendor — across every device
+    record the identifier ever had (a unit sold and bought back is a new record)."""
+    devices = {d.pk: d for d in Device.objects.filter(company=company, identifier=identifier)}
+    events: list[TimelineEvent] = []
+
+    def add(when, what, document, partner, amount, device_id, note="", at=None):
+        events.append(
+            TimelineEvent(when, what, document, partner, amount, devices[device_id], note, at)
+        )
+
+    for line in PurchaseOrderLine.objects.filter(device_id__in=devices).select_related(
+        "purchase_order__vendor"
+    ):
+        po = line.purchase_order
+        what = "Ordered" if po.status == PurchaseOrder.Status.DRAFT else "Bought"
+        at = po.received_at or po.created_at
+        add(po.date, what, po, po.vendor, line.unit_cost, line.device_id, at=at)
+    for line in InvoiceLine.objects.filter(device_id__in=devices).select_related(
+        "invoice__customer"
+    ):
+        invoice = line.invoice
+        what = {
+            Invoice.Status.VOID: "On a voided invoice",
+            Invoice.Status.DRAFT: "On a draft invoice",
+        }.get(invoice.status, "Sold")
+        at = invoice.opened_at or invoice.created_at
+        add(invoice.date, what, invoice, invoice.customer, line.unit_price, line.device_id, at=at)
+    for line in ReturnLine.objects.filter(device_id__in=devices).select_related(
+        "customer_return__customer", "new_condition"
+    ):
+        rma = line.customer_return
+        if rma.status == CustomerReturn.Status.VOID:
+            continue
+        note = line.get_disposition_display()
+        if line.new_condition:
+            note += f", regraded {line.new_condition.code}"
+        what = "Returned by the customer" + (" (draft)" if rma.is_editable else "")
+        at = rma.completed_at or rma.created_at
+        add(rma.date, what, rma, rma.customer, line.unit_price, line.device_id, note, at)
+    for line in VendorReturnLine.objects.filter(device_id__in=devices).select_related(
+        "vendor_return__vendor"
+    ):
+        rtv = line.vendor_return
+        if rtv.status == VendorReturn.Status.VOID:
+            continue
+        what = "Returned to the vendor" + (" (draft)" if rtv.is_editable else "")
+        at = rtv.completed_at or rtv.created_at
+        add(rtv.date, what, rtv, rtv.vendor, line.credit_amount, line.device_id, at=at)
+    return sorted(events, key=lambda event: (event.when, event.at))

@@ -30,6 +30,7 @@ from . import signals
 from .models import (
     DOC_NUMBER_MAX,
     Condition,
+    CustomerReturn,
     Device,
     Invoice,
     InvoiceLine,
@@ -39,6 +40,7 @@ from .models import (
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
+    VendorReturn,
 )
 
 DEFAULT_CONDITIONS = [
@@ -50,6 +52,8 @@ DEFAULT_CONDITIONS = [
 DEFAULT_SEQUENCES = [
     (NumberSequence.Kind.PURCHASE_ORDER, "PO-", 1001),
     (NumberSequence.Kind.INVOICE, "INV-", 1001),
+    (NumberSequence.Kind.CUSTOMER_RETURN, "RMA-", 1001),
+    (NumberSequence.Kind.VENDOR_RETURN, "RTV-", 1001),
 ]
 
 
@@ -138,9 +142,17 @@ def seed_company_defaults(*, company):
         )
 
 
+def _numbered_model(kind: str):
+    return {
+        NumberSequence.Kind.PURCHASE_ORDER: PurchaseOrder,
+        NumberSequence.Kind.INVOICE: Invoice,
+        NumberSequence.Kind.CUSTOMER_RETURN: CustomerReturn,
+        NumberSequence.Kind.VENDOR_RETURN: VendorReturn,
+    }[kind]
+
+
 def _number_taken(company, kind: str, number: str) -> bool:
-    model = PurchaseOrder if kind == NumberSequence.Kind.PURCHASE_ORDER else Invoice
-    return model.objects.filter(company=company, number__iexact=number).exists()
+    return _numbered_model(kind).objects.filter(company=company, number__iexact=number).exists()
 
 
 @transaction.atomic
@@ -176,10 +188,10 @@ def _typed_number(*, company, kind, number, exclude_pk=None) -> str:
     if number is None or not str(number).strip():
         return ""
     number = _clean_text(str(number), field="number", label="The number", max_length=DOC_NUMBER_MAX)
-    model = PurchaseOrder if kind == NumberSequence.Kind.PURCHASE_ORDER else Invoice
+    model = _numbered_model(kind)
     clash = model.objects.filter(company=company, number__iexact=number).exclude(pk=exclude_pk)
     if clash.exists():
-        what = "purchase order" if model is PurchaseOrder else "invoice"
+        what = NumberSequence.Kind(kind).label.lower()
         _refuse("number", f"Another {what} already has the number {number}.")
     return number
 
@@ -445,16 +457,22 @@ def _resolve_condition(company, condition, *, field="condition") -> Condition:
 
 
 def describe_existing_device(device_identifier: str, status: str) -> str:
-    """Why an identifier cannot be added again: it is in stock, or exists with another status."""
+    """Why an identifier cannot be added again: the company holds that device already."""
     if status == Device.Status.IN_STOCK:
         return f"{device_identifier} is already in stock."
+    if status == Device.Status.INCOMING:
+        return f"{device_identifier} is already on its way, on a purchase order not received yet."
     return f"{device_identifier} already exists in this company ({Device.Status(status).label.lower()})."
 
 
+def current_devices(company):
+    """Devices the company holds or is about to hold (an identifier is unique among these; a unit
+    sold or returned to its vendor can be bought again as a new device)."""
+    return Device.objects.filter(company=company, status__in=Device.CURRENT_STATUSES)
+
+
 def _check_identifier_free(company, identifier: str, *, exclude_pk=None) -> None:
-    existing = (
-        Device.objects.filter(company=company, identifier=identifier).exclude(pk=exclude_pk).first()
-    )
+    existing = current_devices(company).filter(identifier=identifier).exclude(pk=exclude_pk).first()
     if existing is not None:
         _refuse("identifier", describe_existing_device(identifier, existing.status))
 
@@ -523,10 +541,10 @@ def update_device(*, device, **fields) -> Device:
     if "identifier" in fields:
         parsed = _collect(errors, parse_identifier, fields["identifier"])
         if parsed and parsed[0] != device.identifier:
-            if device.status != Device.Status.IN_STOCK:
+            if device.status not in (Device.Status.IN_STOCK, Device.Status.INCOMING):
                 errors.setdefault("identifier", []).append(
                     f"{device.identifier} is {device.get_status_display().lower()}: "
-                    "only a device in stock can change its IMEI or serial."
+                    "only a device in stock or on its way can change its IMEI or serial."
                 )
             else:
                 _collect(errors, _check_identifier_free, company, parsed[0], exclude_pk=device.pk)
@@ -589,9 +607,17 @@ def _update_device_cost(device: Device, value, errors: dict) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+DOCUMENT_KINDS = {
+    PurchaseOrder: "Purchase order",
+    Invoice: "Invoice",
+    CustomerReturn: "Return",
+    VendorReturn: "Vendor return",
+}
+
+
 def document_label(document, *, capital: bool = True) -> str:
     """How messages name a document: "Purchase order PO-1001", or "invoice INV-1001" mid-sentence."""
-    kind = "Purchase order" if isinstance(document, PurchaseOrder) else "Invoice"
+    kind = DOCUMENT_KINDS[type(document)]
     return f"{kind if capital else kind.lower()} {document.number}"
 
 
@@ -711,7 +737,8 @@ def add_device_to_purchase_order(
     price=None,
     location="",
 ) -> PurchaseOrderLine:
-    """Receive one device onto a draft PO: the device is created in stock at the line's cost."""
+    """Put one device on a draft PO at the line's cost: it is incoming (not in stock, not for
+    sale) until the PO is received."""
     po = _lock(purchase_order)
     _require_status(po, PurchaseOrder.Status.DRAFT, action="take new devices")
     company = po.company
@@ -748,7 +775,7 @@ def add_device_to_purchase_order(
         cost=cost,
         price=price,
         location=location or "",
-        status=Device.Status.IN_STOCK,
+        status=Device.Status.INCOMING,
     )
     return PurchaseOrderLine.objects.create(purchase_order=po, device=device, unit_cost=cost)
 
@@ -771,7 +798,7 @@ def remove_purchase_order_line(*, line) -> None:
 
 @transaction.atomic
 def receive_purchase_order(*, purchase_order) -> PurchaseOrder:
-    """Mark a draft PO received (its devices are already in stock)."""
+    """Mark a draft PO received: its devices arrive in stock and can be sold."""
     po = _lock(purchase_order)
     _require_status(po, PurchaseOrder.Status.DRAFT, action="be received")
     if not po.lines.exists():
@@ -779,6 +806,9 @@ def receive_purchase_order(*, purchase_order) -> PurchaseOrder:
             NON_FIELD_ERRORS,
             f"{document_label(po)} has no devices: add at least one before receiving it.",
         )
+    Device.objects.filter(purchase_line__purchase_order=po, status=Device.Status.INCOMING).update(
+        status=Device.Status.IN_STOCK, updated_at=timezone.now()
+    )
     po.status = PurchaseOrder.Status.RECEIVED
     po.received_at = timezone.now()
     po.save(update_fields=["status", "received_at", "updated_at"])
@@ -791,6 +821,22 @@ def receive_purchase_order(*, purchase_order) -> PurchaseOrder:
         event="received",
     )
     return po
+
+
+@transaction.atomic
+def delete_draft_purchase_order(*, purchase_order) -> None:
+    """A purchase order that never left draft can go, with its devices (none of them arrived)."""
+    po = _lock(purchase_order)
+    _require_status(po, PurchaseOrder.Status.DRAFT, action="be deleted")
+    device_ids = list(po.lines.values_list("device_id", flat=True))
+    if InvoiceLine.objects.filter(device_id__in=device_ids).exists():
+        _refuse(
+            NON_FIELD_ERRORS,
+            f"Some devices of {document_label(po, capital=False)} are on invoices.",
+        )
+    po.lines.all().delete()
+    Device.objects.filter(pk__in=device_ids).delete()
+    po.delete()
 
 
 @transaction.atomic
@@ -952,9 +998,22 @@ def update_invoice(*, invoice, **fields) -> Invoice:
     return inv
 
 
+def _not_held(company, raw: str, identifier: str) -> str:
+    """Why no device can be sold under this identifier: unknown, or no longer held."""
+    last = Device.objects.filter(company=company, identifier=identifier).order_by("-pk").first()
+    if last is None:
+        return f"{raw}: no device with this IMEI or serial in this company."
+    return f"{identifier} is not in stock: it is {_holder_description(last)}."
+
+
 def _holder_description(device: Device) -> str:
-    """Where a device is now: "committed on invoice INV-1002", "sold on …", "returned"."""
+    """Where a device is now: "committed on invoice INV-1002", "sold on …", "incoming on …"."""
     status = device.get_status_display().lower()
+    if device.status == Device.Status.INCOMING:
+        line = PurchaseOrderLine.objects.filter(device=device).select_related("purchase_order")
+        po = line.first().purchase_order if line.exists() else None
+        if po is not None:
+            return f"incoming on purchase order {po.number}, not received yet: receive it first"
     line = (
         InvoiceLine.objects.filter(device=device)
         .exclude(invoice__status=Invoice.Status.VOID)
@@ -1013,11 +1072,12 @@ LINES_EDITABLE = (Invoice.Status.DRAFT, Invoice.Status.OPEN, Invoice.Status.PART
 
 def _recalculate_edited(inv) -> None:
     recalculate_invoice(invoice=inv)
-    if inv.status != Invoice.Status.DRAFT and inv.total < inv.amount_paid:
+    settled = inv.amount_paid + inv.amount_credited
+    if inv.status != Invoice.Status.DRAFT and inv.total < settled:
         _refuse(
             NON_FIELD_ERRORS,
             f"{document_label(inv)} would total {format_money(inv.total)}, less than the "
-            f"{format_money(inv.amount_paid)} already paid: delete or change a payment first.",
+            f"{format_money(settled)} already paid or credited: delete or change a payment first.",
         )
     Invoice.objects.filter(pk=inv.pk).update(updated_at=timezone.now())
 
@@ -1032,9 +1092,7 @@ def _devices_for_invoice(invoice, wanted: list[str], price) -> tuple[list[Device
             normalised.append((raw, raw))  # a serial-like typo: it will simply not be found
     found = {
         d.identifier: d
-        for d in Device.objects.filter(
-            company=invoice.company, identifier__in=[n for _, n in normalised]
-        )
+        for d in current_devices(invoice.company).filter(identifier__in=[n for _, n in normalised])
     }
     devices = []
     for raw, ident in normalised:
@@ -1044,7 +1102,7 @@ def _devices_for_invoice(invoice, wanted: list[str], price) -> tuple[list[Device
             continue
         first_seen[ident] = raw
         if device is None:
-            problems.append(f"{raw}: no device with this IMEI or serial in this company.")
+            problems.append(_not_held(invoice.company, raw, ident))
         elif (
             device.status == Device.Status.COMMITTED
             and device.invoice_lines.filter(invoice=invoice).exists()
@@ -1076,6 +1134,11 @@ def remove_invoice_line(*, line) -> None:
     """Take a device off an invoice that is not paid in full yet; it goes back in stock."""
     inv = _lock(line.invoice)
     _require_status(inv, *LINES_EDITABLE, action="lose devices")
+    if line.return_lines.exclude(customer_return__status=CustomerReturn.Status.VOID).exists():
+        _refuse(
+            NON_FIELD_ERRORS,
+            f"{line.device.identifier} is on a return: it cannot also be taken off the invoice.",
+        )
     if inv.status != Invoice.Status.DRAFT and inv.lines.count() == 1:
         _refuse(
             NON_FIELD_ERRORS,
@@ -1114,6 +1177,18 @@ def open_invoice(*, invoice) -> Invoice:
 
 
 @transaction.atomic
+def delete_draft_invoice(*, invoice) -> None:
+    """An invoice that never left draft can go; its devices go back in stock."""
+    inv = _lock(invoice)
+    _require_status(inv, Invoice.Status.DRAFT, action="be deleted")
+    Device.objects.filter(invoice_lines__invoice=inv, status=Device.Status.COMMITTED).update(
+        status=Device.Status.IN_STOCK, updated_at=timezone.now()
+    )
+    inv.lines.all().delete()
+    inv.delete()
+
+
+@transaction.atomic
 def void_invoice(*, invoice) -> Invoice:
     """Cancel an invoice that has no payments; its devices go back in stock.
 
@@ -1129,6 +1204,15 @@ def void_invoice(*, invoice) -> Invoice:
         Invoice.Status.PAID,
         action="be voided",
     )
+    returns = list(
+        inv.returns.filter(status=CustomerReturn.Status.COMPLETED).values_list("number", flat=True)
+    )
+    if returns:
+        _refuse(
+            NON_FIELD_ERRORS,
+            f"{document_label(inv)} has devices returned on {', '.join(returns)}: an invoice with "
+            "returns is kept for the record.",
+        )
     count = inv.payments.count()
     if count:
         noun = "a payment" if count == 1 else f"{count} payments"
@@ -1260,16 +1344,25 @@ def recalculate_invoice(*, invoice) -> Invoice:
     invoice.amount_paid = money_sum(
         Payment.objects.filter(invoice=invoice).values_list("amount", flat=True)
     )
+    invoice.amount_credited = money_sum(
+        CustomerReturn.objects.filter(
+            invoice=invoice,
+            status=CustomerReturn.Status.COMPLETED,
+            credit=CustomerReturn.Credit.APPLY,
+        ).values_list("total", flat=True)
+    )
+    settled = invoice.amount_paid + invoice.amount_credited
     if invoice.status not in (Invoice.Status.DRAFT, Invoice.Status.VOID):
-        if invoice.amount_paid >= invoice.total:
+        if settled >= invoice.total:
             invoice.status = Invoice.Status.PAID
-        elif invoice.amount_paid > 0:
+        elif settled > 0:
             invoice.status = Invoice.Status.PARTIALLY_PAID
         else:
             invoice.status = Invoice.Status.OPEN
     Invoice.objects.filter(pk=invoice.pk).update(
         total=invoice.total,
         amount_paid=invoice.amount_paid,
+        amount_credited=invoice.amount_credited,
         status=invoice.status,
         updated_at=timezone.now(),
     )

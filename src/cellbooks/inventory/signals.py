@@ -5,8 +5,8 @@ writes rows joins it, so the action and the work it causes commit or roll back t
 
 from django.dispatch import Signal
 
-# kwargs: company, kind ("invoice" | "purchase_order"), document,
-#         event: "received" | "opened" | "voided"
+# kwargs: company, kind ("invoice" | "purchase_order" | "customer_return" | "vendor_return"),
+#         document, event: "received" (PO) | "opened" (invoice) | "completed" (returns) | "voided"
 document_event = Signal()
 
 # kwargs: company, invoice, payment — after a payment is saved and the invoice's balance follows.
