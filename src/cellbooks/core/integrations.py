@@ -92,6 +92,11 @@ class Integration:
         """A sentence for the void confirmation page: what voiding does on its side."""
         return ""
 
+    def change_notice(self, request, *, kind: str, document, change: str) -> str:
+        """A sentence for a page that asks before changing a sent document (``change`` says
+        what changes): what the change does on its side."""
+        return ""
+
     def payment_policy(self, request, *, invoice) -> PaymentPolicy | None:
         """Rules for a payment typed by hand on ``invoice`` (None: no rule)."""
         return None
@@ -144,6 +149,13 @@ class Registry:
 
     def void_notices(self, *, company, kind: str, document) -> list[str]:
         notices = (i.void_notice(company=company, kind=kind, document=document) for i in self.all())
+        return [notice for notice in notices if notice]
+
+    def change_notices(self, request, *, kind: str, document, change: str) -> list[str]:
+        notices = (
+            i.change_notice(request, kind=kind, document=document, change=change)
+            for i in self.all()
+        )
         return [notice for notice in notices if notice]
 
     def api_fields(self, *, kind: str, detail: bool) -> dict[str, ApiField]:

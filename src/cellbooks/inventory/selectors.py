@@ -241,6 +241,7 @@ class TimelineEvent:
     device: Device
     note: str = ""
     at: object = None  # when it was recorded, to order events of one day
+    kind: str = ""  # "purchase_order", "invoice", "customer_return", "vendor_return"
 
 
 def device_timeline(*, company, identifier: str) -> list[TimelineEvent]:
@@ -250,9 +251,26 @@ def device_timeline(*, company, identifier: str) -> list[TimelineEvent]:
     devices = {d.pk: d for d in Device.objects.filter(company=company, identifier=identifier)}
     events: list[TimelineEvent] = []
 
+    kinds = {
+        PurchaseOrder: "purchase_order",
+        Invoice: "invoice",
+        CustomerReturn: "customer_return",
+        VendorReturn: "vendor_return",
+    }
+
     def add(when, what, document, partner, amount, device_id, note="", at=None):
         events.append(
-            TimelineEvent(when, what, document, partner, amount, devices[device_id], note, at)
+            TimelineEvent(
+                when,
+                what,
+                document,
+                partner,
+                amount,
+                devices[device_id],
+                note,
+                at,
+                kinds[type(document)],
+            )
         )
 
     for line in PurchaseOrderLine.objects.filter(device_id__in=devices).select_related(

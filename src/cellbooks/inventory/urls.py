@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import return_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -43,6 +43,11 @@ urlpatterns = [
         "purchase-orders/<int:pk>/close/", views.purchase_order_close, name="purchase_order_close"
     ),
     path("purchase-orders/<int:pk>/void/", views.purchase_order_void, name="purchase_order_void"),
+    path(
+        "purchase-orders/<int:pk>/delete/",
+        views.purchase_order_delete,
+        name="purchase_order_delete",
+    ),
     # Invoices
     path("invoices/", views.invoice_list, name="invoice_list"),
     path("invoices/new/", views.invoice_create, name="invoice_create"),
@@ -61,6 +66,7 @@ urlpatterns = [
     ),
     path("invoices/<int:pk>/open/", views.invoice_open, name="invoice_open"),
     path("invoices/<int:pk>/void/", views.invoice_void, name="invoice_void"),
+    path("invoices/<int:pk>/delete/", views.invoice_delete, name="invoice_delete"),
     path(
         "invoices/<int:pk>/payments/", views.invoice_record_payment, name="invoice_record_payment"
     ),
@@ -68,5 +74,67 @@ urlpatterns = [
         "invoices/<int:pk>/payments/<int:payment_pk>/delete/",
         views.invoice_delete_payment,
         name="invoice_delete_payment",
+    ),
+    # Customer returns
+    path("returns/", return_views.return_list, name="return_list"),
+    path("returns/new/", return_views.return_create, name="return_create"),
+    path("returns/<int:pk>/", return_views.return_detail, name="return_detail"),
+    path("returns/<int:pk>/edit/", return_views.return_edit, name="return_edit"),
+    path("returns/<int:pk>/devices/", return_views.return_add_devices, name="return_add_devices"),
+    path(
+        "returns/<int:pk>/lines/<int:line_pk>/",
+        return_views.return_line_update,
+        name="return_line_update",
+    ),
+    path(
+        "returns/<int:pk>/lines/<int:line_pk>/remove/",
+        return_views.return_line_remove,
+        name="return_line_remove",
+    ),
+    path("returns/<int:pk>/complete/", return_views.return_complete, name="return_complete"),
+    path("returns/<int:pk>/void/", return_views.return_void, name="return_void"),
+    path("returns/<int:pk>/delete/", return_views.return_delete, name="return_delete"),
+    path("returns/<int:pk>/print/", return_views.return_print, name="return_print"),
+    # Vendor returns
+    path("vendor-returns/", return_views.vendor_return_list, name="vendor_return_list"),
+    path("vendor-returns/new/", return_views.vendor_return_create, name="vendor_return_create"),
+    path(
+        "vendor-returns/<int:pk>/", return_views.vendor_return_detail, name="vendor_return_detail"
+    ),
+    path(
+        "vendor-returns/<int:pk>/edit/", return_views.vendor_return_edit, name="vendor_return_edit"
+    ),
+    path(
+        "vendor-returns/<int:pk>/devices/",
+        return_views.vendor_return_add_devices,
+        name="vendor_return_add_devices",
+    ),
+    path(
+        "vendor-returns/<int:pk>/lines/<int:line_pk>/",
+        return_views.vendor_return_line_credit,
+        name="vendor_return_line_credit",
+    ),
+    path(
+        "vendor-returns/<int:pk>/lines/<int:line_pk>/remove/",
+        return_views.vendor_return_line_remove,
+        name="vendor_return_line_remove",
+    ),
+    path(
+        "vendor-returns/<int:pk>/complete/",
+        return_views.vendor_return_complete,
+        name="vendor_return_complete",
+    ),
+    path(
+        "vendor-returns/<int:pk>/void/", return_views.vendor_return_void, name="vendor_return_void"
+    ),
+    path(
+        "vendor-returns/<int:pk>/delete/",
+        return_views.vendor_return_delete,
+        name="vendor_return_delete",
+    ),
+    path(
+        "vendor-returns/<int:pk>/print/",
+        return_views.vendor_return_print,
+        name="vendor_return_print",
     ),
 ]

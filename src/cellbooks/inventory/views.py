@@ -109,15 +109,19 @@ def device_detail(request, pk):
         ),
         pk=pk,
     )
-    purchase_line = getattr(device, "purchase_line", None)  # None for a device added outside a PO
-    invoice_lines = device.invoice_lines.select_related("invoice__customer").order_by(
-        "-invoice__date", "-id"
-    )
-    return render(
-        request,
-        "inventory/device_detail.html",
-        {"device": device, "purchase_line": purchase_line, "invoice_lines": invoice_lines},
-    )
+    pages = {
+        "purchase_order": "purchase_order_detail",
+        "invoice": "invoice_detail",
+        "customer_return": "return_detail",
+        "vendor_return": "vendor_return_detail",
+    }
+    timeline = [
+        (event, reverse(pages[event.kind], args=[event.document.pk]))
+        for event in selectors.device_timeline(
+            company=request.company, identifier=device.identifier
+        )
+    ]
+    return render(request, "inventory/device_detail.html", {"device": device, "timeline": timeline})
 
 
 @company_required
@@ -476,6 +480,19 @@ def purchase_order_close(request, pk):
 
 
 @company_required
+@require_POST
+def purchase_order_delete(request, pk):
+    purchase_order = _get_purchase_order(request, pk)
+    try:
+        services.delete_draft_purchase_order(purchase_order=purchase_order)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+        return redirect("purchase_order_detail", pk=purchase_order.pk)
+    messages.success(request, f"Draft purchase order {purchase_order.number} deleted.")
+    return redirect("purchase_order_list")
+
+
+@company_required
 def purchase_order_void(request, pk):
     """GET asks for confirmation; POST voids."""
     purchase_order = _get_purchase_order(request, pk)
@@ -584,6 +601,7 @@ def _render_invoice(request, invoice, *, devices_form=None, payment_form=None):
         "payments": selectors.invoice_payments(invoice=invoice),
         "devices_form": devices_form or InvoiceDevicesForm(),
         "can_pay": can_pay,
+        "returns": list(invoice.returns.order_by("-date", "-id")),
         "payment_policies": [
             (integration.key, policy)
             for integration, policy in integrations.payment_policies(request, invoice=invoice)
@@ -645,10 +663,31 @@ def invoice_line_price(request, pk, line_pk):
 
 
 @company_required
-@require_POST
 def invoice_remove_line(request, pk, line_pk):
+    """Take a device off an invoice. Once the invoice was sent, GET asks first: taking a device off
+    changes what the customer was billed (and what an accounting system holds) — a device that
+    came back is a return instead."""
     line = _get_invoice_line(request, pk, line_pk)
     invoice_id, identifier = line.invoice_id, line.device.identifier
+    if request.method != "POST":
+        if line.invoice.status == Invoice.Status.DRAFT:
+            return redirect("invoice_detail", pk=invoice_id)
+        return render(
+            request,
+            "inventory/confirm_remove_line.html",
+            {
+                "line": line,
+                "invoice": line.invoice,
+                "new_total": line.invoice.total - line.unit_price,
+                "notices": integrations.change_notices(
+                    request,
+                    kind="invoice",
+                    document=line.invoice,
+                    change=f"{identifier} taken off, total "
+                    f"{line.invoice.total:,.2f} → {line.invoice.total - line.unit_price:,.2f}",
+                ),
+            },
+        )
     try:
         services.remove_invoice_line(line=line)
     except ValidationError as error:
@@ -672,6 +711,19 @@ def invoice_open(request, pk):
 
 
 @company_required
+@require_POST
+def invoice_delete(request, pk):
+    invoice = _get_invoice(request, pk)
+    try:
+        services.delete_draft_invoice(invoice=invoice)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+        return redirect("invoice_detail", pk=invoice.pk)
+    messages.success(request, f"Draft invoice {invoice.number} deleted; its devices are in stock.")
+    return redirect("invoice_list")
+
+
+@company_required
 def invoice_void(request, pk):
     """GET asks for confirmation; POST voids."""
     invoice = _get_invoice(request, pk)
@@ -685,6 +737,7 @@ def invoice_void(request, pk):
                 request, f"Invoice {invoice.number} voided: its devices are back in stock."
             )
         return redirect("invoice_detail", pk=invoice.pk)
+    payments = list(selectors.invoice_payments(invoice=invoice))
     return render(
         request,
         "inventory/confirm_void.html",
@@ -694,6 +747,9 @@ def invoice_void(request, pk):
             "document_label": f"invoice {invoice.number}",
             "consequence": "Its devices go back in stock. A voided invoice cannot be reopened.",
             "back_url": reverse("invoice_detail", args=[invoice.pk]),
+            # An invoice with payments or returns is not voided: the page says what to do instead.
+            "blocking_payments": payments,
+            "blocking_returns": list(invoice.returns.filter(status="completed")),
         },
     )
 

@@ -117,6 +117,19 @@ class QuickBooksIntegration(Integration):
         effect = "voids it there too" if binding.qbo_entity == "Invoice" else "deletes it there too"
         return f"It is in QuickBooks as {what}: confirming {effect}."
 
+    def change_notice(self, request, *, kind: str, document, change: str) -> str:
+        binding = linked_for(request, kind, document.pk)
+        if binding is None or binding.remote_state:
+            return ""
+        what = f"{binding.qbo_entity} {binding.qbo_doc_number or binding.qbo_id}"
+        notice = f"It is in QuickBooks as {what}: the next sync changes it there too ({change})."
+        if kind == bindings.Kind.INVOICE:
+            notice += (
+                " If the customer sent the device back, record a return instead: the QuickBooks "
+                "invoice then stays as it was and a credit memo records the return."
+            )
+        return notice
+
     def payment_policy(self, request, *, invoice) -> PaymentPolicy | None:
         binding = linked_for(request, bindings.Kind.INVOICE, invoice.pk)
         if binding is None or binding.remote_state:
