@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from . import errors
 
-PDF_ENTITIES = ("Invoice", "CreditMemo", "PurchaseOrder", "Payment")
+PDF_ENTITIES = (
+    "Invoice",
+    "CreditMemo",
+    "PurchaseOrder",
+    "Payment",
+    "RefundReceipt",
+    "SalesReceipt",
+    "Estimate",
+)
 
 
 def render(company: dict, entity: str, record: dict) -> bytes:
@@ -22,6 +30,9 @@ def render(company: dict, entity: str, record: dict) -> bytes:
         "CreditMemo": "CREDIT MEMO",
         "PurchaseOrder": "PURCHASE ORDER",
         "Payment": "PAYMENT",
+        "RefundReceipt": "REFUND RECEIPT",
+        "SalesReceipt": "SALES RECEIPT",
+        "Estimate": "ESTIMATE",
     }[entity]
     doc.cell(
         0,

@@ -11,10 +11,13 @@ names stable):
 
 from __future__ import annotations
 
+import os
 import types
 
 import httpx
 import pytest
+from intuitlib.client import AuthClient
+from quickbooks import QuickBooks
 
 from qbo_emulator.core import Emulator
 from qbo_emulator.server import run_in_thread
@@ -110,3 +113,26 @@ def emulator_tools():
         client_secret=TEST_CLIENT_SECRET,
         redirect_uri=TEST_REDIRECT_URI,
     )
+
+
+@pytest.fixture
+def pyqb(emulator_server, realm, token):
+    """python-quickbooks' own client on ``realm``, unchanged but for its base URL."""
+    return python_quickbooks_client(emulator_server.url, realm, token)
+
+
+def python_quickbooks_client(url: str, realm_id: str, access_token: str):
+    # requests-oauthlib refuses plain http unless told this is local development.
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    auth_client = AuthClient(
+        TEST_CLIENT_ID,
+        TEST_CLIENT_SECRET,
+        TEST_REDIRECT_URI,
+        f"{url}/.well-known/openid_sandbox_configuration/",
+        access_token=access_token,
+    )
+    client = QuickBooks(
+        auth_client=auth_client, refresh_token="unused", company_id=realm_id, minorversion=75
+    )
+    client.api_url_v3 = f"{url}/v3"
+    return client

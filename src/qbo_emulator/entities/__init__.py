@@ -18,7 +18,7 @@ from .lists import (
 from .names import CustomerType, EmployeeType, VendorType
 from .payments import BillPaymentType, PaymentType
 from .purchases import BillType, PurchaseOrderType, VendorCreditType
-from .sales import CreditMemoType, InvoiceType
+from .sales import CreditMemoType, InvoiceType, RefundReceiptType
 
 REGISTRY: dict[str, EntityType] = {
     et.name: et
@@ -34,6 +34,7 @@ REGISTRY: dict[str, EntityType] = {
         PaymentType(),
         BillPaymentType(),
         CreditMemoType(),
+        RefundReceiptType(),
         VendorCreditType(),
         JournalEntryType(),
         CompanyInfoType(),

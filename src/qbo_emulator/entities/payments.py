@@ -14,7 +14,6 @@ from .txn import TxnType
 class PaymentBase(TxnType):
     voidable = True
     lengths = {"PrivateNote": 4000, "PaymentRefNum": 21}
-    target = "Invoice"
     party_ref = "CustomerRef"
 
     def normalize_line(self, line: dict) -> None:
@@ -40,36 +39,57 @@ class PaymentBase(TxnType):
         if total is None:
             raise errors.required_param("TotalAmt")
         record["TotalAmt"] = money(total)
-        applied = Decimal(0)
+        if record["TotalAmt"] < 0:
+            raise errors.business_validation("The payment amount can't be negative.", "TotalAmt")
         party = (record.get(self.party_ref) or {}).get("value")
+        signs = links.APPLICATIONS[self.name]
+        charges = credits = Decimal(0)
         for line in record["Line"]:
             links_ = line.get("LinkedTxn") or []
             if not links_:
                 raise errors.required_param("Line.LinkedTxn")
+            if line["Amount"] < 0:
+                raise errors.business_validation(
+                    "The amount applied can't be negative.", "Line.Amount"
+                )
             for link in links_:
-                if link.get("TxnType") != self.target:
+                target_type = link.get("TxnType")
+                if target_type not in signs:
                     continue
-                target = realm.find(self.target, link["TxnId"])
+                target = realm.find(target_type, link["TxnId"])
                 if target is None:
                     raise errors.invalid_reference("LinkedTxn")
                 if (target.get(self.party_ref) or {}).get("value") != party:
                     raise errors.business_validation(
-                        f"The {self.target.lower()} belongs to a different {self.party_ref[:-3].lower()}.",
+                        f"The {words(target_type)} belongs to a different "
+                        f"{self.party_ref[:-3].lower()}.",
                         "LinkedTxn",
                     )
                 already = links.applied_to(
-                    realm, self.target, target["Id"], excluding=record.get("Id")
+                    realm, target_type, target["Id"], excluding=record.get("Id")
                 )
                 open_amount = money(target.get("TotalAmt")) - already
                 if line["Amount"] > open_amount:
-                    # [U] wording: QBO refuses to apply more than the open balance.
+                    # [U] wording: QBO refuses to apply more than the open balance / credit.
+                    what = "open balance" if signs[target_type] > 0 else "remaining credit"
                     raise errors.business_validation(
-                        f"The amount applied to {self.target} {target.get('DocNumber') or target['Id']} "
-                        f"({line['Amount']}) is more than its open balance ({money(open_amount)}).",
+                        f"The amount applied to {target_type} "
+                        f"{target.get('DocNumber') or target['Id']} ({line['Amount']}) is more "
+                        f"than its {what} ({money(open_amount)}).",
                         "Line.Amount",
                     )
-                applied += line["Amount"]
-        if applied > record["TotalAmt"]:
+                if signs[target_type] > 0:
+                    charges += line["Amount"]
+                else:
+                    credits += line["Amount"]
+        if credits > charges:
+            # [U] wording: credits can only be used against charges in the same payment.
+            raise errors.business_validation(
+                f"The credits applied ({money(credits)}) are more than the charges they pay "
+                f"({money(charges)}).",
+                "Line.Amount",
+            )
+        if charges - credits > record["TotalAmt"]:
             raise errors.business_validation(
                 "The total amount applied is more than the payment amount.", "TotalAmt"
             )
@@ -111,15 +131,11 @@ class PaymentType(PaymentBase):
                 record["DepositToAccountRef"] = {"value": undeposited["Id"]}
 
     def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
-        applied = sum(
-            (line["Amount"] for line in record["Line"] if _applies(line, "Invoice")), Decimal(0)
-        )
-        record["UnappliedAmt"] = money(record["TotalAmt"] - applied)
+        record["UnappliedAmt"] = money(record["TotalAmt"] - links.net_applied(self.name, record))
 
 
 class BillPaymentType(PaymentBase):
     name = "BillPayment"
-    target = "Bill"
     party_ref = "VendorRef"
     required = ("VendorRef", "PayType", "Line")
 
@@ -139,5 +155,6 @@ class BillPaymentType(PaymentBase):
         links.payment_written(realm, self.name, record, old)
 
 
-def _applies(line: dict, target: str) -> bool:
-    return any(link.get("TxnType") == target for link in line.get("LinkedTxn", []))
+def words(entity: str) -> str:
+    """CreditMemo -> "credit memo"."""
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in entity).strip()

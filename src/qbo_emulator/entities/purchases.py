@@ -58,21 +58,32 @@ class BillType(ExpenseFormType):
         self.due_date(realm, record)
         self.total(record)
         links.apply_links(realm, "Bill", record)
+        if old and record["TotalAmt"] < links.applied_to(realm, "Bill", old["Id"]):
+            raise errors.business_validation(
+                "The bill total can't be less than the payments applied to it.", "TotalAmt"
+            )
 
     def after_commit(self, realm: Realm, record: dict | None, old: dict | None) -> None:
         links.party_changed(realm, self.name, record, old)
+        if record is None and old is not None:
+            links.detach_target(realm, self.name, old["Id"])
 
 
-class VendorCreditType(ExpenseFormType):
+class VendorCreditType(BillType):
+    """A vendor's credit: its Balance is used up by BillPayments whose lines link it next to
+    the bills it pays (docs/emulator.md, "Credits")."""
+
     name = "VendorCredit"
-    computed = ("TotalAmt", "Balance")
+    computed = ("TotalAmt", "Balance", "LinkedTxn")
 
     def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
         self.total(record)
-        record["Balance"] = record["TotalAmt"]
-
-    def after_commit(self, realm: Realm, record: dict | None, old: dict | None) -> None:
-        links.party_changed(realm, self.name, record, old)
+        links.apply_links(realm, self.name, record)
+        if old and record["TotalAmt"] < links.applied_to(realm, self.name, old["Id"]):
+            raise errors.business_validation(
+                "The vendor credit total can't be less than the credit already applied.",
+                "TotalAmt",
+            )
 
 
 class PurchaseOrderType(ExpenseFormType):

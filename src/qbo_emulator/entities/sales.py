@@ -99,12 +99,12 @@ class InvoiceType(SalesFormType):
     def after_commit(self, realm: Realm, record: dict | None, old: dict | None) -> None:
         links.party_changed(realm, self.name, record, old)
         if record is None and old is not None:
-            unlink_payments(realm, old["Id"])
+            links.detach_target(realm, self.name, old["Id"])
 
     def on_void(self, realm: Realm, record: dict) -> dict:
         """Voiding keeps the invoice with zero amounts; payments applied to it become unapplied
         credit (their lines for this invoice are removed)."""
-        unlink_payments(realm, record["Id"])
+        links.detach_target(realm, self.name, record["Id"])
         self.zero_amounts(record)
         record["Line"] = [
             line for line in record["Line"] if line.get("DetailType") != "SubTotalLineDetail"
@@ -112,44 +112,44 @@ class InvoiceType(SalesFormType):
         self.compute_total(record)
         record["TxnTaxDetail"] = {"TotalTax": Decimal("0.00")}
         record["TotalAmt"] = Decimal("0.00")
-        links.apply_links(realm, "Invoice", record)
+        links.apply_links(realm, self.name, record)
         return record
 
 
-class CreditMemoType(SalesFormType):
+class CreditMemoType(InvoiceType):
+    """A credit for a customer: its RemainingCredit (= Balance) is used up by Payments whose
+    lines link it next to the invoices it pays (docs/emulator.md, "Credits")."""
+
     name = "CreditMemo"
-    computed = ("TotalAmt", "Balance", "RemainingCredit", "HomeTotalAmt")
+    computed = ("TotalAmt", "Balance", "RemainingCredit", "HomeTotalAmt", "LinkedTxn")
 
     def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
         self.compute_total(record)
-        # Credit memos are not applied by the emulator: all of the credit remains.
-        record["RemainingCredit"] = record["TotalAmt"]
-        record["Balance"] = record["TotalAmt"]
-
-    def after_commit(self, realm: Realm, record: dict | None, old: dict | None) -> None:
-        links.party_changed(realm, self.name, record, old)
-
-
-def unlink_payments(realm: Realm, invoice_id: str) -> None:
-    """Remove the lines of every payment applied to this invoice (its void or delete turns them
-    into unapplied credit), giving each payment a new SyncToken."""
-    for payment_id in links.payments_of(realm, "Invoice", invoice_id):
-        payment = realm.find("Payment", payment_id)
-        if payment is None:
-            continue
-        updated = dict(payment)
-        updated["Line"] = [
-            line
-            for line in payment.get("Line", [])
-            if not any(
-                link.get("TxnType") == "Invoice" and str(link.get("TxnId")) == invoice_id
-                for link in line.get("LinkedTxn", [])
+        links.apply_links(realm, self.name, record)
+        if old and record["TotalAmt"] < links.applied_to(realm, self.name, old["Id"]):
+            raise errors.business_validation(
+                "The credit memo total can't be less than the credit already applied.",
+                "TotalAmt",
             )
-        ]
-        applied = sum(
-            (to_decimal(line.get("Amount")) or Decimal(0) for line in updated["Line"]), Decimal(0)
-        )
-        updated["UnappliedAmt"] = money(money(updated.get("TotalAmt")) - applied)
-        realm.touch("Payment", updated)
-        links.index(realm).get(("Invoice", invoice_id), {}).pop(payment_id, None)
-        links.party_changed(realm, "Payment", updated, payment)
+
+
+class RefundReceiptType(SalesFormType):
+    """Money paid back to a customer at once (from a bank or other current asset account):
+    no balance is left and the customer's A/R balance does not move."""
+
+    name = "RefundReceipt"
+    required = ("Line", "DepositToAccountRef")
+    computed = ("TotalAmt", "Balance", "HomeTotalAmt")
+
+    def validate(self, realm: Realm, record: dict, old: dict | None) -> None:
+        super().validate(realm, record, old)
+        account = realm.find("Account", record["DepositToAccountRef"]["value"]) or {}
+        if account.get("AccountType") not in ("Bank", "Other Current Asset", "Credit Card"):
+            raise errors.business_validation(
+                "DepositToAccountRef must be a bank, credit card or other current asset account.",
+                "DepositToAccountRef",
+            )
+
+    def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
+        self.compute_total(record)
+        record["Balance"] = Decimal("0.00")
