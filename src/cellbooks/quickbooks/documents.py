@@ -6,24 +6,45 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from cellbooks.inventory.models import Invoice, PurchaseOrder
+from cellbooks.inventory.models import CustomerReturn, Invoice, PurchaseOrder, VendorReturn
 
 from .models import Binding
 
 INVOICE = Binding.Kind.INVOICE
 PURCHASE_ORDER = Binding.Kind.PURCHASE_ORDER
-MODELS = {INVOICE: Invoice, PURCHASE_ORDER: PurchaseOrder}
-LABELS = {INVOICE: "Invoice", PURCHASE_ORDER: "Purchase order"}
-PAGES = {INVOICE: "invoice_detail", PURCHASE_ORDER: "purchase_order_detail"}
+CUSTOMER_RETURN = Binding.Kind.CUSTOMER_RETURN
+VENDOR_RETURN = Binding.Kind.VENDOR_RETURN
+RETURNS = (CUSTOMER_RETURN, VENDOR_RETURN)
+MODELS = {
+    INVOICE: Invoice,
+    PURCHASE_ORDER: PurchaseOrder,
+    CUSTOMER_RETURN: CustomerReturn,
+    VENDOR_RETURN: VendorReturn,
+}
+KINDS = {model: kind for kind, model in MODELS.items()}
+LABELS = {
+    INVOICE: "Invoice",
+    PURCHASE_ORDER: "Purchase order",
+    CUSTOMER_RETURN: "Return",
+    VENDOR_RETURN: "Vendor return",
+}
+PAGES = {
+    INVOICE: "invoice_detail",
+    PURCHASE_ORDER: "purchase_order_detail",
+    CUSTOMER_RETURN: "return_detail",
+    VENDOR_RETURN: "vendor_return_detail",
+}
+# Customers' documents; the others are vendors'.
+SALES = (INVOICE, CUSTOMER_RETURN)
 
 
 def kind_of(document) -> str:
-    return INVOICE if isinstance(document, Invoice) else PURCHASE_ORDER
+    return KINDS[type(document)]
 
 
 def partner_of(document) -> tuple:
     """The document's partner and the role it plays in QuickBooks: (partner, binding kind)."""
-    if isinstance(document, Invoice):
+    if kind_of(document) in SALES:
         return document.customer, Binding.Kind.CUSTOMER
     return document.vendor, Binding.Kind.VENDOR
 

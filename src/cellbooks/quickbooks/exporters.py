@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from cellbooks.inventory.models import Invoice, PurchaseOrder
+from cellbooks.inventory.models import PurchaseOrder
 
 from . import bindings, documents, mapping, records
 from .client import QBOClient, fault_from_item, quote, requestid_for
@@ -28,6 +28,7 @@ from .errors import NotFoundError, PermanentError, QBOError, RetryableError, Sta
 from .models import Binding, IntegrationSettings
 from .partners import PartnerResolver
 from .payments_out import PaymentExporter
+from .returns_out import CreditApplications
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,17 @@ class PushResult:
 ORPHAN_CLOCK_SKEW = timedelta(minutes=10)
 
 
+DRAFTS_STAY = {
+    documents.INVOICE: "This invoice is a draft. Open it to sync it: drafts stay in Cellbooks.",
+    documents.PURCHASE_ORDER: "This purchase order is a draft. Receive it to sync it: drafts "
+    "stay in Cellbooks.",
+    documents.CUSTOMER_RETURN: "This return is a draft. Complete it to sync it: drafts stay in "
+    "Cellbooks.",
+    documents.VENDOR_RETURN: "This vendor return is a draft. Complete it to sync it: drafts stay "
+    "in Cellbooks.",
+}
+
+
 class SyncRefused(PermanentError):
     """Cellbooks itself refuses the sync (a draft, a total below what QBO says was paid…)."""
 
@@ -75,20 +87,27 @@ LINE_FIELDS = (
 )
 
 
+# What each kind of document's lines are worth on it.
+LINE_AMOUNTS = {
+    documents.INVOICE: "unit_price",
+    documents.PURCHASE_ORDER: "unit_cost",
+    documents.CUSTOMER_RETURN: "unit_price",  # what the device sold for
+    documents.VENDOR_RETURN: "credit_amount",
+}
+
+
 def document_input(document) -> mapping.DocumentInput:
-    """Read a PO or invoice and its devices into the mapper's plain values: one query for the lines,
+    """Read a document and its devices into the mapper's plain values: one query for the lines,
     as tuples rather than model instances (a 50,000-device PO reads in a fraction of the time)."""
-    invoice = isinstance(document, Invoice)
-    rows = document.lines.order_by("pk").values_list(
-        *LINE_FIELDS, "unit_price" if invoice else "unit_cost"
-    )
+    kind = documents.kind_of(document)
+    rows = document.lines.order_by("pk").values_list(*LINE_FIELDS, LINE_AMOUNTS[kind])
     return mapping.DocumentInput(
-        kind="invoice" if invoice else "purchase_order",
+        kind=kind,
         local_id=document.pk,
         company_key=document.company.slug,
         number=document.number,
         txn_date=document.date,
-        due_date=document.due_date if invoice else None,
+        due_date=document.due_date if kind == documents.INVOICE else None,
         notes=document.notes,
         lines=tuple(mapping.DeviceLine(*row) for row in rows),
     )
@@ -98,8 +117,15 @@ def document_fingerprint(document, doc: mapping.DocumentInput | None = None) -> 
     """What the user can change in Cellbooks, fingerprinted without asking QuickBooks anything
     (``doc``: the document already read, to avoid reading it twice)."""
     doc = doc or document_input(document)
-    partner_id = document.customer_id if isinstance(document, Invoice) else document.vendor_id
-    return mapping.payload_hash({"doc": dataclasses.asdict(doc), "partner": partner_id})
+    partner, _ = documents.partner_of(document)
+    return mapping.payload_hash(
+        {
+            "doc": dataclasses.asdict(doc),
+            "partner": partner.pk,
+            "credit": getattr(document, "credit", ""),
+            "reference": getattr(document, "refund_reference", ""),
+        }
+    )
 
 
 class Exporter:
@@ -112,8 +138,10 @@ class Exporter:
         self.settings = settings
         self.partners = PartnerResolver(company=company, client=client)
         self.payments = PaymentExporter(company=company, client=client, partners=self.partners)
+        self.credits = CreditApplications(exporter=self)
         self._prefs: dict | None = None
         self._ap_account: dict | None | bool = False
+        self._bank_account: dict | None = None
 
     # ---- shared lookups --------------------------------------------------------------------
     @property
@@ -124,6 +152,21 @@ class Exporter:
 
     def custom_numbers(self, qbo_entity: str) -> bool:
         return records.custom_txn_numbers(self.prefs, qbo_entity)
+
+    def bank_account_ref(self) -> dict:
+        """The account refunds are paid from and bill credits settled through: the company's
+        first active bank account."""
+        if self._bank_account is None:
+            rows = self.client.query(
+                "SELECT * FROM Account WHERE AccountType = 'Bank' AND Active = true"
+            ).get("Account", [])
+            if not rows:
+                raise SyncRefused(
+                    "QuickBooks has no bank account to pay the refund from.",
+                    hint="Add a bank account in QuickBooks (Chart of accounts), then sync again.",
+                )
+            self._bank_account = {"value": rows[0]["Id"], "name": rows[0].get("Name", "")}
+        return self._bank_account
 
     def ap_account_ref(self) -> dict | None:
         if self._ap_account is False:
@@ -142,27 +185,19 @@ class Exporter:
     def prepare(self, document) -> Prepared | PushResult:
         """Everything before the write: checks, partner, payload and its fingerprint. Returns a
         PushResult when there is nothing to write (unchanged, or a void)."""
-        if isinstance(document, Invoice):
-            if document.status == Invoice.Status.DRAFT:
-                raise SyncRefused(
-                    "This invoice is a draft. Open it to sync it: drafts stay in Cellbooks."
-                )
-            if document.status == Invoice.Status.VOID:
-                return self.void(document)
-        else:
-            if document.status == PurchaseOrder.Status.DRAFT:
-                raise SyncRefused(
-                    "This purchase order is a draft. Receive it to sync it: drafts stay in Cellbooks."
-                )
-            if document.status == PurchaseOrder.Status.VOID:
-                return self.void(document)
         kind = documents.kind_of(document)
+        if document.status == "draft":
+            raise SyncRefused(DRAFTS_STAY[kind])
+        if document.status == "void":
+            return self.void(document)
         partner, partner_kind = documents.partner_of(document)
         binding = bindings.linked(company=self.company, kind=kind, local_id=document.pk)
-        qbo_entity = binding.qbo_entity if binding else self.target_entity(kind)
+        qbo_entity = binding.qbo_entity if binding else self.target_entity(kind, document)
         doc = document_input(document)
         fingerprint = document_fingerprint(document, doc)
-        payload = self.payload(doc, qbo_entity, self.partners.ref(partner, partner_kind))
+        payload = self.payload(
+            doc, qbo_entity, self.partners.ref(partner, partner_kind), document=document
+        )
         version = mapping.payload_hash(payload)
         if binding and binding.last_pushed_hash == version and not binding.remote_state:
             bindings.note_fingerprint(binding, fingerprint)
@@ -187,11 +222,17 @@ class Exporter:
 
     def bring_along(self, document, result: PushResult) -> PushResult:
         """What travels with a document once it is in QBO: an invoice's payments typed in
-        Cellbooks. Raises if they cannot go, so the push is retried rather than silently partial."""
-        if isinstance(document, Invoice) and result.outcome not in ("voided", "deleted"):
+        Cellbooks, a return's credit applied to its invoice or bill. Raises if they cannot go, so
+        the push is retried rather than silently partial."""
+        if result.outcome in ("voided", "deleted"):
+            return result
+        kind = documents.kind_of(document)
+        if kind == documents.INVOICE:
             result.notes.extend(self.payments.push(document))
-            if result.notes:
-                result.message = " ".join([result.message, *result.notes]).strip()
+        elif kind in documents.RETURNS:
+            result.notes.extend(self.credits.apply(document))
+        if result.notes:
+            result.message = " ".join([result.message, *result.notes]).strip()
         return result
 
     def _adopt_or_create(self, prepared: Prepared) -> PushResult:
@@ -275,24 +316,44 @@ class Exporter:
             )
         return results
 
-    def target_entity(self, kind: str) -> str:
+    def target_entity(self, kind: str, document=None) -> str:
+        """The QBO record a document becomes: an invoice an Invoice, a PO a Bill or a Purchase
+        Order (the setting), a return a CreditMemo — or a RefundReceipt when refunded — and a
+        vendor return a VendorCredit."""
         if kind == Binding.Kind.INVOICE:
             return "Invoice"
+        if kind == Binding.Kind.CUSTOMER_RETURN:
+            refunded = getattr(document, "credit", "") == "refund"
+            return "RefundReceipt" if refunded else "CreditMemo"
+        if kind == Binding.Kind.VENDOR_RETURN:
+            return "VendorCredit"
         return (
             "PurchaseOrder"
             if self.settings.sync_pos_to == IntegrationSettings.SyncPOsTo.PURCHASE_ORDER
             else "Bill"
         )
 
-    def payload(self, doc: mapping.DocumentInput, qbo_entity: str, partner_ref: dict) -> dict:
+    def payload(
+        self, doc: mapping.DocumentInput, qbo_entity: str, partner_ref: dict, *, document=None
+    ) -> dict:
         include = self.settings.include_identifiers_in_description
         numbers = self.custom_numbers(qbo_entity)
-        if qbo_entity == "Invoice":
+        if qbo_entity in ("Invoice", "CreditMemo"):
             return mapping.invoice_payload(
                 doc,
                 customer_ref=partner_ref,
                 item_ref=self.item_ref,
                 custom_txn_numbers=numbers,
+                include_identifiers=include,
+            )
+        if qbo_entity == "RefundReceipt":
+            return mapping.refund_receipt_payload(
+                doc,
+                customer_ref=partner_ref,
+                item_ref=self.item_ref,
+                refund_account_ref=self.bank_account_ref(),
+                custom_txn_numbers=numbers,
+                reference=getattr(document, "refund_reference", ""),
                 include_identifiers=include,
             )
         return mapping.purchase_payload(
@@ -476,7 +537,9 @@ class Exporter:
 
     # ---- voids, deletes and moves ----------------------------------------------------------
     def void(self, document) -> PushResult:
-        """Voided in Cellbooks: void the QBO invoice, delete the QBO bill or purchase order."""
+        """Voided in Cellbooks: void the QBO invoice; delete the QBO bill, purchase order, credit
+        memo, refund receipt or vendor credit (a credit's application to its invoice or bill
+        first: QBO does not delete a credit that is in use)."""
         kind = documents.kind_of(document)
         binding = bindings.linked(company=self.company, kind=kind, local_id=document.pk)
         if binding is None:
@@ -488,6 +551,8 @@ class Exporter:
                 binding.qbo_id,
                 message=f"Already {binding.remote_state} in QuickBooks.",
             )
+        if kind in documents.RETURNS:
+            self.credits.unapply(document)
         try:
             current = self.client.read(binding.qbo_entity, binding.qbo_id)
         except NotFoundError:

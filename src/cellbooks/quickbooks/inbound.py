@@ -20,7 +20,15 @@ from .records import qbo_time
 
 log = logging.getLogger(__name__)
 
-CDC_ENTITIES = ["Payment", "Invoice", "Bill", "PurchaseOrder"]
+CDC_ENTITIES = [
+    "Payment",
+    "Invoice",
+    "Bill",
+    "PurchaseOrder",
+    "CreditMemo",
+    "RefundReceipt",
+    "VendorCredit",
+]
 CDC_MAX_AGE = timedelta(days=30)
 # Re-read a little before the checkpoint: clocks and commits race.
 CDC_OVERLAP = timedelta(minutes=2)
@@ -112,9 +120,12 @@ def sweep_connection(
         reconciler = Reconciler(connection, client)
         # Payments first, from the rows CDC already returned; then invoices, whose linked payments
         # are then known and not read again. Within a kind, in QBO's update order.
-        order = {"Payment": 0, "Invoice": 1, "Bill": 2, "PurchaseOrder": 2}
+        order = {"Payment": 0, "Invoice": 1}  # then the others
         changes.sort(
-            key=lambda c: (order[c[0]], (c[1].get("MetaData") or {}).get("LastUpdatedTime", ""))
+            key=lambda c: (
+                order.get(c[0], 2),
+                (c[1].get("MetaData") or {}).get("LastUpdatedTime", ""),
+            )
         )
         for entity_name, row in changes:
             deleted = row.get("status") == "Deleted"
@@ -123,7 +134,7 @@ def sweep_connection(
             elif entity_name == "Invoice":
                 reconciler.invoice(str(row["Id"]), None if deleted else row, deleted=deleted)
             else:
-                reconciler.purchase(entity_name, str(row["Id"]), deleted=deleted)
+                reconciler.document(entity_name, str(row["Id"]), row, deleted=deleted)
     result = f"{len(changes)} change(s) since {qbo_time(since)}"
     if reconciler.notes:
         result += "; " + "; ".join(reconciler.notes)

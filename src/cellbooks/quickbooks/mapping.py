@@ -132,8 +132,16 @@ def marker(document: DocumentInput) -> str:
     return record_marker(document.company_key, document.kind, document.local_id)
 
 
+NOTE_LABELS = {
+    "invoice": "invoice",
+    "purchase_order": "purchase order",
+    "customer_return": "return",
+    "vendor_return": "vendor return",
+}
+
+
 def private_note(document: DocumentInput) -> str:
-    label = "invoice" if document.kind == "invoice" else "purchase order"
+    label = NOTE_LABELS.get(document.kind, document.kind)
     head = f"Cellbooks {label} {document.number} {marker(document)}"
     if document.notes.strip():
         head += "\n" + document.notes.strip()
@@ -211,6 +219,49 @@ def invoice_payload(
     }
 
 
+def credit_memo_payload(
+    document: DocumentInput,
+    *,
+    customer_ref: dict,
+    item_ref: dict,
+    custom_txn_numbers: bool,
+    include_identifiers: bool = False,
+) -> dict:
+    """A customer return as a CreditMemo: the returned devices as sales lines at what they sold
+    for, grouped as invoices are."""
+    return invoice_payload(
+        document,
+        customer_ref=customer_ref,
+        item_ref=item_ref,
+        custom_txn_numbers=custom_txn_numbers,
+        include_identifiers=include_identifiers,
+    )
+
+
+def refund_receipt_payload(
+    document: DocumentInput,
+    *,
+    customer_ref: dict,
+    item_ref: dict,
+    refund_account_ref: dict,
+    custom_txn_numbers: bool,
+    reference: str = "",
+    include_identifiers: bool = False,
+) -> dict:
+    """A refunded return as a RefundReceipt: the same lines, paid out of ``refund_account_ref``."""
+    payload = invoice_payload(
+        document,
+        customer_ref=customer_ref,
+        item_ref=item_ref,
+        custom_txn_numbers=custom_txn_numbers,
+        include_identifiers=include_identifiers,
+    )
+    payload["DepositToAccountRef"] = refund_account_ref
+    if reference:
+        payload["PaymentRefNum"] = reference[:21]
+    return payload
+
+
 def purchase_payload(
     document: DocumentInput,
     *,
@@ -220,7 +271,7 @@ def purchase_payload(
     custom_txn_numbers: bool,
     include_identifiers: bool = False,
 ) -> dict:
-    """A Bill or a PurchaseOrder: the same lines, the vendor, and the A/P account."""
+    """A Bill, a PurchaseOrder or a VendorCredit: the same lines, the vendor, the A/P account."""
     payload = {
         "VendorRef": vendor_ref,
         **_common(document, custom_txn_numbers=custom_txn_numbers),
@@ -242,3 +293,47 @@ def payload_hash(payload: dict) -> str:
     """A stable fingerprint of what we would send; equal hashes mean nothing to write."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def credit_application_payload(
+    *, customer_ref: dict, invoice_id: str, credit_memo_id: str, amount: Decimal, note: str
+) -> dict:
+    """The Payment that applies a credit memo to an invoice: no money moves (TotalAmt 0), one line
+    links the invoice and one the credit memo for the same amount — how QuickBooks records
+    "apply credit"."""
+    return {
+        "CustomerRef": customer_ref,
+        "TotalAmt": Decimal("0.00"),
+        "PrivateNote": note[:PRIVATE_NOTE_MAX],
+        "Line": [
+            {"Amount": amount, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]},
+            {"Amount": amount, "LinkedTxn": [{"TxnId": credit_memo_id, "TxnType": "CreditMemo"}]},
+        ],
+    }
+
+
+def vendor_credit_application_payload(
+    *,
+    vendor_ref: dict,
+    bill_id: str,
+    vendor_credit_id: str,
+    amount: Decimal,
+    bank_ref: dict,
+    note: str,
+) -> dict:
+    """The BillPayment that applies a vendor credit to a bill: TotalAmt 0, the bill and the
+    vendor credit linked for the same amount."""
+    return {
+        "VendorRef": vendor_ref,
+        "PayType": "Check",
+        "CheckPayment": {"BankAccountRef": bank_ref},
+        "TotalAmt": Decimal("0.00"),
+        "PrivateNote": note[:PRIVATE_NOTE_MAX],
+        "Line": [
+            {"Amount": amount, "LinkedTxn": [{"TxnId": bill_id, "TxnType": "Bill"}]},
+            {
+                "Amount": amount,
+                "LinkedTxn": [{"TxnId": vendor_credit_id, "TxnType": "VendorCredit"}],
+            },
+        ],
+    }

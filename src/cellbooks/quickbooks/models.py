@@ -175,6 +175,12 @@ class Binding(models.Model):
         INVOICE = "invoice", "Invoice"
         PURCHASE_ORDER = "purchase_order", "Purchase order"
         PAYMENT = "payment", "Payment"
+        CUSTOMER_RETURN = "customer_return", "Customer return"
+        VENDOR_RETURN = "vendor_return", "Vendor return"
+        # The QBO Payment that applies a return's credit memo to its invoice, and the BillPayment
+        # that applies a vendor credit to its bill (parent_local_id: the return).
+        CREDIT_APPLICATION = "credit_application", "Credit applied to an invoice"
+        VENDOR_CREDIT_APPLICATION = "vendor_credit_application", "Vendor credit applied to a bill"
 
     class RemoteState(models.TextChoices):
         """What QBO says happened to the record since it was linked (noticed by the sweep)."""
@@ -184,7 +190,7 @@ class Binding(models.Model):
         VOIDED = "voided", "Voided in QuickBooks"
 
     company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
     local_id = models.BigIntegerField()
     realm_id = models.CharField(max_length=32)
     qbo_entity = models.CharField(
@@ -246,6 +252,8 @@ class SyncRequest(models.Model):
         INVOICE = "invoice", "Invoice"
         PURCHASE_ORDER = "purchase_order", "Purchase order"
         PAYMENT = "payment", "Payment"
+        CUSTOMER_RETURN = "customer_return", "Customer return"
+        VENDOR_RETURN = "vendor_return", "Vendor return"
 
     class Action(models.TextChoices):
         PUSH = "push", "Create or update"

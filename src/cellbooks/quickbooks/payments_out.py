@@ -13,20 +13,15 @@ by its marker before another create.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.utils import timezone
-
 from cellbooks.inventory.models import Invoice, Payment
 
-from . import bindings, mapping, records
-from .client import QBOClient, quote, requestid_for
-from .errors import NotFoundError, PermanentError
+from . import bindings, mapping
+from .client import QBOClient
+from .creates import create_once, delete_linked
 from .partners import PartnerResolver
 
 KIND = bindings.Kind.PAYMENT
 REFERENCE_MAX = 21  # QBO's PaymentRefNum
-ORPHAN_CLOCK_SKEW = timedelta(minutes=10)
 
 
 def payment_payload(
@@ -85,82 +80,32 @@ class PaymentExporter:
 
     def _create(self, payment: Payment, invoice: Invoice, invoice_qbo_id: str) -> str:
         customer_ref = self.partners.ref(invoice.customer, bindings.Kind.CUSTOMER)
-        payload = payment_payload(
-            payment=payment,
-            invoice=invoice,
-            customer_ref=customer_ref,
-            invoice_id=invoice_qbo_id,
-            company_key=self.company.slug,
-        )
-        pending = bindings.pending_create(company=self.company, kind=KIND, local_id=payment.pk)
-        if pending is not None:
-            orphan = self._find_orphan(payment, customer_ref, pending.create_sent_at)
-            if orphan is not None:
-                self._link(payment, invoice, orphan)
-                return f"Found payment {orphan['Id']} of {payment.amount:,.2f} in QuickBooks and linked it."
-        requestid = requestid_for(
-            company_id=self.company.pk,
-            kind=KIND,
-            local_id=payment.pk,
-            version="payment",
-            extra=f"-c{bindings.creations(company=self.company, kind=KIND, local_id=payment.pk)}",
-        )
-        bindings.note_create_sent(
+        record, created = create_once(
+            client=self.client,
             company=self.company,
             kind=KIND,
             local_id=payment.pk,
-            realm_id=self.client.realm_id,
             qbo_entity="Payment",
+            payload=payment_payload(
+                payment=payment,
+                invoice=invoice,
+                customer_ref=customer_ref,
+                invoice_id=invoice_qbo_id,
+                company_key=self.company.slug,
+            ),
+            party=("CustomerRef", customer_ref["value"]),
+            tag=mapping.record_marker(self.company.slug, KIND, payment.pk),
             parent_local_id=invoice.pk,
         )
-        try:
-            created = self.client.create("Payment", payload, requestid=requestid)
-        except PermanentError:
-            bindings.note_create_refused(company=self.company, kind=KIND, local_id=payment.pk)
-            raise
-        self._link(payment, invoice, created)
-        return f"Recorded the payment of {payment.amount:,.2f} in QuickBooks (payment {created['Id']})."
-
-    def _link(self, payment: Payment, invoice: Invoice, record: dict) -> None:
-        bindings.bind(
-            company=self.company,
-            kind=KIND,
-            local_id=payment.pk,
-            realm_id=self.client.realm_id,
-            entity=record,
-            qbo_entity="Payment",
-            created=True,
-            parent_local_id=invoice.pk,
+        if not created:
+            return f"Found payment {record['Id']} of {payment.amount:,.2f} in QuickBooks and linked it."
+        return (
+            f"Recorded the payment of {payment.amount:,.2f} in QuickBooks (payment {record['Id']})."
         )
-
-    def _find_orphan(self, payment: Payment, customer_ref: dict, sent_at) -> dict | None:
-        tag = mapping.record_marker(self.company.slug, KIND, payment.pk)
-        since = records.qbo_time((sent_at or timezone.now()) - ORPHAN_CLOCK_SKEW)
-        where = f"CustomerRef = {quote(customer_ref['value'])} AND MetaData.CreateTime >= {quote(since)}"
-        for row in self.client.query_all("Payment", where):
-            if tag in (row.get("PrivateNote") or ""):
-                return row
-        return None
 
     def _delete(self, binding) -> str:
         """The payment was deleted in Cellbooks: delete its QBO payment too."""
-        try:
-            current = self.client.read("Payment", binding.qbo_id)
-        except NotFoundError:
-            bindings.unlink(binding)
-            return f"Payment {binding.qbo_id} was already gone from QuickBooks."
-        self.client.delete(
-            "Payment",
-            binding.qbo_id,
-            current["SyncToken"],
-            requestid=requestid_for(
-                company_id=self.company.pk,
-                kind=KIND,
-                local_id=binding.local_id,
-                version="delete",
-                extra=f"-{current['SyncToken']}",
-            ),
-        )
         qbo_id = binding.qbo_id
-        bindings.unlink(binding)
+        if not delete_linked(self.client, binding):
+            return f"Payment {qbo_id} was already gone from QuickBooks."
         return f"Deleted payment {qbo_id} in QuickBooks (it was deleted in Cellbooks)."

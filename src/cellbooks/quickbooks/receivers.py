@@ -12,27 +12,43 @@ from django.dispatch import receiver
 from cellbooks.inventory.models import Payment
 from cellbooks.inventory.signals import document_event, payment_deleted, payment_recorded
 
-from . import bindings
+from . import bindings, documents
 from .models import Connection, IntegrationSettings, SyncRequest
 from .outbox import request_sync
 
 
 @receiver(document_event)
 def queue_quickbooks_work(sender, company, kind, document, event, **kwargs):
+    if kind not in documents.MODELS:
+        return
     if event == "voided":
         if bindings.linked(company=company, kind=kind, local_id=document.pk):
             request_sync(
                 company=company, kind=kind, local_id=document.pk, action=SyncRequest.Action.VOID
             )
         return
-    automatic = IntegrationSettings.objects.filter(company=company, auto_sync=True).exists()
     connected = (
         Connection.objects.filter(company=company)
         .exclude(status=Connection.Status.NOT_CONNECTED)
         .exists()
     )
-    if automatic and connected:
+    if not connected:
+        return
+    automatic = IntegrationSettings.objects.filter(company=company, auto_sync=True).exists()
+    if automatic or _follows_a_synced_document(company, kind, document):
         request_sync(company=company, kind=kind, local_id=document.pk)
+
+
+def _follows_a_synced_document(company, kind: str, document) -> bool:
+    """A return from an invoice (or against a PO) that is in QuickBooks goes there too, or
+    QuickBooks' balance would no longer be Cellbooks'."""
+    if kind == documents.CUSTOMER_RETURN:
+        related = (documents.INVOICE, document.invoice_id)
+    elif kind == documents.VENDOR_RETURN and document.purchase_order_id:
+        related = (documents.PURCHASE_ORDER, document.purchase_order_id)
+    else:
+        return False
+    return bindings.linked(company=company, kind=related[0], local_id=related[1]) is not None
 
 
 @receiver(payment_recorded)

@@ -28,6 +28,7 @@ from .records import is_voided, money
 log = logging.getLogger(__name__)
 
 SOURCE = "quickbooks"  # the ``source`` of payments brought in from QuickBooks
+DOCUMENTS_KEPT_AS_SENT = ("Bill", "PurchaseOrder", "CreditMemo", "RefundReceipt", "VendorCredit")
 METHODS = {
     "cash": Payment.Method.CASH,
     "check": Payment.Method.CHECK,
@@ -198,18 +199,35 @@ class Reconciler:
             sync_token=str(entity.get("SyncToken", "")),
         )
 
-    def purchase(self, entity_name: str, qbo_id: str, *, deleted: bool) -> None:
-        """Bills and purchase orders: only their deletion matters to Cellbooks."""
+    def document(
+        self, entity_name: str, qbo_id: str, entity: dict | None = None, *, deleted: bool
+    ) -> None:
+        """Bills, purchase orders, credit memos, refund receipts, vendor credits: Cellbooks keeps
+        them as they were sent; what matters is whether QBO deleted or voided one of ours."""
+        binding = bindings.for_qbo_record(
+            company=self.company, realm_id=self.realm_id, qbo_entity=entity_name, qbo_id=qbo_id
+        )
+        if binding is None:
+            return
         if deleted:
             bindings.mark_deleted_in_qbo(
                 company=self.company, realm_id=self.realm_id, qbo_entity=entity_name, qbo_id=qbo_id
             )
+        elif entity is not None and is_voided(entity):
+            bindings.mark_remote_state(binding, bindings.RemoteState.VOIDED)
 
     def change(self, entity_name: str, qbo_id: str, operation: str) -> None:
-        deleted = operation.lower() in ("delete", "deleted")
+        operation = operation.lower()
+        deleted = operation in ("delete", "deleted")
         if entity_name == "Payment":
             self.payment(qbo_id, deleted=deleted)
         elif entity_name == "Invoice":
             self.invoice(qbo_id, deleted=deleted)
-        elif entity_name in ("Bill", "PurchaseOrder"):
-            self.purchase(entity_name, qbo_id, deleted=deleted)
+        elif entity_name in DOCUMENTS_KEPT_AS_SENT:
+            entity = None
+            if operation in ("void", "voided"):
+                try:
+                    entity = self.client.read(entity_name, qbo_id)
+                except NotFoundError:
+                    deleted = True
+            self.document(entity_name, qbo_id, entity, deleted=deleted)

@@ -27,7 +27,15 @@ from .models import Connection, WebhookEvent
 
 log = logging.getLogger(__name__)
 
-HANDLED_ENTITIES = {"Payment", "Invoice", "Bill", "PurchaseOrder"}
+HANDLED_ENTITIES = {
+    "Payment",
+    "Invoice",
+    "Bill",
+    "PurchaseOrder",
+    "CreditMemo",
+    "RefundReceipt",
+    "VendorCredit",
+}
 CLOUD_OPERATIONS = {
     "created": "Create",
     "updated": "Update",
