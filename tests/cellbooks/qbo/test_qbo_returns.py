@@ -10,7 +10,7 @@ from qbo_helpers import qbo_documents, run_pending, writes
 
 from cellbooks.inventory import returns
 from cellbooks.inventory import services as inventory
-from cellbooks.inventory.models import Invoice
+from cellbooks.inventory.models import Device, Invoice
 from cellbooks.quickbooks.models import Binding, SyncRequest
 
 
@@ -188,3 +188,84 @@ def test_a_device_sold_returned_and_sold_again_syncs_twice_correctly(
             == invoice.balance_due
         )
     assert SyncRequest.objects.exclude(status="done").count() == 0
+
+
+@pytest.mark.django_db
+def test_random_sales_payments_and_returns_keep_qbo_balances_equal_to_cellbooks(
+    ready, qbo, company, vendor, customer, imei
+):
+    """A property through the real sync: whatever is sold, paid and returned (credit applied,
+    kept or refunded), QuickBooks' invoice balance is Cellbooks' balance due, every credit memo
+    or refund is exactly its return's total, and every device is counted once."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    serial = iter(range(50_000, 60_000))
+    prices = st.decimals(min_value=Decimal("1.00"), max_value=Decimal("999.99"), places=2)
+
+    @settings(
+        max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(
+        sold=st.lists(prices, min_size=2, max_size=6),
+        data=st.data(),
+    )
+    def check(sold, data):
+        po = inventory.create_purchase_order(company=company, vendor=vendor)
+        identifiers = []
+        for price in sold:
+            identifiers.append(imei(next(serial)))
+            inventory.add_device_to_purchase_order(
+                purchase_order=po,
+                identifier=identifiers[-1],
+                manufacturer="Apple",
+                model="iPhone 13",
+                condition="A",
+                cost="1.00",
+                price=price,
+            )
+        inventory.receive_purchase_order(purchase_order=po)
+        invoice = inventory.create_invoice(company=company, customer=customer)
+        inventory.add_devices_to_invoice(invoice=invoice, identifiers=identifiers)
+        invoice = inventory.open_invoice(invoice=invoice)
+        push(ready, "invoice", invoice)
+        paid_share = data.draw(st.sampled_from([0, 50, 100]))
+        if paid_share:
+            inventory.record_payment(
+                invoice=invoice,
+                amount=str((invoice.total * paid_share / 100).quantize(Decimal("0.01"))),
+            )
+        picked = data.draw(st.lists(st.sampled_from(identifiers), min_size=1, unique=True))
+        back = sum((sold[identifiers.index(i)] for i in picked), Decimal("0.00"))
+        invoice = Invoice.objects.get(pk=invoice.pk)
+        choices = ["keep"]
+        if back <= invoice.balance_due:
+            choices.append("apply")
+        if back <= invoice.amount_paid:
+            choices.append("refund")
+        credit = data.draw(st.sampled_from(choices))
+        rma = start_return(
+            company,
+            invoice,
+            picked,
+            credit=credit,
+            **({"refund_method": "check"} if credit == "refund" else {}),
+        )
+        returns.complete_customer_return(customer_return=rma)
+        run_pending()
+
+        invoice = Invoice.objects.get(pk=invoice.pk)
+        assert (
+            amount(record_of(qbo, "Invoice", "invoice", invoice.pk)["Balance"])
+            == invoice.balance_due
+        )
+        entity = "RefundReceipt" if credit == "refund" else "CreditMemo"
+        assert amount(record_of(qbo, entity, "customer_return", rma.pk)["TotalAmt"]) == back
+        sold_now = set(
+            Device.objects.filter(identifier__in=identifiers, status="sold").values_list(
+                "identifier", flat=True
+            )
+        )
+        assert sold_now == set(identifiers) - set(picked)
+
+    check()
