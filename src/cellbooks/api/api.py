@@ -9,7 +9,7 @@ from cellbooks.core.integrations import registry as integrations
 
 from .auth import ApiKeyAuth
 from .errors import ApiError, error_items, normalise_request_errors, refusal_status
-from .routers import devices, invoices, partners, payments, purchase_orders
+from .routers import devices, invoices, partners, payments, purchase_orders, returns
 
 DESCRIPTION = """
 Inventory of serialized devices: devices, vendors, customers, purchase orders, invoices and
@@ -81,6 +81,7 @@ api.add_router("", partners.router)
 api.add_router("", purchase_orders.router)
 api.add_router("", invoices.router)
 api.add_router("", payments.router)
+api.add_router("", returns.router)
 # Each installed integration (e.g. QuickBooks' sync operations) contributes its own routes.
 for integration_router in integrations.api_routers():
     api.add_router("", integration_router)

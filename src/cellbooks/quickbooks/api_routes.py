@@ -14,7 +14,9 @@ from cellbooks.api.auth import company_of
 from cellbooks.api.routers import Status
 from cellbooks.api.routers.invoices import invoice_detail
 from cellbooks.api.routers.purchase_orders import purchase_order_detail
+from cellbooks.api.routers.returns import ReturnOut, VendorReturnOut, get_return, get_vendor_return
 from cellbooks.api.schemas import InvoiceOut, PurchaseOrderOut, ok
+from cellbooks.inventory.models import CustomerReturn, VendorReturn
 
 from .models import SyncRequest
 from .outbox import request_sync
@@ -52,3 +54,20 @@ def sync_purchase_order(request, purchase_order_id: int, payload: SyncIn | None 
     """Queue this document for QuickBooks (202); its `quickbooks` status shows the outcome."""
     _queue(request, "purchase_order", purchase_order_detail(request, purchase_order_id), payload)
     return Status(202, purchase_order_detail(request, purchase_order_id))
+
+
+@router.post("/returns/{return_id}/sync", response=ok(ReturnOut, status=202))
+def sync_return(request, return_id: int, payload: SyncIn | None = None):
+    """Queue this return for QuickBooks (202): a Credit Memo (applied to its invoice when its
+    credit is), or a Refund Receipt. Its `quickbooks` status shows the outcome."""
+    rma = CustomerReturn.objects.get_for_company_or_404(company_of(request), pk=return_id)
+    _queue(request, "customer_return", rma, payload)
+    return Status(202, get_return(request, return_id))
+
+
+@router.post("/vendor-returns/{vendor_return_id}/sync", response=ok(VendorReturnOut, status=202))
+def sync_vendor_return(request, vendor_return_id: int, payload: SyncIn | None = None):
+    """Queue this vendor return for QuickBooks (202): a Vendor Credit (applied to its bill)."""
+    rtv = VendorReturn.objects.get_for_company_or_404(company_of(request), pk=vendor_return_id)
+    _queue(request, "vendor_return", rtv, payload)
+    return Status(202, get_vendor_return(request, vendor_return_id))

@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from cellbooks.core.integrations import ApiField, Integration, ListExtension, PaymentPolicy
 
-from . import bindings, status
+from . import bindings, documents, status
 from .api_status import QuickBooksStatus, status_resolver
 from .links import qbo_record_url
 from .models import Connection
@@ -171,7 +171,7 @@ class QuickBooksIntegration(Integration):
 
     # ---- REST API -------------------------------------------------------------------------
     def api_fields(self, *, kind: str, detail: bool) -> dict[str, ApiField]:
-        if kind not in (bindings.Kind.INVOICE, bindings.Kind.PURCHASE_ORDER):
+        if kind not in documents.MODELS:
             return {}
         # Lists skip the "changed since the last sync" check (it reads every document's lines).
         return {
