@@ -6,9 +6,11 @@ With nothing set, Cellbooks runs in its embedded mode: SQLite under ``CELLBOOKS_
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -69,6 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "huey.contrib.djhuey",
+    "axes",  # login throttling (django-axes): AXES_* below
     "ninja",  # serves the API docs' Swagger UI from its own static files (no CDN)
     "cellbooks.core",
     "cellbooks.accounts",
@@ -84,8 +87,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cellbooks.accounts.middleware.CurrentCompanyMiddleware",
+    "cellbooks.accounts.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cellbooks.accounts.middleware.PermissionMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cellbooks.urls"
@@ -127,8 +133,76 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# django-axes checks every sign-in first: it refuses one while the account or the address is
+# locked, and counts the failures.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# ---- Login throttling (django-axes) ---------------------------------------------------------------
+# After CELLBOOKS_LOGIN_FAILURE_LIMIT failed sign-ins for one account, or from one address (wrong
+# API keys count for the address), further attempts are refused for CELLBOOKS_LOGIN_LOCKOUT_MINUTES.
+# `manage.py unlock` lifts a lock at once.
+AXES_ENABLED = env_bool("CELLBOOKS_LOGIN_THROTTLING", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("CELLBOOKS_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(
+    minutes=float(os.environ.get("CELLBOOKS_LOGIN_LOCKOUT_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = "cellbooks.accounts.throttling.lockout_parameters"
+AXES_LOCKOUT_CALLABLE = "cellbooks.accounts.throttling.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "cellbooks.accounts.throttling.username_of"
+AXES_VERBOSE = False
+# Behind a reverse proxy the client's address is the first of X-Forwarded-For.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    if env_bool("CELLBOOKS_BEHIND_PROXY", env_bool("CELLBOOKS_HTTPS", False))
+    else ["REMOTE_ADDR"]
+)
+
+# ---- Email (invitations, password resets) --------------------------------------------------------
+# Printed on the console unless an SMTP server is configured (EMAIL_HOST) or another backend is
+# named (EMAIL_BACKEND, e.g. django.core.mail.backends.filebased.EmailBackend with EMAIL_FILE_PATH).
+_email_host = os.environ.get("EMAIL_HOST", "")
+_email_backend = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if _email_host
+    else "django.core.mail.backends.console.EmailBackend",
+)
+_email_options: dict = {}
+if _email_backend.endswith("smtp.EmailBackend"):
+    _email_port = int(os.environ.get("EMAIL_PORT", "587"))
+    _email_options = {
+        "host": _email_host or "localhost",
+        "port": _email_port,
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS", _email_port == 587),
+        "use_ssl": env_bool("EMAIL_USE_SSL", _email_port == 465),
+        "timeout": int(os.environ.get("EMAIL_TIMEOUT", "20")),
+    }
+elif _email_backend.endswith("filebased.EmailBackend"):
+    _email_options = {"file_path": os.environ.get("EMAIL_FILE_PATH", str(DATA_DIR / "email"))}
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
+else:  # Django 5.2 (Python 3.11) has no MAILERS: the same as EMAIL_* settings
+    EMAIL_BACKEND = _email_backend
+    _legacy_names = {"host": "EMAIL_HOST", "port": "EMAIL_PORT", "username": "EMAIL_HOST_USER",
+                     "password": "EMAIL_HOST_PASSWORD", "use_tls": "EMAIL_USE_TLS",
+                     "use_ssl": "EMAIL_USE_SSL", "timeout": "EMAIL_TIMEOUT",
+                     "file_path": "EMAIL_FILE_PATH"}  # fmt: skip
+    globals().update({_legacy_names[k]: v for k, v in _email_options.items()})
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Cellbooks <cellbooks@localhost>")
+# How long an invitation link works; a password reset link works for PASSWORD_RESET_TIMEOUT.
+CELLBOOKS_INVITATION_DAYS = int(os.environ.get("CELLBOOKS_INVITATION_DAYS", "7"))
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_HOURS", "24")) * 3600
+# A company's logo: at most this many bytes, and at most 4000 × 4000 pixels.
+CELLBOOKS_LOGO_MAX_BYTES = int(os.environ.get("CELLBOOKS_LOGO_MAX_BYTES", str(2 * 1024 * 1024)))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")

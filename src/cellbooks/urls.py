@@ -6,7 +6,7 @@ from cellbooks.core import views as core_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("cellbooks.accounts.urls")),
+    path("", include("cellbooks.accounts.urls")),
     path("integrations/", core_views.integrations, name="integrations"),
     path("integrations/quickbooks/", include("cellbooks.quickbooks.urls")),
     path("api/v1/", api.urls),

@@ -32,13 +32,19 @@ def test_it_builds_the_demo_company_and_prints_the_login(demo):
     assert "demo@cellbooks.test" in output and "password demo" in output
 
 
-def test_the_demo_owner_can_log_in(demo):
+def test_the_demo_team_can_log_in_each_with_their_role(demo, rf):
     company, _, _ = demo
-    user = authenticate(username="demo@cellbooks.test", password="demo")
-    assert user is not None
-    assert Membership.objects.get(user=user, company=company).role == Membership.Role.OWNER
-    staff = authenticate(username="staff@cellbooks.test", password="demo")
-    assert Membership.objects.get(user=staff, company=company).role == Membership.Role.STAFF
+    team = {
+        "demo@cellbooks.test": Membership.Role.OWNER,
+        "bookkeeper@cellbooks.test": Membership.Role.BOOKKEEPER,
+        "warehouse@cellbooks.test": Membership.Role.WAREHOUSE,
+        "viewer@cellbooks.test": Membership.Role.VIEWER,
+    }
+    for email, role in team.items():
+        # django-axes checks every sign-in, so authenticate() is given the request it checks.
+        user = authenticate(rf.post("/accounts/login/"), username=email, password="demo")
+        assert user is not None, email
+        assert Membership.objects.get(user=user, company=company).role == role
 
 
 def test_it_has_about_300_valid_devices_over_about_20_products(demo):

@@ -23,7 +23,7 @@ PAGES = [
 ]
 
 
-def test_the_login_page_renders(client, db):
+def test_the_login_page_renders(client, user):
     response = client.get(reverse("login"))
     assert response.status_code == 200
     assert b"Log in" in response.content
@@ -56,7 +56,7 @@ def test_logout_is_a_post_and_ends_the_session(client_logged_in):
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_anonymous_visitors_are_sent_to_the_login_page(client, db, name):
+def test_anonymous_visitors_are_sent_to_the_login_page(client, user, name):
     url = reverse(name)
     response = client.get(url)
     assert response.status_code == 302
@@ -79,7 +79,7 @@ def test_a_user_without_a_company_is_refused(client, db):
 
 
 def test_a_member_of_two_companies_can_switch_between_them(client, user, company, other_company):
-    add_member(company=other_company, email=user.email, password=None, role=Membership.Role.STAFF)
+    add_member(company=other_company, email=user.email, password=None, role=Membership.Role.VIEWER)
     client.force_login(user)
     page = client.get(reverse("dashboard")).content.decode()
     assert 'name="company_id"' in page and "Rival Phones" in page

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import ApiKey, Company, Membership
+from .models import ApiKey, AuditEntry, Company, Invitation, Membership
 
 
 class MembershipInline(admin.TabularInline):
@@ -28,12 +28,46 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "key_prefix", "company", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "name",
+        "key_prefix",
+        "role",
+        "company",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     list_filter = ["company"]
     search_fields = ["name", "key_prefix"]
     # The hash is useless to a person and the raw key is never stored: nothing here to edit.
     readonly_fields = ["key_prefix", "key_hash", "created_at", "last_used_at"]
 
     def has_add_permission(self, request):
-        # A key is issued by `manage.py create_api_key`, which shows the secret once.
+        # A key is issued on Settings → API keys (or `manage.py create_api_key`), shown once.
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "company", "role", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["company", "role"]
+    search_fields = ["email"]
+    readonly_fields = ["nonce", "accepted_at", "accepted_by", "created_at"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The activity log, read only: entries are never changed or deleted."""
+
+    list_display = ["created_at", "company", "actor_label", "action", "target_label", "summary"]
+    list_filter = ["company", "action"]
+    search_fields = ["actor_label", "target_label", "summary"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

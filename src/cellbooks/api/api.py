@@ -7,7 +7,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from cellbooks.core.integrations import registry as integrations
 
-from .auth import ApiKeyAuth
+from .auth import ApiForbidden, ApiKeyAuth, ApiThrottled, with_operation_id
 from .errors import ApiError, error_items, normalise_request_errors, refusal_status
 from .routers import devices, invoices, partners, payments, purchase_orders, returns
 
@@ -16,8 +16,14 @@ Inventory of serialized devices: devices, vendors, customers, purchase orders, i
 payments of one company.
 
 **Authentication.** Send `Authorization: Bearer <key>`. A key belongs to one company and sees
-only that company's records; create one with `python manage.py create_api_key <company-slug>
-<name>` (it is shown once). A missing, unknown or revoked key answers 401.
+only that company's records. An owner creates keys in Cellbooks under *Settings → API keys* (or
+with `python manage.py create_api_key <company-slug> <name> --role <role>`); the key is shown
+once. A missing, unknown or revoked key answers 401; after a handful of wrong keys from one
+address, that address gets 429 for a while.
+
+**Roles.** A key has a role, as a member does: *viewer* keys read; *warehouse* keys also receive
+purchase orders; *bookkeeper* and *owner* keys change documents and payments and sync. An
+operation the key's role may not run answers 403 `{"detail": "<why>"}`.
 
 **Money** is a string with at most two decimals, both ways: `"1234.50"`. A JSON number with a
 fraction, or `"12.345"`, is refused (422) rather than rounded.
@@ -33,7 +39,7 @@ fraction, or `"12.345"`, is refused (422) rather than rounded.
 - 404 answers `{"detail": "Not Found"}` for an id in the URL that does not exist or belongs to
   another company; an unknown id inside the body (a vendor, customer or product) answers 404
   with the list form, its `loc` naming the field.
-- 401 answers `{"detail": "Unauthorized"}`.
+- 401 answers `{"detail": "Unauthorized"}`; 403 and 429 answer `{"detail": "<sentence>"}`.
 
 **Lists** take `limit` (default 100, at most 500) and `offset`, and answer
 `{"items": [...], "count": <total matching>}`.
@@ -52,6 +58,20 @@ api = CellbooksApi(
     description=DESCRIPTION,
     auth=ApiKeyAuth(),
 )
+
+
+# Every operation tells the key authentication its operation id, which the permission table keys on.
+api.add_decorator(with_operation_id, mode="view")
+
+
+@api.exception_handler(ApiForbidden)
+def api_forbidden(request: HttpRequest, exc: ApiForbidden) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.message}, status=403)
+
+
+@api.exception_handler(ApiThrottled)
+def api_throttled(request: HttpRequest, exc: ApiThrottled) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.message}, status=429)
 
 
 @api.exception_handler(ApiError)

@@ -71,6 +71,12 @@ class Integration:
     name: str = ""  # what people call it, e.g. "QuickBooks"
     url_prefix: str = ""  # its pages' URL names start with this (the menu highlights them)
 
+    # What its pages (by URL name) and API operations (by operation id) need, as capabilities of
+    # ``cellbooks.core.permissions`` (e.g. ``{"quickbooks_settings": INTEGRATIONS}``): every page
+    # and operation an integration adds must be listed, or it is refused.
+    page_permissions: dict[str, str] = {}
+    api_permissions: dict[str, str] = {}
+
     # ---- pages ----------------------------------------------------------------------------
     def card(self, request) -> SafeString:
         """Its card on the Integrations page."""

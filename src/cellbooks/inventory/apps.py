@@ -6,4 +6,4 @@ class InventoryConfig(AppConfig):
     label = "inventory"
 
     def ready(self):
-        from . import receivers  # noqa: F401 (connects the signal receivers)
+        from . import audit, receivers  # noqa: F401 (connect the signal receivers)

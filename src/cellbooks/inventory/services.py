@@ -129,8 +129,12 @@ def _ensure_same_company(obj, company, *, field: str, label: str):
 
 
 @transaction.atomic
-def seed_company_defaults(*, company):
-    """Give a new company conditions A–D and PO/invoice number sequences. Safe to run again."""
+def seed_company_defaults(*, company, prefixes: dict[str, str] | None = None):
+    """Give a new company conditions A–D and PO/invoice number sequences. Safe to run again.
+
+    ``prefixes`` may choose the sequences' prefixes, by kind (``{"po": "P-", "invoice": "S-"}``).
+    """
+    prefixes = prefixes or {}
     for order, (code, description) in enumerate(DEFAULT_CONDITIONS):
         if not Condition.objects.filter(company=company, code__iexact=code).exists():
             Condition.objects.create(
@@ -138,7 +142,9 @@ def seed_company_defaults(*, company):
             )
     for kind, prefix, start in DEFAULT_SEQUENCES:
         NumberSequence.objects.get_or_create(
-            company=company, kind=kind, defaults={"prefix": prefix, "next_value": start}
+            company=company,
+            kind=kind,
+            defaults={"prefix": prefixes.get(kind) or prefix, "next_value": start},
         )
 
 

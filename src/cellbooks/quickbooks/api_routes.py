@@ -18,6 +18,7 @@ from cellbooks.api.routers.returns import ReturnOut, VendorReturnOut, get_return
 from cellbooks.api.schemas import InvoiceOut, PurchaseOrderOut, ok
 from cellbooks.inventory.models import CustomerReturn, VendorReturn
 
+from . import audit
 from .models import SyncRequest
 from .outbox import request_sync
 
@@ -34,12 +35,9 @@ class SyncIn(Schema):
 
 
 def _queue(request, kind: str, document, payload: SyncIn | None) -> None:
-    request_sync(
-        company=company_of(request),
-        kind=kind,
-        local_id=document.pk,
-        action=payload.action if payload else SyncRequest.Action.PUSH,
-    )
+    action = payload.action if payload else SyncRequest.Action.PUSH
+    request_sync(company=company_of(request), kind=kind, local_id=document.pk, action=action)
+    audit.sync_requested(company=company_of(request), kind=kind, document=document, action=action)
 
 
 @router.post("/invoices/{invoice_id}/sync", response=ok(InvoiceOut, status=202))

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from cellbooks.core.integrations import ApiField, Integration, ListExtension, PaymentPolicy
+from cellbooks.core.permissions import INTEGRATIONS, PUBLIC, VIEW
 
 from . import bindings, documents, status
 from .api_status import QuickBooksStatus, status_resolver
@@ -55,6 +56,32 @@ class QuickBooksIntegration(Integration):
     name = "QuickBooks"
     url_prefix = "quickbooks_"
     api_router_path = "cellbooks.quickbooks.api_routes.router"
+
+    # Who may open its pages and run its API operations (cellbooks.core.permissions): anyone in
+    # the company sees the state of the connection and the sync log; connecting, the settings,
+    # syncing and disconnecting need INTEGRATIONS (owners and bookkeepers).
+    page_permissions = {
+        "quickbooks_overview": VIEW,
+        "quickbooks_connect": INTEGRATIONS,
+        "quickbooks_callback": INTEGRATIONS,
+        "quickbooks_confirm_realm": INTEGRATIONS,
+        "quickbooks_settings": INTEGRATIONS,
+        "quickbooks_disconnect": INTEGRATIONS,
+        # Intuit calls these: the webhook proves itself with its signature, the disconnect page
+        # checks with QuickBooks before believing anything.
+        "quickbooks_webhook": PUBLIC,
+        "quickbooks_disconnected": PUBLIC,
+        "quickbooks_sync_retry": INTEGRATIONS,
+        "quickbooks_sync_document": INTEGRATIONS,
+        "quickbooks_sync_bulk": INTEGRATIONS,
+        "quickbooks_sync_progress": VIEW,
+        "quickbooks_unlink": INTEGRATIONS,
+        "quickbooks_sync_log": VIEW,
+    }
+    api_permissions = {
+        "sync_invoice": INTEGRATIONS,
+        "sync_purchase_order": INTEGRATIONS,
+    }
 
     # ---- pages ----------------------------------------------------------------------------
     def card(self, request) -> SafeString:

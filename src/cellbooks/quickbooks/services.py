@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import bindings, oauth, records
+from . import audit, bindings, oauth, records
 from .client import QBOClient, quote
 from .config import QBOConfig, load_config
 from .errors import AuthorizationLostError, NotConnectedError, QBOError
@@ -147,6 +147,7 @@ def complete_authorization(
     except QBOError as exc:  # the connection stands; the name can be read later
         log.warning("Connected realm %s but could not read its CompanyInfo: %s", realm_id, exc)
     get_settings(company=company)
+    audit.connected(company=company, connection=connection)
     return connection
 
 
@@ -181,7 +182,9 @@ def disconnect(*, company, config: QBOConfig | None = None) -> str | None:
     connection.status = Connection.Status.NOT_CONNECTED
     connection.status_reason = "Disconnected from Cellbooks."
     connection.needs_reconnect_since = None
-    connection.save()
+    with transaction.atomic():
+        connection.save()
+        audit.disconnected(company=company)
     return warning
 
 
@@ -389,7 +392,9 @@ def save_settings(
     integration_settings.auto_sync = auto_sync
     integration_settings.include_identifiers_in_description = include_identifiers_in_description
     integration_settings.saved_at = timezone.now()
-    integration_settings.save()
+    with transaction.atomic():
+        integration_settings.save()
+        audit.settings_saved(company=company, integration_settings=integration_settings)
     return integration_settings
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cellbooks.core.views import add_service_errors, company_required, error_text
 
-from . import bindings, documents, outbox, services
+from . import audit, bindings, documents, outbox, services
 from .errors import AuthorizationLostError, NotConnectedError, QBOError
 from .forms import SettingsForm
 from .models import Connection, RemotePayment, SyncAttempt, SyncRequest
@@ -243,6 +243,7 @@ def sync_document(request, kind, pk):
     outbox.request_sync(
         company=request.company, kind=kind, local_id=document.pk, user=request.user, action=action
     )
+    audit.sync_requested(company=request.company, kind=kind, document=document, action=action)
     label = documents.LABELS[kind]  # str(po) says "PO PO-1012"
     messages.info(
         request,
@@ -273,6 +274,9 @@ def sync_bulk(request, kind):
         return redirect(SYNC_KINDS[kind][1])
     batch_key = outbox.request_many(
         company=request.company, kind=kind, local_ids=ids, user=request.user
+    )
+    audit.bulk_sync_requested(
+        company=request.company, kind=kind, local_ids=ids, batch_key=batch_key
     )
     return redirect("quickbooks_sync_progress", batch_key=batch_key)
 
@@ -311,9 +315,12 @@ def sync_log(request):
 @company_required
 def sync_retry(request, request_id):
     try:
-        outbox.retry(company=request.company, request_id=request_id, user=request.user)
+        sync_request = outbox.retry(
+            company=request.company, request_id=request_id, user=request.user
+        )
     except SyncRequest.DoesNotExist:
         raise Http404("No such failed sync") from None
+    audit.retry_requested(company=request.company, sync_request=sync_request)
     messages.info(request, "Queued again.")
     return redirect("quickbooks_sync_log")
 
@@ -325,6 +332,7 @@ def unlink(request, kind, pk):
     document = _document_or_404(request, kind, pk)
     removed = bindings.unlink_deleted(company=request.company, kind=kind, local_id=document.pk)
     if removed:
+        audit.unlinked(company=request.company, kind=kind, document=document)
         messages.success(request, "Unlinked from QuickBooks: the next sync creates it there again.")
     else:
         messages.info(request, "Only a document deleted in QuickBooks can be unlinked.")

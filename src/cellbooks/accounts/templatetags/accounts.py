@@ -1,7 +1,9 @@
-"""Template helpers about the signed-in user: the company switcher's memberships."""
+"""Template helpers about the signed-in user (the company switcher's memberships) and the
+activity log."""
 
 from django import template
 
+from cellbooks.accounts import audit
 from cellbooks.accounts.models import Membership
 
 register = template.Library()
@@ -17,3 +19,9 @@ def user_memberships(context):
     return list(
         Membership.objects.select_related("company").filter(user=user).order_by("company__name")
     )
+
+
+@register.filter
+def action_label(action):
+    """What an activity log action is called for people ("Voided an invoice")."""
+    return audit.action_label(action)

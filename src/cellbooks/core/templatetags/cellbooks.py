@@ -1,8 +1,10 @@
-"""Template helpers shared by every page: money formatting."""
+"""Template helpers shared by every page: money formatting, and what the person's role allows."""
 
 from decimal import Decimal, InvalidOperation
 
 from django import template
+
+from cellbooks.core import permissions
 
 register = template.Library()
 
@@ -17,3 +19,10 @@ def money(value):
     except InvalidOperation:
         return value
     return f"{amount:,.2f}"
+
+
+@register.filter
+def can(request, capability):
+    """``{% if request|can:"documents" %}``: whether the person's role allows it (pages hide what
+    a role cannot do; the server refuses it anyway)."""
+    return permissions.can(request, capability)

@@ -33,7 +33,10 @@ DEMO_SLUG = "demo"
 DEMO_NAME = "Demo Phones Wholesale"
 DEMO_EMAIL = "demo@cellbooks.test"
 DEMO_PASSWORD = "demo"
-STAFF_EMAIL = "staff@cellbooks.test"  # same password as the owner
+# The team, all with the owner's password: a bookkeeper, a warehouse worker and a viewer.
+BOOKKEEPER_EMAIL = "bookkeeper@cellbooks.test"
+WAREHOUSE_EMAIL = "warehouse@cellbooks.test"
+VIEWER_EMAIL = "viewer@cellbooks.test"
 SEED = 20240611
 
 VENDORS = [
@@ -207,12 +210,18 @@ class DemoBuilder:
         self.company = create_company(name=DEMO_NAME, slug=DEMO_SLUG)
         owner = add_member(company=self.company, email=DEMO_EMAIL, password=DEMO_PASSWORD,
                            role=Membership.Role.OWNER, first_name="Dana", last_name="Demo")  # fmt: skip
-        staff = add_member(company=self.company, email=STAFF_EMAIL, password=None,
-                           role=Membership.Role.STAFF, first_name="Sam", last_name="Staff")  # fmt: skip
-        if not staff.has_usable_password():
-            # Same password: reuse the hash, as hashing is deliberately slow (most of the run).
-            staff.password = owner.password
-            staff.save(update_fields=["password"])
+        team = [
+            (BOOKKEEPER_EMAIL, Membership.Role.BOOKKEEPER, "Bea", "Books"),
+            (WAREHOUSE_EMAIL, Membership.Role.WAREHOUSE, "Wes", "Shelves"),
+            (VIEWER_EMAIL, Membership.Role.VIEWER, "Val", "Looks"),
+        ]
+        for email, role, first_name, last_name in team:
+            member = add_member(company=self.company, email=email, password=None, role=role,
+                                first_name=first_name, last_name=last_name)  # fmt: skip
+            if not member.has_usable_password():
+                # Same password: reuse the hash, as hashing is deliberately slow (most of the run).
+                member.password = owner.password
+                member.save(update_fields=["password"])
         self.vendors = [self._partner(name, is_vendor=True, **extra) for name, extra in VENDORS]
         self.customers = [
             self._partner(name, is_customer=True, **extra) for name, extra in CUSTOMERS
