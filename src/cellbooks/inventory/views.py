@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from cellbooks.accounts import selectors as accounts_selectors
 from cellbooks.core.integrations import registry as integrations
+from cellbooks.core.permissions import DOCUMENTS, PAYMENTS, can
 from cellbooks.core.views import add_service_errors, company_required, error_text, paginate
 from cellbooks.inventory import csv_import, selectors, services
 from cellbooks.inventory.csv_import import COLUMN_LABELS as CSV_COLUMN_LABELS
@@ -48,6 +50,7 @@ from cellbooks.inventory.models import (
 )
 
 RECENT_COUNT = 5
+HISTORY_SHOWN = 50
 PARTNER_DOCUMENTS_SHOWN = 50
 
 
@@ -164,6 +167,12 @@ def device_edit(request, pk):
         "notes": device.notes,
     }
     form = DeviceEditForm(request.POST or None, initial=initial, company=request.company)
+    if not can(request, DOCUMENTS):
+        # Warehouse work: grade, location, notes. Costs and prices stay as they are (a disabled
+        # field ignores what is posted and keeps its initial value).
+        for name in ("cost", "price"):
+            form.fields[name].disabled = True
+            form.fields[name].help_text = "Only an owner or a bookkeeper can change it."
     if request.method == "POST" and form.is_valid():
         try:
             services.update_device(device=device, **form.cleaned_data)
@@ -359,8 +368,17 @@ def _render_purchase_order(
         "device_form": device_form or PurchaseOrderDeviceForm(company=request.company),
         "import_form": import_form or CsvImportForm(),
         "import_errors": import_errors,
+        "editable": purchase_order.is_editable and can(request, DOCUMENTS),
+        "history": _history(request, "purchase_order", purchase_order),
     }
     return render(request, "inventory/purchase_order_detail.html", context)
+
+
+def _history(request, kind, document):
+    """What the activity log recorded about this document, newest first."""
+    return accounts_selectors.history(company=request.company, kind=kind, target_id=document.pk)[
+        :HISTORY_SHOWN
+    ]
 
 
 def _get_purchase_order(request, pk):
@@ -593,7 +611,9 @@ def _get_invoice(request, pk):
 
 def _render_invoice(request, invoice, *, devices_form=None, payment_form=None):
     groups = selectors.line_groups(invoice.lines.all(), "unit_price")
-    can_pay = invoice.status in (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
+    can_pay = invoice.status in (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID) and can(
+        request, PAYMENTS
+    )
     context = {
         "invoice": invoice,
         "groups": groups,
@@ -608,6 +628,8 @@ def _render_invoice(request, invoice, *, devices_form=None, payment_form=None):
         ],
         "payment_form": payment_form
         or PaymentForm(initial={"amount": invoice.balance_due, "date": timezone.localdate()}),
+        "lines_editable": invoice.lines_editable and can(request, DOCUMENTS),
+        "history": _history(request, "invoice", invoice),
     }
     return render(request, "inventory/invoice_detail.html", context)
 

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from cellbooks.core.integrations import ApiField, Integration, ListExtension, PaymentPolicy
-from cellbooks.core.permissions import INTEGRATIONS, PUBLIC, VIEW
+from cellbooks.core.permissions import INTEGRATIONS, PUBLIC, VIEW, can
 
 from . import bindings, documents, status
 from .api_status import QuickBooksStatus, status_resolver
@@ -116,7 +116,7 @@ class QuickBooksIntegration(Integration):
         """On a connected company's PO and invoice lists: a checkbox per row for "Sync selected",
         a mark on the rows already in QuickBooks, and the bulk-sync buttons."""
         connection = connection_for(request)
-        if connection is None or not connection.is_connected:
+        if connection is None or not connection.is_connected or not can(request, INTEGRATIONS):
             return None
         synced = bindings.in_quickbooks(
             company=request.company, kind=kind, local_ids=[d.pk for d in documents]
