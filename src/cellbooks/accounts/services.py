@@ -6,8 +6,10 @@ Every function is keyword-only and one transaction; a refusal is a
 ``signals.py`` inside the transaction (the activity log listens to them).
 """
 
+import logging
 import re
 import secrets
+import smtplib
 from datetime import timedelta
 from zoneinfo import available_timezones
 
@@ -35,6 +37,7 @@ from .signals import (
     member_role_changed,
 )
 
+log = logging.getLogger(__name__)
 Role = Membership.Role
 PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,9}$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
@@ -306,11 +309,11 @@ def invitation_token(invitation: Invitation) -> str:
 
 
 @transaction.atomic
-def invite(*, company: Company, email: str, role: str, invited_by, accept_url) -> Invitation:
-    """Invite ``email`` to join ``company`` with ``role`` and send them the link.
+def invite(*, company: Company, email: str, role: str, invited_by) -> Invitation:
+    """Invite ``email`` to join ``company`` with ``role`` (``send_invitation`` emails the link).
 
-    ``accept_url(token)`` builds the absolute link. A pending invitation to the same address is
-    replaced (the old link stops working). Someone already in the company is refused.
+    A pending invitation to the same address is replaced (the old link stops working). Someone
+    already in the company is refused.
     """
     email = _normalise_email(email)
     errors = {}
@@ -335,23 +338,32 @@ def invite(*, company: Company, email: str, role: str, invited_by, accept_url) -
         expires_at=now + invitation_max_age(),
     )
     invitation_sent.send(sender=Invitation, invitation=invitation)
-    link = accept_url(invitation_token(invitation))
-    inviter = (invited_by.get_full_name() or invited_by.email) if invited_by else "Someone"
+    return invitation
+
+
+def send_invitation(*, invitation: Invitation, link: str) -> bool:
+    """Email the invitation link; False (and the link stays on the team page to copy) when the
+    mail server cannot be reached. Called after the invitation is committed."""
+    inviter = invitation.invited_by
+    name = (inviter.get_full_name() or inviter.email) if inviter else "Someone"
+    company = invitation.company
     days = settings.CELLBOOKS_INVITATION_DAYS
-    transaction.on_commit(
-        lambda: send_mail(
+    try:
+        send_mail(
             subject=f"You are invited to {company.name} on Cellbooks",
             message=(
-                f"{inviter} invites you to join {company.name} on Cellbooks as "
+                f"{name} invites you to join {company.name} on Cellbooks as "
                 f"{invitation.get_role_display().lower()}.\n\n"
                 f"Accept the invitation here (the link works once, for {days} days):\n{link}\n\n"
                 "If you did not expect this, you can ignore this email.\n"
             ),
             from_email=None,
-            recipient_list=[email],
+            recipient_list=[invitation.email],
         )
-    )
-    return invitation
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("The invitation to %s could not be emailed: %s", invitation.email, exc)
+        return False
+    return True
 
 
 def invitation_from_token(token: str) -> Invitation:

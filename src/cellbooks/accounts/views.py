@@ -230,16 +230,24 @@ def team_invite(request):
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 invited_by=request.user,
-                accept_url=lambda token: _accept_url(request, token),
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(
-                request,
-                f"Invitation sent to {invitation.email} as {invitation.get_role_display().lower()}."
-                " The link is also below, to send it another way.",
-            )
+            link = _accept_url(request, services.invitation_token(invitation))
+            role = invitation.get_role_display().lower()
+            if services.send_invitation(invitation=invitation, link=link):
+                messages.success(
+                    request,
+                    f"Invitation sent to {invitation.email} as {role}. The link is also below, "
+                    "to send it another way.",
+                )
+            else:
+                messages.warning(
+                    request,
+                    f"The invitation of {invitation.email} as {role} is ready, but the email "
+                    "could not be sent: copy its link below and send it yourself.",
+                )
             return redirect("team")
     return _team_page(request, invite_form=form, status=400)
 
@@ -304,7 +312,8 @@ def invitation_accept(request, token):
         )
     signed_in = request.user.is_authenticated
     email_has_account = services.account_exists(email=invitation.email)
-    form = AcceptInvitationForm(request.POST or None) if not email_has_account else None
+    needs_account = not signed_in and not email_has_account
+    form = AcceptInvitationForm(request.POST or None) if needs_account else None
     if request.method == "POST":
         try:
             if signed_in:
