@@ -2,6 +2,7 @@
 
 - ``stack``: migrate + load_demo into a fresh data directory, then honcho with the repo's Procfile
   (web, worker, emulator) on free ports, in its own process group; stopped at the end.
+  ``empty_stack``: the same without the demo (a first run). Both write email to files.
 - ``browser``: /usr/bin/chromium driven by Playwright (never `playwright install`: no downloads).
 - ``shots``: the folder a test's screenshots go to (test-output/e2e/<test>/, gitignored).
 
@@ -18,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +80,13 @@ class Stack:
     log_path: Path
     process: subprocess.Popen
 
+    def emails(self) -> list[str]:
+        """Every email the servers sent (the file-based backend writes one file per batch)."""
+        folder = self.data_dir / "email"
+        if not folder.exists():
+            return []
+        return [path.read_text() for path in sorted(folder.glob("*.log"), key=os.path.getmtime)]
+
     def log_tail(self, lines: int = 40) -> str:
         """The end of the servers' output, without the access log and the worker's chatter."""
         noise = re.compile(r'"(GET|POST) /|INFO:huey|INFO huey')
@@ -126,11 +135,12 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=5)
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("cellbooks-e2e-data")
+@contextmanager
+def running_stack(data_dir: Path, *, demo: bool):
+    """Cellbooks as `make run` starts it (with the demo company, or an empty install), its email
+    written to files in ``data_dir/email`` (the invitations' links are read from there)."""
     # The README's screenshots show make run's own addresses when they are free.
-    if os.environ.get("CELLBOOKS_SCREENSHOTS") and _is_free(8000) and _is_free(8765):
+    if demo and os.environ.get("CELLBOOKS_SCREENSHOTS") and _is_free(8000) and _is_free(8765):
         port, emulator_port = 8000, 8765
     else:
         port, emulator_port = free_port(), free_port()
@@ -150,14 +160,16 @@ def stack(tmp_path_factory):
         CELLBOOKS_PUBLIC_URL=base_url,
         QBO_SWEEP_MINUTES="1",  # the payment sweep backs up the webhooks within a minute or two
         PYTHONUNBUFFERED="1",
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(data_dir / "email"),
     )
     python = str(VENV_BIN / "python")
     # What `make run` does before honcho: migrate, load the demo once, collect static files.
-    for args in (
-        ["migrate", "--no-input", "-v", "0"],
-        ["load_demo", "--if-empty"],
-        ["collectstatic", "--no-input", "-v", "0"],
-    ):
+    steps = [["migrate", "--no-input", "-v", "0"]]
+    if demo:
+        steps.append(["load_demo", "--if-empty"])
+    steps.append(["collectstatic", "--no-input", "-v", "0"])
+    for args in steps:
         subprocess.run([python, "manage.py", *args], cwd=REPO, env=env, check=True, timeout=300)
 
     log_path = data_dir / "servers.log"
@@ -185,6 +197,20 @@ def stack(tmp_path_factory):
         yield running
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """The demo company's Cellbooks, as `make run` starts it."""
+    with running_stack(tmp_path_factory.mktemp("cellbooks-e2e-data"), demo=True) as running:
+        yield running
+
+
+@pytest.fixture
+def empty_stack(tmp_path_factory):
+    """A fresh install: no company, no account."""
+    with running_stack(tmp_path_factory.mktemp("cellbooks-e2e-empty"), demo=False) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,10 @@
 """The whole story in a real browser: Cellbooks and the QBO emulator as `make run` starts them.
 
-log in → connect QuickBooks → settings → receive a PO from pasted CSV → sync it as a Bill → check
+A new business (an empty install): set up the company and the owner's account → invite a warehouse
+worker, who signs up from the emailed link, receives a purchase order and is refused QuickBooks'
+settings → an API key created, used and revoked → ten wrong passwords lock the account.
+
+The demo company: log in → connect QuickBooks → settings → receive a PO from pasted CSV → sync it as a Bill → check
 the Bill in the emulator → sync another PO as a Purchase Order → open an invoice → sync it →
 receive a partial payment in the emulator → Partially paid → the rest → Paid → disconnect from the
 emulator's Apps page → Needs reconnect → reconnect → a sync works again.
@@ -13,6 +17,7 @@ import time
 from contextlib import contextmanager
 from decimal import Decimal
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -351,3 +356,175 @@ def test_a_person_connects_quickbooks_syncs_and_gets_paid(page, shots, stack):
         assert f"PurchaseOrder {third_po}" in panel, panel
         open_emulator_tab(page, stack, PLUS_COMPANY, "Purchase orders")
         expect(page.locator("#purchase-orders tbody tr", has_text=third_po)).to_have_count(1)
+
+
+# ---- a new business on an empty install -----------------------------------------------------------
+VIEWPORT = {"width": 1280, "height": 800}
+OWNER_EMAIL, OWNER_PASSWORD = "olive@newleaf.test", "green shoots 2026"
+WAREHOUSE_EMAIL, WAREHOUSE_PASSWORD = "wes@newleaf.test", "boxes and shelves"
+NEW_COMPANY = "New Leaf Phones"
+NEW_PO = [
+    (imei(31), "Apple", "iPhone 13", "128GB", "Midnight", "Unlocked", "A", "312.00"),
+    (imei(32), "Apple", "iPhone 13", "128GB", "Midnight", "Unlocked", "B", "268.50"),
+]
+
+
+def invitation_link(stack, email: str, *, seconds: float = 15) -> str:
+    """The link in the last invitation emailed to ``email`` (the servers write email to files)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        for message in reversed(stack.emails()):
+            if f"To: {email}" in message:
+                return re.search(r"(http://\S+/invitations/\S+/)", message).group(1)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no invitation was emailed to {email} in {seconds}s")
+        time.sleep(0.2)
+
+
+def log_in(page, email: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_a_new_business_sets_up_invites_its_team_and_locks_out_a_guesser(
+    browser, empty_stack, shots
+):
+    stack = empty_stack
+    owner_context = browser.new_context(viewport=VIEWPORT, base_url=stack.base_url)
+    warehouse_context = browser.new_context(viewport=VIEWPORT, base_url=stack.base_url)
+    owner_context.set_default_timeout(15_000)
+    warehouse_context.set_default_timeout(15_000)
+    page, worker = owner_context.new_page(), warehouse_context.new_page()
+    story, worker_story = Story(page, shots, stack), Story(worker, shots, stack)
+    api = f"{stack.base_url}/api/v1"
+    try:
+        with story.step("first-run-setup", readme="16-first-run"):
+            page.goto("/")
+            expect(page).to_have_url(re.compile(r"/setup/$"))
+            expect(page.get_by_role("heading", level=1)).to_have_text("Welcome to Cellbooks")
+            page.get_by_label("Your first name").fill("Olive")
+            page.get_by_label("Your last name").fill("Green")
+            page.get_by_label("Your email").fill(OWNER_EMAIL)
+            page.get_by_label("Password", exact=True).fill(OWNER_PASSWORD)
+            page.get_by_label("Password again").fill(OWNER_PASSWORD)
+            page.get_by_label("Company name").fill(NEW_COMPANY)
+            page.get_by_label("Address").fill("12 Orchard Lane\nPortland, OR 97201")
+            page.get_by_label("Currency").fill("USD")
+            page.get_by_label("Time zone").select_option("America/Los_Angeles")
+            page.get_by_label("Purchase order numbers start with").fill("NL-PO-")
+            page.get_by_label("Invoice numbers start with").fill("NL-INV-")
+
+        with story.step("company-created"):
+            page.locator("#setup-submit").click()
+            expect(page.get_by_role("heading", level=1)).to_contain_text("Dashboard")
+            expect(page.locator(".messages")).to_contain_text(f"{NEW_COMPANY} is ready")
+            expect(page.locator(".usermenu")).to_contain_text(NEW_COMPANY)
+
+        with story.step("warehouse-invited", readme="17-team"):
+            page.locator("#settings-link").click()
+            expect(page.locator("#members")).to_contain_text(OWNER_EMAIL)
+            invite = page.locator("#invite-form")
+            invite.get_by_label("Email", exact=True).fill(WAREHOUSE_EMAIL)
+            invite.get_by_label("Role", exact=True).select_option("warehouse")
+            invite.get_by_role("button", name="Send invitation").click()
+            expect(page.locator(".messages")).to_contain_text(
+                f"Invitation sent to {WAREHOUSE_EMAIL} as warehouse"
+            )
+            expect(page.locator("#invitations")).to_contain_text(WAREHOUSE_EMAIL)
+            link = invitation_link(stack, WAREHOUSE_EMAIL)
+
+        with story.step("purchase-order-to-receive"):
+            page.get_by_role("navigation").get_by_role("link", name="Partners").click()
+            page.get_by_role("link", name="Add a partner").click()
+            page.get_by_label("Name").fill("Evergreen Devices")
+            page.get_by_label("Vendor (we buy from them)").check()
+            page.get_by_role("button", name="Add partner").click()
+            po_number = create_draft_po(page, "Evergreen Devices")
+            assert po_number == "NL-PO-1001", po_number
+            page.get_by_label("Paste CSV").fill(csv_rows(NEW_PO))
+            page.get_by_role("button", name="Import devices").click()
+            expect(page.locator("#po-total")).to_have_text(money(total_of(NEW_PO)))
+
+        with worker_story.step("invitation-accepted", readme="18-invitation"):
+            worker.goto(link)
+            expect(worker.locator("#invitation-heading")).to_have_text(f"Join {NEW_COMPANY}")
+            worker.get_by_label("First name").fill("Wes")
+            worker.get_by_label("Password", exact=True).fill(WAREHOUSE_PASSWORD)
+            worker.get_by_label("Password again").fill(WAREHOUSE_PASSWORD)
+            worker.locator("#accept-invitation").click()
+            expect(worker.locator(".messages")).to_contain_text(
+                f"Welcome to {NEW_COMPANY}. You joined as warehouse."
+            )
+            # The link worked once.
+            again = httpx.get(stack.base_url + link.split(stack.base_url, 1)[-1])
+            assert again.status_code == 410 and "already been used" in again.text
+
+        with worker_story.step("warehouse-receives-the-po"):
+            worker.get_by_role("navigation").get_by_role("link", name="Purchase orders").click()
+            worker.get_by_role("link", name=po_number, exact=True).click()
+            expect(worker.get_by_role("link", name="Void")).to_have_count(0)
+            expect(worker.get_by_role("link", name="Edit")).to_have_count(0)
+            worker.get_by_role("button", name="Receive").click()
+            expect(worker.get_by_role("heading", level=1)).to_contain_text("Received")
+
+        with worker_story.step("warehouse-refused-quickbooks-settings", readme="19-refused"):
+            response = worker.goto("/integrations/quickbooks/settings/")
+            assert response.status == 403
+            expect(worker.locator("#refusal-reason")).to_contain_text(
+                "Your role (Warehouse) cannot connect, set up or sync QuickBooks"
+            )
+
+        with story.step("api-key-created", readme="20-api-key"):
+            page.goto("/settings/api-keys/")
+            form = page.locator("#api-key-form")
+            form.get_by_label("Name").fill("Shop sync")
+            form.get_by_label("Role").select_option("viewer")
+            form.get_by_role("button", name="Create key").click()
+            expect(page.locator("#new-key")).to_contain_text("shown only this once")
+            raw = page.locator("#new-key-value").inner_text().strip()
+            headers = {"Authorization": f"Bearer {raw}"}
+            devices = httpx.get(f"{api}/devices", headers=headers)
+            assert devices.status_code == 200 and devices.json()["count"] == len(NEW_PO)
+            refused = httpx.post(f"{api}/vendors", json={"name": "Nope"}, headers=headers)
+            assert refused.status_code == 403, refused.text
+            page.reload()  # the key is never shown again
+            expect(page.locator("#new-key")).to_have_count(0)
+            expect(page.locator('#api-keys tr[data-key="Shop sync"]')).to_contain_text("Viewer")
+
+        with story.step("api-key-revoked"):
+            page.once("dialog", lambda dialog: dialog.accept())
+            row = page.locator('#api-keys tr[data-key="Shop sync"]')
+            row.get_by_role("button", name="Revoke").click()
+            expect(page.locator(".messages")).to_contain_text("is revoked: it no longer works")
+            expect(row.locator(".key-state")).to_contain_text("Revoked")
+            assert httpx.get(f"{api}/devices", headers=headers).status_code == 401
+
+        with story.step("activity-log"):
+            page.goto("/settings/activity/")
+            activity = page.locator("#activity")
+            for what in (
+                "Created the company",
+                "Invited someone",
+                "Joined the company",
+                "Received a purchase order",
+                "Created an API key",
+                "Revoked an API key",
+            ):
+                expect(activity).to_contain_text(what)
+
+        with story.step("locked-after-ten-wrong-passwords", readme="21-locked"):
+            page.locator(".usermenu").get_by_role("button", name="Log out").click()
+            for attempt in range(10):
+                log_in(page, OWNER_EMAIL, f"not my password {attempt}")
+                expect(page.locator(".errorlist")).to_be_visible()
+            expect(page.locator("#locked-out")).to_contain_text(
+                "Too many failed attempts to log in"
+            )
+            log_in(page, OWNER_EMAIL, OWNER_PASSWORD)  # even the right one, for a while
+            expect(page.locator("#locked-out")).to_contain_text("locked for 15 minutes")
+            expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    finally:
+        owner_context.close()
+        warehouse_context.close()
