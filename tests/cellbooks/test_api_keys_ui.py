@@ -17,11 +17,13 @@ def text(response) -> str:
 
 
 def create_key(client, name="warehouse scanner", role=Role.WAREHOUSE) -> tuple[str, str]:
-    response = client.post(reverse("api_keys"), {"name": name, "role": role})
-    assert response.status_code == 200
+    response = client.post(reverse("api_keys"), {"name": name, "role": role}, follow=True)
+    # Created, then shown on the page the creation redirects to (a reload cannot make another).
+    assert response.redirect_chain == [(reverse("api_keys"), 302)]
     assert response["Cache-Control"] == "no-store"
     page = text(response)
     raw = re.search(r'id="new-key-value">(cbk_[^<]+)<', page).group(1)
+    assert "api_key_shown_once" not in client.session  # the secret is not kept
     return raw, page
 
 

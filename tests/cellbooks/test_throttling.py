@@ -3,6 +3,7 @@ wrong API keys lock the address, and `manage.py unlock` lifts a lock. The clock 
 waited for."""
 
 import html
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -124,3 +125,19 @@ def test_a_request_without_any_key_is_not_counted(company):
     anonymous = Client(REMOTE_ADDR="203.0.113.11")
     for _ in range(8):
         assert anonymous.get(f"{BASE}/devices").status_code == 401
+
+
+def test_a_password_reset_lifts_the_lock(client, user):
+    from django.core import mail
+
+    for _ in range(5):
+        log_in(client, "wrong")
+    assert log_in(client, PASSWORD).status_code == 429
+    client.post(reverse("password_reset"), {"email": EMAIL})
+    link = re.search(r"http://testserver(/accounts/password-reset/\S+/)", mail.outbox[0].body)
+    form = client.get(link.group(1), follow=True)
+    client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a brand new secret", "new_password2": "a brand new secret"},
+    )
+    assert log_in(client, "a brand new secret").status_code == 302

@@ -11,6 +11,7 @@ Set CELLBOOKS_SCREENSHOTS=docs/screenshots to also copy the README's screenshots
 
 from __future__ import annotations
 
+import email
 import os
 import re
 import shutil
@@ -80,12 +81,20 @@ class Stack:
     log_path: Path
     process: subprocess.Popen
 
-    def emails(self) -> list[str]:
-        """Every email the servers sent (the file-based backend writes one file per batch)."""
+    def emails(self) -> list[tuple[str, str]]:
+        """(recipient, text) of every email the servers sent, oldest first (the file-based backend
+        writes them one after another, separated by a line of dashes, quoted-printable)."""
         folder = self.data_dir / "email"
         if not folder.exists():
             return []
-        return [path.read_text() for path in sorted(folder.glob("*.log"), key=os.path.getmtime)]
+        found = []
+        for path in sorted(folder.glob("*.log"), key=os.path.getmtime):
+            for chunk in re.split(r"\n-{79}\n", path.read_text()):
+                if chunk.strip():
+                    message = email.message_from_string(chunk.lstrip())
+                    body = message.get_payload(decode=True) or b""
+                    found.append((message["To"] or "", body.decode(errors="replace")))
+        return found
 
     def log_tail(self, lines: int = 40) -> str:
         """The end of the servers' output, without the access log and the worker's chatter."""

@@ -8,6 +8,7 @@ The settings (``AXES_*`` in settings.py) name the three functions below.
 from __future__ import annotations
 
 from axes.handlers.proxy import AxesProxyHandler
+from axes.utils import reset
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -75,3 +76,8 @@ def api_key_failed(request) -> None:
     AxesProxyHandler.user_login_failed(
         sender=api_key_failed, credentials=API_KEY_CREDENTIALS, request=request
     )
+
+
+def unlock_account(username: str) -> int:
+    """Forget the failed sign-ins of an account (its lock, if any, is lifted)."""
+    return reset(username=username.strip().lower())

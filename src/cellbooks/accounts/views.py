@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from cellbooks.core.views import add_service_errors, error_text, paginate
 
-from . import audit, selectors, services
+from . import audit, selectors, services, throttling
 from .forms import (
     COMMON_CURRENCIES,
     AcceptInvitationForm,
@@ -65,7 +65,15 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password chosen from the emailed link also lifts a lock on the account (whoever
+    reads that mailbox could reset the password anyway)."""
+
     template_name = "accounts/password_reset_confirm.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        throttling.unlock_account(form.user.get_username())
+        return response
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
@@ -357,13 +365,17 @@ def invitation_accept(request, token):
 
 
 # ---- API keys -----------------------------------------------------------------------------------
+NEW_KEY_SESSION = "api_key_shown_once"
+
+
 def api_keys(request):
-    """The company's API keys; a new key's secret is shown once, on the answer to its creation."""
+    """The company's API keys. A new key's secret is shown once: the creation redirects here
+    (a reload cannot create a second key) and the secret, parked in the session for that one
+    redirect, is taken out as it is shown."""
     form = ApiKeyForm(request.POST or None)
-    new_key = raw_key = None
     if request.method == "POST" and form.is_valid():
         try:
-            new_key, raw_key = services.create_api_key(
+            key, raw = services.create_api_key(
                 company=request.company,
                 name=form.cleaned_data["name"],
                 role=form.cleaned_data["role"],
@@ -372,19 +384,23 @@ def api_keys(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            form = ApiKeyForm()
+            request.session[NEW_KEY_SESSION] = {"id": key.pk, "raw": raw}
+            return redirect("api_keys")
+    shown = request.session.pop(NEW_KEY_SESSION, None)
+    keys = selectors.api_keys(company=request.company)
+    new_key = keys.filter(pk=shown["id"]).first() if shown else None
     response = render(
         request,
         "accounts/api_keys.html",
         {
             "form": form,
-            "keys": selectors.api_keys(company=request.company),
+            "keys": keys,
             "new_key": new_key,
-            "raw_key": raw_key,
+            "raw_key": shown["raw"] if new_key else None,
             "api_base": request.build_absolute_uri("/api/v1/"),
         },
     )
-    if raw_key:
+    if new_key:
         response["Cache-Control"] = "no-store"
     return response
 
