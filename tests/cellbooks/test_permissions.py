@@ -251,8 +251,8 @@ def test_a_viewer_key_reads_but_cannot_post(company, vendor):
     )
     assert created.status_code == 403
     assert created.json() == {
-        "detail": "This API key's role (Viewer) cannot change purchase orders, invoices, partners, "
-        "costs or prices. An owner can create a key with another role."
+        "detail": "This API key's role (Viewer) cannot change purchase orders, invoices, returns, "
+        "partners, costs or prices. An owner can create a key with another role."
     }
     assert not vendor.__class__.objects.filter(name="Sneaky").exists()
 

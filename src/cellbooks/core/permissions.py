@@ -38,8 +38,8 @@ ROLE_DESCRIPTIONS = {
     Role.OWNER: "Everything, including the team, API keys and the company's settings.",
     Role.BOOKKEEPER: "Purchase orders, invoices, payments, partners, QuickBooks, exports and "
     "the activity log.",
-    Role.WAREHOUSE: "Receives purchase orders and looks after devices (grade, location, notes); "
-    "no costs, prices or payments, no QuickBooks.",
+    Role.WAREHOUSE: "Receives purchase orders, takes returned devices back and looks after devices "
+    "(grade, location, notes); no costs, prices, credits or payments, no QuickBooks.",
     Role.VIEWER: "Sees everything, changes nothing.",
 }
 
@@ -60,8 +60,8 @@ COMPANY = "company"
 # What a refusal says a role cannot do ("Your role (Viewer) cannot <this>.").
 CAPABILITIES = {
     VIEW: "see this company's records",
-    STOCK: "receive purchase orders or change devices",
-    DOCUMENTS: "change purchase orders, invoices, partners, costs or prices",
+    STOCK: "receive purchase orders, take returned devices back or change devices",
+    DOCUMENTS: "change purchase orders, invoices, returns, partners, costs or prices",
     PAYMENTS: "record or delete payments",
     INTEGRATIONS: "connect, set up or sync QuickBooks and other integrations",
     EXPORTS: "export records",
@@ -125,6 +125,7 @@ PAGES: dict[str, str] = {
     "purchase_order_receive": STOCK,
     "purchase_order_close": DOCUMENTS,
     "purchase_order_void": DOCUMENTS,
+    "purchase_order_delete": DOCUMENTS,
     "invoice_list": VIEW,
     "invoice_create": DOCUMENTS,
     "invoice_detail": VIEW,
@@ -134,8 +135,34 @@ PAGES: dict[str, str] = {
     "invoice_remove_line": DOCUMENTS,
     "invoice_open": DOCUMENTS,
     "invoice_void": DOCUMENTS,
+    "invoice_delete": DOCUMENTS,
     "invoice_record_payment": PAYMENTS,
     "invoice_delete_payment": PAYMENTS,
+    # customer returns: the warehouse takes the devices back and says what happens to each
+    # (restock, repair, scrap…); the credit, the refund and completing them are money.
+    "return_list": VIEW,
+    "return_detail": VIEW,
+    "return_print": VIEW,
+    "return_create": DOCUMENTS,
+    "return_edit": DOCUMENTS,
+    "return_add_devices": STOCK,
+    "return_line_update": STOCK,
+    "return_line_remove": STOCK,
+    "return_complete": DOCUMENTS,
+    "return_void": DOCUMENTS,
+    "return_delete": DOCUMENTS,
+    # vendor returns: the warehouse picks the devices that go back; credits are money.
+    "vendor_return_list": VIEW,
+    "vendor_return_detail": VIEW,
+    "vendor_return_print": VIEW,
+    "vendor_return_create": DOCUMENTS,
+    "vendor_return_edit": DOCUMENTS,
+    "vendor_return_add_devices": STOCK,
+    "vendor_return_line_credit": DOCUMENTS,
+    "vendor_return_line_remove": STOCK,
+    "vendor_return_complete": DOCUMENTS,
+    "vendor_return_void": DOCUMENTS,
+    "vendor_return_delete": DOCUMENTS,
 }
 
 # URL namespaces that check access themselves: Django's admin (staff users only) and the REST API

@@ -1,7 +1,8 @@
 """What the inventory writes in the company's activity log, from its own signals (sent inside the
-service's transaction, so the entry commits with the action): documents received, opened and
-voided, payments recorded and deleted. Who did it is the request's actor
-(``cellbooks.accounts.audit``); a payment an integration brought in is labelled by it."""
+service's transaction, so the entry commits with the action): documents received, opened,
+completed and voided (POs, invoices, returns), payments recorded and deleted. Who did it is the
+request's actor (``cellbooks.accounts.audit``); a payment an integration brought in is labelled
+by it."""
 
 from django.dispatch import receiver
 
@@ -16,13 +17,27 @@ describe(
         "purchase_order.voided": "Voided a purchase order",
         "invoice.opened": "Opened an invoice",
         "invoice.voided": "Voided an invoice",
+        "customer_return.completed": "Completed a customer return",
+        "customer_return.voided": "Voided a customer return",
+        "vendor_return.completed": "Completed a vendor return",
+        "vendor_return.voided": "Voided a vendor return",
         "payment.recorded": "Recorded a payment",
         "payment.deleted": "Deleted a payment",
     }
 )
 
-LABELS = {"invoice": "Invoice", "purchase_order": "Purchase order"}
-EVENT_WORDS = {"received": "Received", "opened": "Opened", "voided": "Voided"}
+LABELS = {
+    "invoice": "Invoice",
+    "purchase_order": "Purchase order",
+    "customer_return": "Return",
+    "vendor_return": "Vendor return",
+}
+EVENT_WORDS = {
+    "received": "Received",
+    "opened": "Opened",
+    "completed": "Completed",
+    "voided": "Voided",
+}
 
 
 def _label(kind: str, document) -> str:

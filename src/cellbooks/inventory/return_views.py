@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from cellbooks.accounts import selectors as accounts_selectors
 from cellbooks.core.views import add_service_errors, company_required, error_text, paginate
 
 from . import returns
@@ -24,7 +25,7 @@ from .return_forms import (
     VendorReturnForm,
     VendorReturnLineForm,
 )
-from .views import _plural
+from .views import HISTORY_SHOWN, _plural
 
 # ---- customer returns -----------------------------------------------------------------------
 
@@ -120,6 +121,9 @@ def _render_return(request, rma, *, devices_form=None):
         "devices_form": devices_form or ReturnDevicesForm(company=request.company),
         "invoice": invoice,
         "refundable": returns.refundable(invoice),
+        "history": accounts_selectors.history(
+            company=request.company, kind="customer_return", target_id=rma.pk
+        )[:HISTORY_SHOWN],
     }
     return render(request, "inventory/return_detail.html", context)
 
@@ -373,6 +377,9 @@ def _render_vendor_return(request, rtv, *, devices_form=None):
             "rtv": rtv,
             "lines": lines,
             "devices_form": devices_form or VendorReturnDevicesForm(),
+            "history": accounts_selectors.history(
+                company=request.company, kind="vendor_return", target_id=rtv.pk
+            )[:HISTORY_SHOWN],
         },
     )
 
