@@ -188,3 +188,37 @@ def test_a_document_page_shows_its_history(client_logged_in, company, open_invoi
     draft_po = services.create_purchase_order(company=company, vendor=vendor)
     po_page = text(client_logged_in.get(reverse("purchase_order_detail", args=[draft_po.pk])))
     assert 'id="history"' not in po_page
+
+
+def test_a_return_taken_back_by_the_warehouse_and_completed_by_the_bookkeeper(
+    client, company, open_invoice, stock
+):
+    from cellbooks.accounts.services import add_member
+    from cellbooks.inventory import returns
+
+    rma = returns.create_customer_return(
+        company=company, invoice=open_invoice, reason="Screen flickers", credit="apply"
+    )
+    wes = add_member(
+        company=company, email="wes@northwind.test", password=None, role=Role.WAREHOUSE
+    )
+    bea = add_member(
+        company=company, email="bea@northwind.test", password=None, role=Role.BOOKKEEPER
+    )
+    client.force_login(wes)
+    page = text(client.get(reverse("return_detail", args=[rma.pk])))
+    assert 'id="add-return-devices"' in page and "Complete return" not in page
+    client.post(
+        reverse("return_add_devices", args=[rma.pk]),
+        {"identifiers": stock[0].identifier, "disposition": "restock"},
+    )
+    assert rma.lines.count() == 1
+    assert client.post(reverse("return_complete", args=[rma.pk])).status_code == 403
+
+    client.force_login(bea)
+    client.post(reverse("return_complete", args=[rma.pk]))
+    (entry,) = entries(company, "customer_return.completed")
+    assert entry.actor_label == "bea@northwind.test"
+    assert entry.target_label == f"Return {rma.number}"
+    page = text(client.get(reverse("return_detail", args=[rma.pk])))
+    assert "bea@northwind.test · Completed a customer return" in page
