@@ -36,8 +36,8 @@ class Role(models.TextChoices):
 
 ROLE_DESCRIPTIONS = {
     Role.OWNER: "Everything, including the team, API keys and the company's settings.",
-    Role.BOOKKEEPER: "Purchase orders, invoices, payments, partners, QuickBooks, exports and "
-    "the activity log.",
+    Role.BOOKKEEPER: "Purchase orders, invoices, returns, payments, partners, QuickBooks, exports "
+    "and the activity log.",
     Role.WAREHOUSE: "Receives purchase orders, takes returned devices back and looks after devices "
     "(grade, location, notes); no costs, prices, credits or payments, no QuickBooks.",
     Role.VIEWER: "Sees everything, changes nothing.",
