@@ -197,6 +197,19 @@ API_OPERATIONS: dict[str, str] = {
     "get_payment": VIEW,
     "create_payment": PAYMENTS,
     "delete_payment": PAYMENTS,
+    # returns through the API are created whole (devices, credit, refund): money
+    "list_returns": VIEW,
+    "get_return": VIEW,
+    "create_return": DOCUMENTS,
+    "complete_return": DOCUMENTS,
+    "void_return": DOCUMENTS,
+    "delete_return": DOCUMENTS,
+    "list_vendor_returns": VIEW,
+    "get_vendor_return": VIEW,
+    "create_vendor_return": DOCUMENTS,
+    "complete_vendor_return": DOCUMENTS,
+    "void_vendor_return": DOCUMENTS,
+    "delete_vendor_return": DOCUMENTS,
 }
 
 

@@ -81,6 +81,8 @@ class QuickBooksIntegration(Integration):
     api_permissions = {
         "sync_invoice": INTEGRATIONS,
         "sync_purchase_order": INTEGRATIONS,
+        "sync_return": INTEGRATIONS,
+        "sync_vendor_return": INTEGRATIONS,
     }
 
     # ---- pages ----------------------------------------------------------------------------
