@@ -141,9 +141,8 @@ class InvitationQuerySet(models.QuerySet):
 class Invitation(models.Model):
     """An owner's invitation to join a company with a role.
 
-    The link carries a signed, timestamped token naming this row and its random ``nonce``; it is
-    good once (``accepted_at``), until ``expires_at`` (the signature's age is checked too), and not
-    after it is revoked.
+    The link carries a signed token naming this row and its random ``nonce``; it is good once
+    (``accepted_at``), until ``expires_at``, and not after it is revoked.
     """
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invitations")
