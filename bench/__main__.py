@@ -19,7 +19,7 @@ import time
 
 from bench import common, report
 
-ALL = ["emulator", "bulk", "big_po", "payments", "intake"]
+ALL = ["emulator", "bulk", "big_po", "payments", "intake", "documents"]
 
 
 def plan(args) -> dict[str, list[str]]:
@@ -54,6 +54,14 @@ def plan(args) -> dict[str, list[str]]:
                 "3",
             ],
             "intake": ["--requests", "1000", "--seconds", "10"],
+            "documents": [
+                "--invoice-devices",
+                "5000",
+                "--export-devices",
+                "10000",
+                "--repeat",
+                "1",
+            ],
         }
     return {
         "emulator": ["--seconds", "5"],
@@ -73,6 +81,7 @@ def plan(args) -> dict[str, list[str]]:
             "5",
         ],
         "intake": ["--requests", "6000", "--seconds", "30"],
+        "documents": ["--repeat", "3"],
     }
 
 

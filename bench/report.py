@@ -224,6 +224,26 @@ def table(results: dict) -> list[str]:
                 f"p99 {_fmt(run['p99_ms'], ' ms')}) | {'≥ 500 events/s' if target else '—'} | "
                 f"{_met(run['events_per_second'], 500) if target else '—'} |"
             )
+    docs = results.get("documents")
+    if docs:
+        pdf = docs["pdf"]
+        rows.append(
+            f"| 6 | invoice PDF of {docs['invoice_devices']:,} devices ({docs['invoice_pages']} pages, "
+            f"{docs['invoice_imeis_missing_from_text']} IMEIs missing from its text), server time | "
+            f"{_fmt(pdf['invoice']['seconds'], ' s', 2)} | < 3 s | {_met(3 - pdf['invoice']['seconds'], 0)} |"
+        )
+        rows.append(
+            f"| 6 | its packing list / the PO's PDF | {_fmt(pdf['packing_list']['seconds'], ' s', 2)} / "
+            f"{_fmt(pdf['purchase_order']['seconds'], ' s', 2)} | — | — |"
+        )
+        for fmt, label in (("csv", "CSV"), ("xlsx", "Excel")):
+            run = docs["exports"][fmt]
+            rows.append(
+                f"| 6 | export of {run['devices']:,} devices as {label}: peak memory of the serving process "
+                f"(+ growth during the export); time, size | {_fmt(run['peak_rss_mb'], ' MB', 0)} "
+                f"(+{_fmt(run['peak_growth_mb'], ' MB', 0)}); {_fmt(run['seconds'], ' s', 1)}, "
+                f"{run['bytes'] / 2**20:,.1f} MB | < 200 MB | {_met(200 - run['peak_rss_mb'], 0)} |"
+            )
     emu = results.get("emulator")
     if emu:
         phases = ", ".join(f"{p['phase']} {p['per_second']:,.0f}/s" for p in emu["phases"])
@@ -239,7 +259,8 @@ def _met(value, threshold) -> str:
 
 def build(*, outdir: str, command: str, timings: dict, total: float, write_doc: bool) -> None:
     results = {
-        name: load(outdir, name) for name in ("bulk", "big_po", "payments", "intake", "emulator")
+        name: load(outdir, name)
+        for name in ("bulk", "big_po", "payments", "intake", "emulator", "documents")
     }
     written = charts(outdir, {k: v for k, v in results.items() if v})
     rows = table(results)

@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cellbooks.accounts.context_processors.current_company",
+                "cellbooks.core.context_processors.money",
             ],
         },
     },
@@ -276,6 +277,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},  # fpdf2 subsetting fonts, at every PDF
     },
 }
 

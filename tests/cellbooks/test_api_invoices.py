@@ -128,7 +128,7 @@ def test_a_device_on_another_draft_invoice_is_refused(api, stock, customer):
     response = api.post("/invoices", {"customer": customer["id"], "identifiers": [imei_for(1)]})
     assert response.status_code == 422
     assert (
-        "is not in stock: it is committed on invoice INV-1001"
+        "is not in stock: it is reserved on draft invoice INV-1001"
         in response.json()["detail"][0]["msg"]
     )
 

@@ -140,7 +140,7 @@ def test_a_device_sold_before_exists_already(company, vendor, draft_invoice, sto
     services.add_devices_to_invoice(invoice=draft_invoice, identifiers=[stock[0].identifier])
     draft = services.create_purchase_order(company=company, vendor=vendor)
     (error,) = row_errors(draft, f"{stock[0].identifier},Apple,iPhone 13,,,,A,1")
-    assert error.message == f"{stock[0].identifier} already exists in this company (committed)."
+    assert error.message == f"{stock[0].identifier} already exists in this company (reserved)."
 
 
 def test_the_error_is_a_validation_error_with_one_message_per_problem(draft_po):
@@ -164,8 +164,8 @@ def test_a_header_missing_a_required_column_is_refused(draft_po, imei):
 
 
 def test_an_unknown_header_column_is_named(draft_po, imei):
-    errors = row_errors(draft_po, f"{HEADER},Battery\n{imei(1)},Apple,iPhone 13,,,,A,10,91%\n")
-    assert errors[0].message.startswith("Unknown column(s) Battery: use IMEI/serial, manufacturer")
+    errors = row_errors(draft_po, f"{HEADER},Warranty\n{imei(1)},Apple,iPhone 13,,,,A,10,1y\n")
+    assert errors[0].message.startswith("Unknown column(s) Warranty: use IMEI/serial, manufacturer")
 
 
 def test_empty_text_is_refused(draft_po):

@@ -290,6 +290,6 @@ def test_a_sold_device_keeps_its_identifier(stock, draft_invoice, imei):
     )
     assert errors == {
         "identifier": [
-            f"{stock[0].identifier} is committed: only a device in stock or on its way can change its IMEI or serial."
+            f"{stock[0].identifier} is reserved: only a device in stock or on its way can change its IMEI or serial."
         ]
     }

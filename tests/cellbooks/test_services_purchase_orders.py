@@ -78,7 +78,7 @@ def test_it_refuses_a_device_that_exists_with_another_status(company, vendor, st
     po = services.create_purchase_order(company=company, vendor=vendor)
     errors = errors_of(add, po=po, identifier=stock[0].identifier)
     assert errors == {
-        "identifier": [f"{stock[0].identifier} already exists in this company (committed)."]
+        "identifier": [f"{stock[0].identifier} already exists in this company (reserved)."]
     }
 
 

@@ -26,9 +26,9 @@ def test_the_dashboard_shows_stock_and_money_owed(client_logged_in, stock, draft
     services.record_payment(invoice=draft_invoice, amount="250.25")
     page = client_logged_in.get(reverse("dashboard")).content.decode()
     assert 'id="devices-in-stock">2<' in page
-    assert 'id="stock-cost">600.00<' in page
+    assert 'id="stock-cost">$600.00<' in page
     assert 'id="open-invoices">1<' in page
-    assert 'id="balance-due">1,249.75<' in page
+    assert 'id="balance-due">$1,249.75<' in page
     assert draft_invoice.number in page and "Metro Mobile Repair" in page
     assert stock[0].purchase_line.purchase_order.number in page and "Global Phone Supply" in page
 

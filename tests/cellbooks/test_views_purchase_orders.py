@@ -403,5 +403,5 @@ def test_a_large_purchase_order_page_shows_its_groups_with_exact_subtotals(
     assert imei(5000) not in page  # device rows are not rendered
     iphone_12_at_100_10 = [n for n in range(0, LARGE_DOCUMENT + 1, 2) if n % 3 == 0]
     count = len(iphone_12_at_100_10)
-    assert f"iPhone 12 128GB Blue Unlocked · grade A · {count} devices at 100.10" in page
+    assert f"iPhone 12 128GB Blue Unlocked · grade A · {count} devices at $100.10" in page
     assert f"{Decimal('100.10') * count:,.2f}" in page

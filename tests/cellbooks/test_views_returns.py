@@ -55,7 +55,7 @@ def test_a_return_from_the_invoice_page_to_completed(client_logged_in, sold, sto
     device = Device.objects.get(pk=stock[0].pk)
     assert (device.status, device.location) == (Device.Status.IN_STOCK, "Bin 4")
     invoice_page = page(client_logged_in, reverse("invoice_detail", args=[sold.pk]))
-    assert 'id="amount-credited">400.00' in invoice_page and rma.number in invoice_page
+    assert 'id="amount-credited">$400.00' in invoice_page and rma.number in invoice_page
     assert Invoice.objects.get(pk=sold.pk).balance_due == Decimal("950.00")
     timeline = page(client_logged_in, reverse("device_detail", args=[stock[0].pk]))
     assert "Returned by the customer" in timeline and rma.number in timeline

@@ -12,6 +12,8 @@ emulator's Apps page → Needs reconnect → reconnect → a sync works again.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import time
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ from decimal import Decimal
 import httpx
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from cellbooks.core.identifiers import luhn_check_digit
 
@@ -58,12 +61,22 @@ SECOND_PO = [
 ]
 
 
+def pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
 def total_of(rows) -> Decimal:
     return sum((Decimal(r[-1]) for r in rows), Decimal("0"))
 
 
 def money(value: Decimal) -> str:
+    """An amount as the emulator (QuickBooks) shows it."""
     return f"{value:,.2f}"
+
+
+def dollars(value: Decimal) -> str:
+    """An amount as Cellbooks shows it: with the company's currency."""
+    return f"${value:,.2f}"
 
 
 class Story:
@@ -133,7 +146,7 @@ def import_and_receive(page, rows) -> None:
         page.get_by_label("Paste CSV").fill(csv_rows(rows))
     page.get_by_role("button", name="Import devices").click()
     expect(page.locator(".messages")).to_contain_text(f"{len(rows)} device")
-    expect(page.locator("#po-total")).to_have_text(money(total_of(rows)))
+    expect(page.locator("#po-total")).to_have_text(dollars(total_of(rows)))
     page.get_by_role("button", name="Receive").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Received")
 
@@ -148,11 +161,12 @@ def sync_this_document(page) -> str:
     """Press Sync in the QuickBooks panel; the panel updates itself once the worker has synced
     (bounded wait, no reload: the person sees the outcome without doing anything)."""
     page.locator("#qbo-sync-button").click()
-    expect(page.locator(".messages")).to_contain_text("queued for QuickBooks")
     expect(page.locator("#qbo-sync-state")).to_have_text(
         re.compile(r"^\s*Synced "), timeout=SYNC_SECONDS * 1000
     )
     expect(page.locator("#qbo-sync-waiting")).to_have_count(0)
+    # The "queued" note of the click goes once the box shows the result.
+    expect(page.locator(".messages li.qbo-queued")).to_have_count(0)
     return page.locator("#qbo-sync").inner_text()
 
 
@@ -244,7 +258,7 @@ def test_a_person_connects_quickbooks_syncs_and_gets_paid(page, shots, stack):
     with story.step("second-po-synced-as-purchase-order"):
         second_po = create_received_po(page, "Pacific Device Traders", SECOND_PO)
         panel = sync_this_document(page)
-        assert f"PurchaseOrder {second_po}" in panel, panel
+        assert f"Purchase order {second_po}" in panel, panel
         assert f"total ${money(total_of(SECOND_PO))}" in panel, panel
 
     with story.step("purchase-order-in-emulator", readme="08-emulator-purchase-orders"):
@@ -273,10 +287,21 @@ def test_a_person_connects_quickbooks_syncs_and_gets_paid(page, shots, stack):
         page.get_by_label("Scan or paste IMEIs / serials").fill("\n".join(sold))
         page.get_by_label("Unit price").first.fill(str(price))
         page.get_by_role("button", name="Add to invoice").click()
-        expect(page.locator("#invoice-total")).to_have_text(money(invoice_total))
+        expect(page.locator("#invoice-total")).to_have_text(dollars(invoice_total))
         page.get_by_role("button", name="Open invoice").click()
         expect(heading).to_contain_text("Open")
-        expect(page.locator("#balance-due")).to_have_text(money(invoice_total))
+        expect(page.locator("#balance-due")).to_have_text(dollars(invoice_total))
+
+    with story.step("invoice-documents"):
+        # The invoice and its packing list, downloaded from the invoice page: every IMEI sold.
+        for link, title in (("#invoice-pdf", "Invoice"), ("#packing-list-pdf", "Packing list")):
+            href = page.locator(link).get_attribute("href")
+            response = page.request.get(href + "?download=1")
+            assert response.ok and response.headers["content-type"] == "application/pdf"
+            assert "attachment" in response.headers["content-disposition"]
+            text = pdf_text(response.body())
+            assert title in text and invoice_number in text, text[:300]
+            assert all(identifier in text for identifier in sold), text
 
     with story.step("invoice-synced", focus="#qbo-sync"):
         panel = sync_this_document(page)
@@ -297,7 +322,7 @@ def test_a_person_connects_quickbooks_syncs_and_gets_paid(page, shots, stack):
     with story.step("partially-paid-in-cellbooks", readme="11-partially-paid"):
         page.goto(invoice_url)
         reload_until(page, "h1 .badge", r"^Partially paid$", seconds=PAYMENT_SECONDS)
-        expect(page.locator("#balance-due")).to_have_text(money(invoice_total - partial))
+        expect(page.locator("#balance-due")).to_have_text(dollars(invoice_total - partial))
         expect(page.locator("#payments tbody tr")).to_have_count(1)
 
     with story.step("rest-paid-in-emulator"):
@@ -311,8 +336,45 @@ def test_a_person_connects_quickbooks_syncs_and_gets_paid(page, shots, stack):
     with story.step("paid-in-cellbooks", readme="12-paid"):
         page.goto(invoice_url)
         reload_until(page, "h1 .badge", r"^Paid$", seconds=PAYMENT_SECONDS)
-        expect(page.locator("#balance-due")).to_have_text("0.00")
+        expect(page.locator("#balance-due")).to_have_text("$0.00")
         expect(page.locator("#payments tbody tr")).to_have_count(2)
+
+    with story.step("devices-exported", readme="22-devices"):
+        # The device list, filtered, exported as CSV: the file holds exactly the rows shown.
+        page.get_by_role("navigation").get_by_role("link", name="Devices").click()
+        page.get_by_label("IMEI, serial or product").fill("iphone 14 pro")
+        page.get_by_label("Status").select_option(label="In stock")
+        page.get_by_role("button", name="Search").click()
+        shown = page.locator("tbody tr td.mono").all_inner_texts()
+        assert shown and set(shown) == {FIRST_PO[1][0], FIRST_PO[2][0]}, shown
+        with page.expect_download() as download:
+            page.locator("#export-csv").click()
+        rows = list(csv.DictReader(io.StringIO(download.value.path().read_text("utf-8-sig"))))
+        assert [row["IMEI / serial"] for row in rows] == shown
+        assert {row["Status"] for row in rows} == {"In stock"}
+        with page.expect_download() as download:
+            page.locator("#export-xlsx").click()
+        assert download.value.suggested_filename.endswith(".xlsx")
+
+    with story.step("price-sheet", readme="23-price-sheet"):
+        page.get_by_role("navigation").get_by_role("link", name="Price sheet").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Price sheet")
+        row = page.locator("#price-sheet tbody tr", has_text="Google Pixel 7 128GB Obsidian")
+        expect(row.locator("td").nth(2)).to_have_text("1")  # one of the two was sold
+        row.get_by_role("textbox").fill("349.00")
+        row.get_by_role("button", name="Set").click()
+        expect(page.locator(".messages")).to_contain_text("set to $349.00")
+
+    with story.step("margins", readme="24-margins"):
+        page.get_by_role("navigation").get_by_role("link", name="Reports").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Margins")
+        expect(page.locator("svg.chart")).to_have_count(1)
+        expect(page.locator("#margin-total")).to_contain_text("$")
+
+    with story.step("receivables", readme="25-receivables"):
+        page.locator("nav.tabs").get_by_role("link", name="Receivables").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Receivables")
+        expect(page.locator("#aging tbody tr").first).to_be_visible()
 
     with story.step("emulator-apps", readme="13-emulator-apps"):
         open_emulator_tab(page, stack, PLUS_COMPANY, "Apps")
@@ -353,7 +415,7 @@ def test_a_person_connects_quickbooks_syncs_and_gets_paid(page, shots, stack):
         third = [(imei(21), "Google", "Pixel 7", "128GB", "Obsidian", "Unlocked", "B", "171.40")]
         third_po = create_received_po(page, "ReCell Logistics", third)
         panel = sync_this_document(page)
-        assert f"PurchaseOrder {third_po}" in panel, panel
+        assert f"Purchase order {third_po}" in panel, panel
         open_emulator_tab(page, stack, PLUS_COMPANY, "Purchase orders")
         expect(page.locator("#purchase-orders tbody tr", has_text=third_po)).to_have_count(1)
 
@@ -445,7 +507,7 @@ def test_a_new_business_sets_up_invites_its_team_and_locks_out_a_guesser(
             assert po_number == "NL-PO-1001", po_number
             page.get_by_label("Paste CSV").fill(csv_rows(NEW_PO))
             page.get_by_role("button", name="Import devices").click()
-            expect(page.locator("#po-total")).to_have_text(money(total_of(NEW_PO)))
+            expect(page.locator("#po-total")).to_have_text(dollars(total_of(NEW_PO)))
 
         with worker_story.step("invitation-accepted", readme="18-invitation"):
             worker.goto(link)

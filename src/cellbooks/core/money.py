@@ -3,6 +3,10 @@
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from babel.numbers import format_currency
+from django.conf import settings
+from django.utils.translation import to_locale
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # Up to 12 digits before the point: what a 14-digit, 2-decimal column holds.
@@ -50,3 +54,24 @@ def to_money(value) -> Decimal:
 
 def money_sum(amounts) -> Decimal:
     return sum((Decimal(a) for a in amounts), ZERO).quantize(CENT)
+
+
+DEFAULT_CURRENCY = "USD"
+
+
+def format_money(amount, currency: str | None = None) -> str:
+    """How every page, message, document and export shows an amount: with the currency, grouped
+    digits and two places, in the site's language ("$1,234.50", "-$5.00", "€1,234.50",
+    "CA$12.00"). Decimal in, text out (Babel formats Decimals without going through float)."""
+    if not isinstance(amount, Decimal):
+        amount = Decimal(str(amount))
+    return format_currency(
+        amount.quantize(CENT, rounding=ROUND_HALF_UP),
+        (currency or DEFAULT_CURRENCY).upper(),
+        locale=_locale(),
+        currency_digits=False,  # always the stored two places, even for a currency without cents
+    )
+
+
+def _locale() -> str:
+    return to_locale(settings.LANGUAGE_CODE)

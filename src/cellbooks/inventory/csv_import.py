@@ -3,8 +3,11 @@
 Columns, in this order when there is no header row:
 IMEI/serial, manufacturer, model, capacity, colour, network, condition, cost [, price, location].
 With a header row the columns may come in any order under common names ("IMEI", "Serial",
-"Color", "Grade", "Unit cost"...). Commas, tabs (what a spreadsheet paste gives) and semicolons
-are all understood.
+"Color", "Grade", "Unit cost"...), and the test results buyers dispute on may come too, each
+optional: battery health ("Battery", "BH", "Battery %"), iCloud/Find My lock ("iCloud", "FMI"),
+carrier lock ("Carrier lock", "SIM lock"), cosmetic notes ("Cosmetic", "Defects"), who tested it
+("Tested by", "Tech") and when ("Tested on", "Test date"). Commas, tabs (what a spreadsheet
+paste gives) and semicolons are all understood.
 
 The import is all or nothing: every row is checked first, and if any is bad nothing is written
 and :class:`CsvImportError` lists every bad row, numbered as the user sees it in their file.
@@ -39,6 +42,7 @@ POSITIONAL_COLUMNS = [
     "price",
     "location",
 ]
+DETAIL_COLUMNS = list(services.DETAIL_FIELDS)  # only under a header: they have no position
 REQUIRED_COLUMNS = ["identifier", "manufacturer", "model", "condition", "cost"]
 COLUMN_LABELS = {
     "identifier": "IMEI/serial",
@@ -51,6 +55,12 @@ COLUMN_LABELS = {
     "cost": "cost",
     "price": "price",
     "location": "location",
+    "battery_health": "battery health",
+    "fmi_lock": "iCloud/Find My lock",
+    "carrier_lock": "carrier lock",
+    "cosmetic_notes": "cosmetic notes",
+    "tested_by": "tested by",
+    "tested_on": "tested on",
 }
 HEADER_ALIASES = {
     "identifier": [
@@ -78,6 +88,52 @@ HEADER_ALIASES = {
     "cost": ["cost", "unit cost", "unit_cost", "cost price", "buy price", "purchase price"],
     "price": ["price", "sale price", "sell price", "asking price", "list price"],
     "location": ["location", "bin", "shelf"],
+    "battery_health": [
+        "battery health",
+        "battery",
+        "battery %",
+        "battery health %",
+        "battery health (%)",
+        "battery (%)",
+        "battery percentage",
+        "bh",
+        "bh %",
+        "battery life",
+    ],
+    "fmi_lock": [
+        "icloud",
+        "icloud lock",
+        "icloud status",
+        "icloud/fmi",
+        "icloud / fmi",
+        "icloud/find my lock",
+        "icloud / find my lock",
+        "fmi",
+        "fmi lock",
+        "fmi status",
+        "find my",
+        "find my iphone",
+        "activation lock",
+    ],
+    "carrier_lock": [
+        "carrier lock",
+        "carrier lock status",
+        "carrier status",
+        "sim lock",
+        "sim lock status",
+        "simlock",
+        "network lock",
+    ],
+    "cosmetic_notes": [
+        "cosmetic notes",
+        "cosmetic",
+        "cosmetics",
+        "cosmetic condition",
+        "defects",
+        "damage",
+    ],
+    "tested_by": ["tested by", "tester", "technician", "tech", "qc by"],
+    "tested_on": ["tested on", "tested at", "test date", "date tested", "tested", "qc date"],
 }
 _ALIAS_TO_COLUMN = {
     alias: column for column, aliases in HEADER_ALIASES.items() for alias in aliases
@@ -126,6 +182,7 @@ class _Row:
     cost: object = None
     price: object = None
     location: str = ""
+    details: dict | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -275,6 +332,14 @@ def _check_row(number: int, record: dict, conditions: dict) -> tuple[_Row, list[
     if len(location) > 100:
         fail("location", f"The location has at most 100 characters; this one has {len(location)}.")
     row.location = location
+    try:
+        row.details = services.parse_device_details(
+            {column: record[column] for column in DETAIL_COLUMNS if column in record}
+        )
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            for message in messages:
+                fail(field, message)
     return row, errors
 
 
@@ -403,8 +468,9 @@ def _insert_devices(company, rows: list[_Row], products: dict, now) -> None:
     stamp = connection.ops.adapt_datetimefield_value(now)
     fields = [
         "company", "identifier", "identifier_kind", "product", "condition", "cost", "price",
-        "status", "location", "notes", "created_at", "updated_at",
+        "status", "location", "notes", "created_at", "updated_at", *DETAIL_COLUMNS,
     ]  # fmt: skip
+    blank = {field: Device._meta.get_field(field).get_default() for field in DETAIL_COLUMNS}
     _bulk_insert(
         Device,
         fields,
@@ -422,10 +488,16 @@ def _insert_devices(company, rows: list[_Row], products: dict, now) -> None:
                 "",
                 stamp,
                 stamp,
+                *(_detail_value(row.details, field, blank) for field in DETAIL_COLUMNS),
             )  # fmt: skip
             for row in rows
         ],
     )
+
+
+def _detail_value(details: dict | None, field: str, blank: dict):
+    value = (details or {}).get(field, blank[field])
+    return connection.ops.adapt_datefield_value(value) if field == "tested_on" else value
 
 
 def _ids_by_identifier(company, identifiers: list[str]) -> dict[str, int]:

@@ -5,6 +5,7 @@ current company, so a form can never point at another company's data.
 """
 
 import re
+from collections import Counter
 from decimal import Decimal
 
 from django import forms
@@ -24,12 +25,29 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
 class MoneyField(forms.DecimalField):
-    """An amount as people type it: "1,234.50" and "$12" are accepted; at most two decimals."""
+    """An amount as people type it: "1,234.50" and "$12" are accepted; at most two decimals.
+    Its refusals are sentences that say what to type instead."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
     def __init__(self, *, min_value=Decimal("0"), **kwargs):
-        super().__init__(max_digits=14, decimal_places=2, min_value=min_value, **kwargs)
+        lowest = "0" if min_value == 0 else f"{min_value}"
+        messages = {
+            "required": "Give an amount, like 120.50.",
+            "invalid": "Write an amount with digits, like 120.50.",
+            "min_value": (
+                "An amount cannot be negative: give 0 or more."
+                if min_value == 0
+                else f"Give an amount of at least {lowest}."
+            ),
+            "max_digits": "That amount is too large: at most 12 digits before the point.",
+            "max_whole_digits": "That amount is too large: at most 12 digits before the point.",
+            "max_decimal_places": "Give at most two decimals (cents), like 120.50.",
+            **kwargs.pop("error_messages", {}),
+        }
+        super().__init__(
+            max_digits=14, decimal_places=2, min_value=min_value, error_messages=messages, **kwargs
+        )
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -70,8 +88,15 @@ class PartnerForm(forms.Form):
     payment_terms_days = forms.IntegerField(
         label="Payment terms (days)",
         min_value=0,
+        max_value=3650,
         initial=30,
         help_text="Net days; 0 means due on receipt.",
+        error_messages={
+            "required": "Give the payment terms in days: 0 means due on receipt.",
+            "invalid": "Give the payment terms as a whole number of days, like 30.",
+            "min_value": "Payment terms cannot be negative: give 0 (due on receipt) or more days.",
+            "max_value": "Payment terms are at most 3650 days (ten years).",
+        },
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
@@ -115,7 +140,54 @@ class ConditionChoiceMixin(CompanyForm):
         self.fields["condition"].queryset = Condition.objects.for_company(self.company)
 
 
-class DeviceCreateForm(ConditionChoiceMixin, ProductFieldsMixin):
+class DeviceDetailsMixin(forms.Form):
+    """What buyers dispute a sale on: checked when the device is tested."""
+
+    battery_health = forms.IntegerField(
+        label="Battery health (%)",
+        required=False,
+        min_value=0,
+        max_value=100,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={
+            "invalid": "Battery health is a whole percentage, like 87.",
+            "min_value": "Battery health is a percentage from 0 to 100.",
+            "max_value": "Battery health is a percentage from 0 to 100.",
+        },
+    )
+    fmi_lock = forms.ChoiceField(
+        label="iCloud / Find My lock", choices=Device.LockStatus.choices, required=False
+    )
+    carrier_lock = forms.ChoiceField(
+        label="Carrier lock", choices=Device.CarrierLock.choices, required=False
+    )
+    cosmetic_notes = forms.CharField(
+        label="Cosmetic notes",
+        max_length=500,
+        required=False,
+        help_text="What a buyer sees: scratches, dents, screen marks…",
+    )
+    tested_by = forms.CharField(max_length=100, required=False)
+    tested_on = forms.DateField(
+        required=False,
+        widget=_date_input(),
+        error_messages={"invalid": "Give the test date as a date, like 2025-05-01."},
+    )
+
+    DETAIL_FIELDS = (
+        "battery_health",
+        "fmi_lock",
+        "carrier_lock",
+        "cosmetic_notes",
+        "tested_by",
+        "tested_on",
+    )
+
+    def details(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.DETAIL_FIELDS}
+
+
+class DeviceCreateForm(ConditionChoiceMixin, ProductFieldsMixin, DeviceDetailsMixin):
     identifier = forms.CharField(label="IMEI or serial", max_length=64)
     cost = MoneyField()
     price = MoneyField(label="Sale price", required=False)
@@ -129,11 +201,12 @@ class DeviceCreateForm(ConditionChoiceMixin, ProductFieldsMixin):
         "cost",
         "price",
         "location",
+        *DeviceDetailsMixin.DETAIL_FIELDS,
         "notes",
     ]
 
 
-class DeviceEditForm(ConditionChoiceMixin):
+class DeviceEditForm(ConditionChoiceMixin, DeviceDetailsMixin):
     identifier = forms.CharField(
         label="IMEI or serial",
         max_length=64,
@@ -145,11 +218,34 @@ class DeviceEditForm(ConditionChoiceMixin):
     location = forms.CharField(max_length=100, required=False)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    field_order = ["identifier", "product", "condition", "cost", "price", "location", "notes"]
+    field_order = [
+        "identifier",
+        "product",
+        "condition",
+        "cost",
+        "price",
+        "location",
+        *DeviceDetailsMixin.DETAIL_FIELDS,
+        "notes",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = Product.objects.for_company(self.company)
+
+
+UNCHECKED = "unchecked"
+
+
+def _checked_choices(choices) -> list[tuple[str, str]]:
+    return [(value or UNCHECKED, label) for value, label in choices.choices]
+
+
+def _checked_value(value: str | None) -> str | None:
+    """A filter's choice as the device field holds it; None for any."""
+    if not value:
+        return None
+    return "" if value == UNCHECKED else value
 
 
 class DeviceFilterForm(CompanyForm):
@@ -167,11 +263,47 @@ class DeviceFilterForm(CompanyForm):
     status = forms.ChoiceField(
         choices=[("", "All statuses"), *Device.Status.choices], required=False
     )
+    battery_min = forms.IntegerField(
+        label="Battery at least (%)",
+        required=False,
+        min_value=0,
+        max_value=100,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 4}),
+        error_messages={
+            "invalid": "Battery health is a whole percentage, like 85.",
+            "min_value": "Battery health is a percentage from 0 to 100.",
+            "max_value": "Battery health is a percentage from 0 to 100.",
+        },
+    )
+    # "" is "any" here, so a device not checked is asked for as "unchecked".
+    fmi_lock = forms.ChoiceField(
+        label="iCloud / Find My",
+        choices=[("", "Any"), *_checked_choices(Device.LockStatus)],
+        required=False,
+    )
+    carrier_lock = forms.ChoiceField(
+        label="Carrier lock",
+        choices=[("", "Any"), *_checked_choices(Device.CarrierLock)],
+        required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = Product.objects.for_company(self.company)
         self.fields["condition"].queryset = Condition.objects.for_company(self.company)
+
+    def criteria(self) -> dict:
+        """The filters as the device selectors take them (a bad filter is ignored)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "q": (data.get("q") or "").strip(),
+            "product_id": data["product"].pk if data.get("product") else None,
+            "condition_id": data["condition"].pk if data.get("condition") else None,
+            "status": data.get("status") or None,
+            "battery_min": data.get("battery_min"),
+            "fmi_lock": _checked_value(data.get("fmi_lock")),
+            "carrier_lock": _checked_value(data.get("carrier_lock")),
+        }
 
 
 # Purchase orders -----------------------------------------------------------------------------
@@ -199,7 +331,7 @@ class PurchaseOrderFilterForm(forms.Form):
     )
 
 
-class PurchaseOrderDeviceForm(ConditionChoiceMixin, ProductFieldsMixin):
+class PurchaseOrderDeviceForm(ConditionChoiceMixin, ProductFieldsMixin, DeviceDetailsMixin):
     """One device added to a draft purchase order."""
 
     identifier = forms.CharField(label="IMEI or serial", max_length=64)
@@ -214,6 +346,7 @@ class PurchaseOrderDeviceForm(ConditionChoiceMixin, ProductFieldsMixin):
         "cost",
         "price",
         "location",
+        *DeviceDetailsMixin.DETAIL_FIELDS,
     ]
 
 
@@ -288,7 +421,8 @@ class InvoiceForm(CompanyForm):
 
 class InvoiceFilterForm(forms.Form):
     status = forms.ChoiceField(
-        choices=[("", "All statuses"), *Invoice.Status.choices], required=False
+        choices=[("", "All statuses"), *Invoice.Status.choices, ("overdue", "Overdue")],
+        required=False,
     )
 
 
@@ -316,7 +450,10 @@ class InvoiceDevicesForm(forms.Form):
         identifiers = [piece.strip() for piece in pieces if piece.strip()]
         if not identifiers:
             raise forms.ValidationError("Scan or paste at least one IMEI or serial.")
-        return list(dict.fromkeys(identifiers))  # a double scan adds the device once
+        # A double scan adds the device once, and the page says so (``repeated``).
+        counts = Counter(identifiers)
+        self.repeated = [identifier for identifier, count in counts.items() if count > 1]
+        return list(counts)
 
 
 class InvoiceLinePriceForm(forms.Form):
@@ -324,9 +461,89 @@ class InvoiceLinePriceForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    amount = MoneyField(min_value=Decimal("0.01"))
+    amount = MoneyField(
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": "A payment must be more than zero."},
+    )
     date = forms.DateField(widget=_date_input())
     method = forms.ChoiceField(choices=Payment.Method.choices, initial=Payment.Method.WIRE)
     reference = forms.CharField(
         max_length=100, required=False, help_text="Cheque number, wire reference…"
     )
+
+
+# Reports -------------------------------------------------------------------------------------
+
+
+class PriceSheetFilterForm(CompanyForm):
+    q = forms.CharField(
+        label="Product",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. iphone 13"}),
+    )
+    condition = forms.ModelChoiceField(
+        queryset=Condition.objects.none(), required=False, empty_label="All grades", label="Grade"
+    )
+    sort = forms.ChoiceField(label="Sort by", choices=[], required=False)
+
+    def __init__(self, *args, sorts: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["condition"].queryset = Condition.objects.for_company(self.company)
+        self.fields["sort"].choices = list(sorts.items())
+
+    def criteria(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "q": (data.get("q") or "").strip(),
+            "condition_id": data["condition"].pk if data.get("condition") else None,
+            "sort": data.get("sort") or "product",
+        }
+
+
+class AskingPriceForm(CompanyForm):
+    product = forms.ModelChoiceField(queryset=Product.objects.none())
+    condition = forms.ModelChoiceField(queryset=Condition.objects.none())
+    price = MoneyField(label="Asking price", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.for_company(self.company)
+        self.fields["condition"].queryset = Condition.objects.for_company(self.company)
+
+
+MAX_REPORT_DAYS = 3660  # ten years of months is a readable chart
+
+
+class MarginFilterForm(CompanyForm):
+    start = forms.DateField(
+        label="From",
+        required=False,
+        widget=_date_input(),
+        error_messages={"invalid": "Give the first day as a date, like 2025-01-01."},
+    )
+    end = forms.DateField(
+        label="To",
+        required=False,
+        widget=_date_input(),
+        error_messages={"invalid": "Give the last day as a date, like 2025-12-31."},
+    )
+    by = forms.ChoiceField(label="Group by", choices=[], required=False)
+    customer = forms.ModelChoiceField(
+        queryset=Partner.objects.none(), required=False, empty_label="All customers"
+    )
+
+    def __init__(self, *args, groupings: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["by"].choices = list(groupings.items())
+        self.fields["customer"].queryset = Partner.objects.for_company(self.company).filter(
+            is_customer=True
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The last day cannot be before the first day.")
+        elif start and end and (end - start).days > MAX_REPORT_DAYS:
+            self.add_error("start", "Choose a period of at most ten years.")
+        return cleaned

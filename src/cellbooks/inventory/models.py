@@ -129,7 +129,7 @@ class Device(CompanyOwned):
     class Status(models.TextChoices):
         INCOMING = "incoming", "Incoming"  # on a draft purchase order: not arrived, not sellable
         IN_STOCK = "in_stock", "In stock"
-        COMMITTED = "committed", "Committed"  # on a draft invoice
+        COMMITTED = "committed", "Reserved"  # on a draft invoice, not sold yet
         SOLD = "sold", "Sold"
         RETURNED = "returned", "Returned to vendor"  # a vendor return, or its PO voided
         WRITTEN_OFF = "written_off", "Written off"  # came back from a customer beyond use
@@ -137,6 +137,18 @@ class Device(CompanyOwned):
     # A device is "current" while the company holds or is about to hold it; an identifier is unique
     # among current devices only, so a unit sold (or returned to its vendor) can be bought again.
     CURRENT_STATUSES = (Status.INCOMING, Status.IN_STOCK, Status.COMMITTED)
+
+    class LockStatus(models.TextChoices):
+        """iCloud / Find My (activation lock): buyers refuse a device that is still locked."""
+
+        UNKNOWN = "", "Not checked"
+        OFF = "off", "Off"
+        ON = "on", "On (locked)"
+
+    class CarrierLock(models.TextChoices):
+        UNKNOWN = "", "Not checked"
+        UNLOCKED = "unlocked", "Unlocked"
+        LOCKED = "locked", "Locked"
 
     identifier = models.CharField(max_length=64, help_text="IMEI (15 digits) or serial number")
     identifier_kind = models.CharField(max_length=10, choices=IdentifierKind.choices)
@@ -147,6 +159,19 @@ class Device(CompanyOwned):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_STOCK)
     location = models.CharField(max_length=100, blank=True)
     notes = models.TextField(blank=True)
+    # What buyers dispute a sale on: checked when the device is tested, printed on packing lists.
+    battery_health = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Battery health in % (0–100)"
+    )
+    fmi_lock = models.CharField(
+        "iCloud / Find My lock", max_length=3, choices=LockStatus.choices, blank=True, default=""
+    )
+    carrier_lock = models.CharField(
+        max_length=10, choices=CarrierLock.choices, blank=True, default=""
+    )
+    cosmetic_notes = models.CharField(max_length=500, blank=True)
+    tested_by = models.CharField(max_length=100, blank=True)
+    tested_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -157,7 +182,11 @@ class Device(CompanyOwned):
                 fields=["company", "identifier"],
                 condition=models.Q(status__in=["incoming", "in_stock", "committed"]),
                 name="current_device_identifier_unique_per_company",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(battery_health__isnull=True) | models.Q(battery_health__lte=100),
+                name="device_battery_health_is_a_percentage",
+            ),
         ]
         indexes = [
             models.Index(fields=["company", "status"]),
@@ -167,6 +196,25 @@ class Device(CompanyOwned):
 
     def __str__(self):
         return self.identifier
+
+
+class AskingPrice(CompanyOwned):
+    """What the company asks for one product in one grade (the price sheet's asking price)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="asking_prices")
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="+")
+    price = models.DecimalField(**MONEY)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "product", "condition"], name="one_asking_price_per_cell"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.product} {self.condition}: {self.price}"
 
 
 class NumberSequence(CompanyOwned):

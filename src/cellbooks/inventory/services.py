@@ -25,10 +25,12 @@ from django.utils import timezone
 from cellbooks.core.identifiers import parse_identifier
 from cellbooks.core.integrations import registry as integrations
 from cellbooks.core.money import MoneyError, money_sum, to_money
+from cellbooks.core.money import format_money as core_format_money
 
 from . import signals
 from .models import (
     DOC_NUMBER_MAX,
+    AskingPrice,
     Condition,
     CustomerReturn,
     Device,
@@ -66,9 +68,9 @@ def _refuse(field: str, message: str):
     raise ValidationError({field: [message]})
 
 
-def format_money(amount: Decimal) -> str:
-    """How amounts appear in messages: "$1,234.50", "-$5.00"."""
-    return f"-${-amount:,.2f}" if amount < 0 else f"${amount:,.2f}"
+def format_money(amount: Decimal, currency: str | None = None) -> str:
+    """How amounts appear in messages: "$1,234.50", "-$5.00" (the company's currency when given)."""
+    return core_format_money(amount, currency)
 
 
 def parse_money(value, *, field: str, label: str, required: bool = True) -> Decimal | None:
@@ -462,6 +464,90 @@ def _resolve_condition(company, condition, *, field="condition") -> Condition:
 # --------------------------------------------------------------------------------------------
 
 
+# What buyers dispute a sale on. People (and spreadsheets) write these many ways.
+DETAIL_FIELDS = (
+    "battery_health",
+    "fmi_lock",
+    "carrier_lock",
+    "cosmetic_notes",
+    "tested_by",
+    "tested_on",
+)
+_FMI_WORDS = {
+    Device.LockStatus.OFF: {"off", "no", "n", "false", "0", "clean", "unlocked", "clear", "fmi off", "icloud off"},
+    Device.LockStatus.ON: {"on", "yes", "y", "true", "1", "locked", "lock", "fmi on", "icloud on", "icloud locked"},
+    Device.LockStatus.UNKNOWN: {"", "unknown", "not checked", "n/a", "na", "-", "?"},
+}  # fmt: skip
+_CARRIER_WORDS = {
+    Device.CarrierLock.UNLOCKED: {"unlocked", "factory unlocked", "open", "no", "n", "false", "0", "sim free", "sim-free"},
+    Device.CarrierLock.LOCKED: {"locked", "carrier locked", "sim locked", "yes", "y", "true", "1"},
+    Device.CarrierLock.UNKNOWN: {"", "unknown", "not checked", "n/a", "na", "-", "?"},
+}  # fmt: skip
+
+
+def _choice_from_words(value, words: dict, *, field: str, label: str, examples: str) -> str:
+    text = " ".join(str(value or "").lower().replace("_", " ").split())
+    for choice, spellings in words.items():
+        if text == choice or text in spellings:
+            return str(choice)
+    if field == "carrier_lock" and text.startswith("locked"):  # "Locked (AT&T)", "locked to EE"
+        return str(Device.CarrierLock.LOCKED)
+    _refuse(field, f"{label} '{value}' is not understood: write {examples}, or leave it empty.")
+
+
+def parse_battery_health(value) -> int | None:
+    """ "87", "87%", 87 → 87; "" → None; anything else is refused with the reason."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip().rstrip("%").strip()
+    if not text.isdigit() or int(text) > 100:
+        _refuse(
+            "battery_health",
+            f"Battery health is a percentage from 0 to 100, like 87; '{value}' is not.",
+        )
+    return int(text)
+
+
+def parse_device_details(values: dict, *, today=None) -> dict:
+    """Check the details buyers dispute on (only the keys given); every problem at once."""
+    errors: dict[str, list[str]] = {}
+    cleaned = {}
+    if "battery_health" in values:
+        cleaned["battery_health"] = _collect(errors, parse_battery_health, values["battery_health"])
+    if "fmi_lock" in values:
+        cleaned["fmi_lock"] = _collect(
+            errors, _choice_from_words, values["fmi_lock"], _FMI_WORDS, field="fmi_lock",
+            label="iCloud / Find My lock", examples="Off or On",
+        )  # fmt: skip
+    if "carrier_lock" in values:
+        cleaned["carrier_lock"] = _collect(
+            errors, _choice_from_words, values["carrier_lock"], _CARRIER_WORDS,
+            field="carrier_lock", label="Carrier lock", examples="Unlocked or Locked",
+        )  # fmt: skip
+    if "cosmetic_notes" in values:
+        cleaned["cosmetic_notes"] = _collect(
+            errors, _clean_text, values["cosmetic_notes"], field="cosmetic_notes",
+            label="The cosmetic notes", max_length=500,
+        )  # fmt: skip
+    if "tested_by" in values:
+        cleaned["tested_by"] = _collect(
+            errors, _clean_text, values["tested_by"], field="tested_by",
+            label="Tested by", max_length=100,
+        )  # fmt: skip
+    if "tested_on" in values:
+        tested_on = _collect(
+            errors, _parse_date, values["tested_on"], field="tested_on", label="The test date"
+        )
+        if tested_on and tested_on > (today or timezone.localdate()):
+            errors.setdefault("tested_on", []).append(
+                f"The test date {tested_on:%Y-%m-%d} is in the future: give the day it was tested."
+            )
+        cleaned["tested_on"] = tested_on
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
 def describe_existing_device(device_identifier: str, status: str) -> str:
     """Why an identifier cannot be added again: the company holds that device already."""
     if status == Device.Status.IN_STOCK:
@@ -484,7 +570,7 @@ def _check_identifier_free(company, identifier: str, *, exclude_pk=None) -> None
 
 
 def _device_values(
-    company, *, identifier, product, condition, cost, price, location, notes
+    company, *, identifier, product, condition, cost, price, location, notes, details=None
 ) -> dict:
     """Validate everything about a new device at once; return model field values."""
     errors: dict[str, list[str]] = {}
@@ -499,9 +585,11 @@ def _device_values(
     location = _collect(
         errors, _clean_text, location, field="location", label="The location", max_length=100
     )
+    details = _collect(errors, parse_device_details, details or {})
     if errors:
         raise ValidationError(errors)
     return {
+        **details,
         "identifier": parsed[0],
         "identifier_kind": parsed[1],
         "product": product,
@@ -515,9 +603,21 @@ def _device_values(
 
 @transaction.atomic
 def create_device(
-    *, company, identifier, product, condition, cost, price=None, location="", notes=""
+    *,
+    company,
+    identifier,
+    product,
+    condition,
+    cost,
+    price=None,
+    location="",
+    notes="",
+    **details,
 ) -> Device:
-    """Add one device to stock outside a purchase order (a stock adjustment)."""
+    """Add one device to stock outside a purchase order (a stock adjustment). ``details``: any
+    of DETAIL_FIELDS (battery health, iCloud/Find My lock, carrier lock, cosmetic notes, tested
+    by/on)."""
+    _check_fields(details, set(DETAIL_FIELDS), "create_device")
     values = _device_values(
         company,
         identifier=identifier,
@@ -527,11 +627,21 @@ def create_device(
         price=price,
         location=location,
         notes=notes,
+        details=details,
     )
     return Device.objects.create(company=company, status=Device.Status.IN_STOCK, **values)
 
 
-DEVICE_FIELDS = {"identifier", "product", "condition", "cost", "price", "location", "notes"}
+DEVICE_FIELDS = {
+    "identifier",
+    "product",
+    "condition",
+    "cost",
+    "price",
+    "location",
+    "notes",
+    *DETAIL_FIELDS,
+}
 
 
 @transaction.atomic
@@ -586,6 +696,11 @@ def update_device(*, device, **fields) -> Device:
             device.location = location
     if "notes" in fields:
         device.notes = (fields["notes"] or "").strip()
+    details = _collect(
+        errors, parse_device_details, {k: v for k, v in fields.items() if k in DETAIL_FIELDS}
+    )
+    for field, value in (details or {}).items():
+        setattr(device, field, value)
     if errors:
         raise ValidationError(errors)
     device.save()
@@ -742,9 +857,11 @@ def add_device_to_purchase_order(
     cost,
     price=None,
     location="",
+    **details,
 ) -> PurchaseOrderLine:
     """Put one device on a draft PO at the line's cost: it is incoming (not in stock, not for
-    sale) until the PO is received."""
+    sale) until the PO is received. ``details``: any of DETAIL_FIELDS."""
+    _check_fields(details, set(DETAIL_FIELDS), "add_device_to_purchase_order")
     po = _lock(purchase_order)
     _require_status(po, PurchaseOrder.Status.DRAFT, action="take new devices")
     company = po.company
@@ -767,6 +884,7 @@ def add_device_to_purchase_order(
     location = _collect(
         errors, _clean_text, location, field="location", label="The location", max_length=100
     )
+    details = _collect(errors, parse_device_details, details)
     if errors:
         raise ValidationError(errors)
     product = get_or_create_product(
@@ -782,6 +900,7 @@ def add_device_to_purchase_order(
         price=price,
         location=location or "",
         status=Device.Status.INCOMING,
+        **details,
     )
     return PurchaseOrderLine.objects.create(purchase_order=po, device=device, unit_cost=cost)
 
@@ -1013,7 +1132,7 @@ def _not_held(company, raw: str, identifier: str) -> str:
 
 
 def _holder_description(device: Device) -> str:
-    """Where a device is now: "committed on invoice INV-1002", "sold on …", "incoming on …"."""
+    """Where a device is now: "reserved on draft invoice INV-1002", "sold on …", "incoming on …"."""
     status = device.get_status_display().lower()
     if device.status == Device.Status.INCOMING:
         line = PurchaseOrderLine.objects.filter(device=device).select_related("purchase_order")
@@ -1026,7 +1145,10 @@ def _holder_description(device: Device) -> str:
         .select_related("invoice")
         .first()
     )
-    return f"{status} on invoice {line.invoice.number}" if line else status
+    if line is None:
+        return status
+    draft = "draft " if line.invoice.status == Invoice.Status.DRAFT else ""
+    return f"{status} on {draft}invoice {line.invoice.number}"
 
 
 def normalise_identifier_list(identifiers) -> list[str]:
@@ -1082,8 +1204,9 @@ def _recalculate_edited(inv) -> None:
     if inv.status != Invoice.Status.DRAFT and inv.total < settled:
         _refuse(
             NON_FIELD_ERRORS,
-            f"{document_label(inv)} would total {format_money(inv.total)}, less than the "
-            f"{format_money(settled)} already paid or credited: delete or change a payment first.",
+            f"{document_label(inv)} would total {format_money(inv.total, inv.company.currency)}, "
+            f"less than the {format_money(settled, inv.company.currency)} already paid or "
+            "credited: delete or change a payment first.",
         )
     Invoice.objects.filter(pk=inv.pk).update(updated_at=timezone.now())
 
@@ -1093,16 +1216,21 @@ def _devices_for_invoice(invoice, wanted: list[str], price) -> tuple[list[Device
     problems, normalised, first_seen = [], [], {}
     for raw in wanted:
         try:
-            normalised.append((raw, parse_identifier(raw)[0]))
-        except ValidationError:
-            normalised.append((raw, raw))  # a serial-like typo: it will simply not be found
+            normalised.append((raw, parse_identifier(raw)[0], ""))
+        except ValidationError as exc:  # a mistyped IMEI: say what is wrong with it
+            normalised.append((raw, raw, exc.message_dict["identifier"][0]))
     found = {
         d.identifier: d
-        for d in current_devices(invoice.company).filter(identifier__in=[n for _, n in normalised])
+        for d in current_devices(invoice.company).filter(
+            identifier__in=[n for _, n, bad in normalised if not bad]
+        )
     }
     devices = []
-    for raw, ident in normalised:
+    for raw, ident, bad in normalised:
         device = found.get(ident)
+        if bad:
+            problems.append(f"{bad.rstrip('.')}. Check it for a mistyped digit, or scan it again.")
+            continue
         if ident in first_seen:
             problems.append(f"{ident} is listed twice.")
             continue
@@ -1262,10 +1390,11 @@ def record_payment(
     errors: dict[str, list[str]] = {}
     amount = _collect(errors, parse_money, amount, field="amount", label="The amount")
     if amount is not None and amount <= 0:
-        errors.setdefault("amount", []).append("A payment must be more than $0.00.")
+        errors.setdefault("amount", []).append("A payment must be more than zero.")
     elif amount is not None and amount > inv.balance_due:
         errors.setdefault("amount", []).append(
-            f"This payment of {format_money(amount)} is more than the balance due of {format_money(inv.balance_due)}."
+            f"This payment of {format_money(amount, inv.company.currency)} is more than the "
+            f"balance due of {format_money(inv.balance_due, inv.company.currency)}."
         )
     date = _collect(
         errors, _parse_date, date, field="date", label="The date", default=timezone.localdate()
@@ -1373,3 +1502,30 @@ def recalculate_invoice(*, invoice) -> Invoice:
         updated_at=timezone.now(),
     )
     return invoice
+
+
+# --------------------------------------------------------------------------------------------
+# Asking prices (the price sheet)
+# --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_asking_price(*, company, product, condition, price) -> AskingPrice | None:
+    """Set what the company asks for ``product`` in ``condition`` on its price sheet; an empty
+    price removes it (the sheet then says "Ask us")."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(product, Product) or product.company_id != company.id:
+        errors.setdefault("product", []).append("Choose a product of this company.")
+    condition = _collect(errors, _resolve_condition, company, condition)
+    amount = _collect(
+        errors, parse_money, price, field="price", label="The asking price", required=False
+    )
+    if errors:
+        raise ValidationError(errors)
+    if amount is None:
+        AskingPrice.objects.filter(company=company, product=product, condition=condition).delete()
+        return None
+    asking, _ = AskingPrice.objects.update_or_create(
+        company=company, product=product, condition=condition, defaults={"price": amount}
+    )
+    return asking

@@ -1,21 +1,36 @@
 from django.urls import path
 
-from . import return_views, views
+from . import report_views, return_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     # Devices
     path("devices/", views.device_list, name="device_list"),
+    path("devices/export.<str:fmt>", report_views.device_export, name="device_export"),
     path("devices/new/", views.device_create, name="device_create"),
     path("devices/<int:pk>/", views.device_detail, name="device_detail"),
     path("devices/<int:pk>/edit/", views.device_edit, name="device_edit"),
     # Partners
     path("partners/", views.partner_list, name="partner_list"),
+    path("partners/export.<str:fmt>", report_views.partner_export, name="partner_export"),
+    path(
+        "partners/<int:pk>/statement.pdf",
+        report_views.partner_statement_pdf,
+        name="partner_statement_pdf",
+    ),
     path("partners/new/", views.partner_create, name="partner_create"),
     path("partners/<int:pk>/", views.partner_detail, name="partner_detail"),
     path("partners/<int:pk>/edit/", views.partner_edit, name="partner_edit"),
     # Purchase orders
     path("purchase-orders/", views.purchase_order_list, name="purchase_order_list"),
+    path(
+        "purchase-orders/export.<str:fmt>",
+        report_views.purchase_order_export,
+        name="purchase_order_export",
+    ),
+    path(
+        "purchase-orders/<int:pk>/pdf", report_views.purchase_order_pdf, name="purchase_order_pdf"
+    ),
     path("purchase-orders/new/", views.purchase_order_create, name="purchase_order_create"),
     path("purchase-orders/<int:pk>/", views.purchase_order_detail, name="purchase_order_detail"),
     path("purchase-orders/<int:pk>/edit/", views.purchase_order_edit, name="purchase_order_edit"),
@@ -50,6 +65,13 @@ urlpatterns = [
     ),
     # Invoices
     path("invoices/", views.invoice_list, name="invoice_list"),
+    path("invoices/export.<str:fmt>", report_views.invoice_export, name="invoice_export"),
+    path("invoices/<int:pk>/pdf", report_views.invoice_pdf, name="invoice_pdf"),
+    path(
+        "invoices/<int:pk>/packing-list.pdf",
+        report_views.invoice_packing_list_pdf,
+        name="invoice_packing_list_pdf",
+    ),
     path("invoices/new/", views.invoice_create, name="invoice_create"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/edit/", views.invoice_edit, name="invoice_edit"),
@@ -136,5 +158,24 @@ urlpatterns = [
         "vendor-returns/<int:pk>/print/",
         return_views.vendor_return_print,
         name="vendor_return_print",
+    ),
+    # Price sheet and reports
+    path("price-sheet/", report_views.price_sheet, name="price_sheet"),
+    path(
+        "price-sheet/export.<str:fmt>", report_views.price_sheet_export, name="price_sheet_export"
+    ),
+    path("price-sheet/pdf", report_views.price_sheet_pdf, name="price_sheet_pdf"),
+    path(
+        "price-sheet/asking-price/",
+        report_views.price_sheet_set_price,
+        name="price_sheet_set_price",
+    ),
+    path("reports/margins/", report_views.margin_report, name="margin_report"),
+    path("reports/margins/export.<str:fmt>", report_views.margin_export, name="margin_export"),
+    path("reports/receivables/", report_views.receivables, name="receivables"),
+    path(
+        "reports/receivables/export.<str:fmt>",
+        report_views.receivables_export,
+        name="receivables_export",
     ),
 ]

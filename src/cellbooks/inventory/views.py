@@ -16,7 +16,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cellbooks.accounts import selectors as accounts_selectors
+from cellbooks.core.dates import company_today
 from cellbooks.core.integrations import registry as integrations
+from cellbooks.core.money import format_money
 from cellbooks.core.permissions import DOCUMENTS, PAYMENTS, can
 from cellbooks.core.views import add_service_errors, company_required, error_text, paginate
 from cellbooks.inventory import csv_import, selectors, services
@@ -79,7 +81,9 @@ def _purchase_orders_with_totals(*, company, status=None):
 
 @company_required
 def dashboard(request):
-    summary = selectors.dashboard_summary(company=request.company, recent=RECENT_COUNT)
+    summary = selectors.dashboard_summary(
+        company=request.company, today=company_today(request.company), recent=RECENT_COUNT
+    )
     return render(request, "inventory/dashboard.html", {"summary": summary})
 
 
@@ -89,18 +93,15 @@ def dashboard(request):
 @company_required
 def device_list(request):
     filters = DeviceFilterForm(request.GET or None, company=request.company)
-    criteria = filters.cleaned_data if filters.is_valid() else {}
-    devices = selectors.search_devices(
-        company=request.company,
-        q=(criteria.get("q") or "").strip(),
-        product_id=criteria["product"].pk if criteria.get("product") else None,
-        condition_id=criteria["condition"].pk if criteria.get("condition") else None,
-        status=criteria.get("status") or None,
-    )
+    devices = selectors.search_devices(company=request.company, **filters.criteria())
     return render(
         request,
         "inventory/device_list.html",
-        {"filters": filters, "page_obj": paginate(request, devices)},
+        {
+            "filters": filters,
+            "page_obj": paginate(request, devices),
+            "export_query": request.GET.urlencode(),
+        },
     )
 
 
@@ -145,6 +146,7 @@ def device_create(request):
                 price=data["price"],
                 location=data["location"],
                 notes=data["notes"],
+                **form.details(),
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -165,6 +167,7 @@ def device_edit(request, pk):
         "price": device.price,
         "location": device.location,
         "notes": device.notes,
+        **{name: getattr(device, name) for name in DeviceEditForm.DETAIL_FIELDS},
     }
     form = DeviceEditForm(request.POST or None, initial=initial, company=request.company)
     if not can(request, DOCUMENTS):
@@ -191,17 +194,17 @@ def device_edit(request, pk):
 def partner_list(request):
     filters = PartnerFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {}
-    partners = Partner.objects.for_company(request.company)
-    if criteria.get("role") == "vendor":
-        partners = partners.filter(is_vendor=True)
-    elif criteria.get("role") == "customer":
-        partners = partners.filter(is_customer=True)
-    if q := (criteria.get("q") or "").strip():
-        partners = partners.filter(name__icontains=q)
+    partners = selectors.search_partners(
+        company=request.company, q=criteria.get("q") or "", role=criteria.get("role") or ""
+    )
     return render(
         request,
         "inventory/partner_list.html",
-        {"filters": filters, "page_obj": paginate(request, partners)},
+        {
+            "filters": filters,
+            "page_obj": paginate(request, partners),
+            "query": request.GET.urlencode(),
+        },
     )
 
 
@@ -269,7 +272,11 @@ def purchase_order_list(request):
     return render(
         request,
         "inventory/purchase_order_list.html",
-        {"filters": filters, "page_obj": paginate(request, purchase_orders)},
+        {
+            "filters": filters,
+            "page_obj": paginate(request, purchase_orders),
+            "query": request.GET.urlencode(),
+        },
     )
 
 
@@ -352,7 +359,14 @@ class ImportProblem:
 
 
 def _render_purchase_order(
-    request, purchase_order, *, device_form=None, import_form=None, import_errors=None
+    request,
+    purchase_order,
+    *,
+    device_form=None,
+    import_form=None,
+    import_errors=None,
+    import_error_count=0,
+    import_row_count=0,
 ):
     line_count = purchase_order.lines.count()
     if line_count > LARGE_DOCUMENT:
@@ -370,6 +384,9 @@ def _render_purchase_order(
         "import_errors": import_errors,
         "editable": purchase_order.is_editable and can(request, DOCUMENTS),
         "history": _history(request, "purchase_order", purchase_order),
+        "import_error_count": import_error_count,
+        "import_row_count": import_row_count,
+        "import_errors_hidden": max(import_error_count - len(import_errors or []), 0),
     }
     return render(request, "inventory/purchase_order_detail.html", context)
 
@@ -408,6 +425,7 @@ def purchase_order_add_device(request, pk):
                 cost=data["cost"],
                 price=data["price"],
                 location=data["location"],
+                **form.details(),
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -435,12 +453,16 @@ def purchase_order_import(request, pk):
             request,
             purchase_order,
             import_form=CsvImportForm(initial={"text": csv_text}),
-            import_errors=[ImportProblem.from_row_error(row_error) for row_error in error.errors],
+            import_errors=[
+                ImportProblem.from_row_error(row_error)
+                for row_error in error.errors[:PROBLEMS_SHOWN]
+            ],
+            import_error_count=len(error.errors),
+            import_row_count=len({row_error.row for row_error in error.errors}),
         )
-    except ValidationError as error:
-        form = CsvImportForm(initial={"text": csv_text})
-        form.add_error(None, error_text(error))
-        return _render_purchase_order(request, purchase_order, import_form=form)
+    except ValidationError as error:  # the PO as a whole refuses (e.g. it is received already)
+        messages.error(request, error_text(error))
+        return redirect("purchase_order_detail", pk=purchase_order.pk)
     messages.success(
         request,
         f"Added {_plural(result.created, 'device')} ({_plural(result.products_created, 'new product')}).",
@@ -542,13 +564,17 @@ def purchase_order_void(request, pk):
 def invoice_list(request):
     filters = InvoiceFilterForm(request.GET or None)
     status = filters.cleaned_data["status"] if filters.is_valid() else None
-    invoices = selectors.invoices_for(company=request.company, status=status or None).order_by(
-        "-date", "-id"
-    )
+    invoices = selectors.invoices_for(
+        company=request.company, status=status or None, today=company_today(request.company)
+    ).order_by("-date", "-id")
     return render(
         request,
         "inventory/invoice_list.html",
-        {"filters": filters, "page_obj": paginate(request, invoices)},
+        {
+            "filters": filters,
+            "page_obj": paginate(request, invoices),
+            "query": request.GET.urlencode(),
+        },
     )
 
 
@@ -619,6 +645,7 @@ def _render_invoice(request, invoice, *, devices_form=None, payment_form=None):
         "groups": groups,
         "line_count": sum(group.count for group in groups),
         "payments": selectors.invoice_payments(invoice=invoice),
+        "margin": selectors.invoice_margin(invoice=invoice),
         "devices_form": devices_form or InvoiceDevicesForm(),
         "can_pay": can_pay,
         "returns": list(invoice.returns.order_by("-date", "-id")),
@@ -651,11 +678,42 @@ def invoice_add_devices(request, pk):
                 invoice=invoice, identifiers=identifiers, unit_price=form.cleaned_data["unit_price"]
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_errors(form, _first_problems(error, "identifiers"))
         else:
-            messages.success(request, f"Added {_plural(len(identifiers), 'device')}.")
+            done = f"Added {_plural(len(identifiers), 'device')}."
+            if form.repeated:
+                twice = ", ".join(form.repeated[:PROBLEMS_SHOWN])
+                more = len(form.repeated) - PROBLEMS_SHOWN
+                done += (
+                    f" Scanned more than once, added once: {twice}"
+                    + (f" and {more} more" if more > 0 else "")
+                    + "."
+                )
+            messages.success(request, done)
             return redirect("invoice_detail", pk=invoice.pk)
     return _render_invoice(request, invoice, devices_form=form)
+
+
+# A paste of 20,000 bad lines is not fixed by reading 20,000 messages: the first ones show the
+# kind of problem, and a count says how many more there are.
+PROBLEMS_SHOWN = 50
+
+
+def _first_problems(error: ValidationError, field: str) -> ValidationError:
+    """``error`` with at most PROBLEMS_SHOWN messages for ``field``, then one that counts the rest."""
+    if not hasattr(error, "error_dict") or field not in error.message_dict:
+        return error
+    problems = error.message_dict[field]
+    if len(problems) <= PROBLEMS_SHOWN:
+        return error
+    rest = len(problems) - PROBLEMS_SHOWN
+    kept = {**error.message_dict}
+    kept[field] = [
+        *problems[:PROBLEMS_SHOWN],
+        f"… and {rest:,} more like these ({len(problems):,} in all): nothing was added. "
+        "Fix the list and add it again.",
+    ]
+    return ValidationError(kept)
 
 
 def _get_invoice_line(request, pk, line_pk):
@@ -796,7 +854,8 @@ def invoice_record_payment(request, pk):
             invoice.refresh_from_db()
             messages.success(
                 request,
-                f"Payment of {payment.amount:,.2f} recorded. Invoice {invoice.number} is "
+                f"Payment of {format_money(payment.amount, request.company.currency)} recorded. "
+                f"Invoice {invoice.number} is "
                 f"{invoice.get_status_display().lower()}.",
             )
             return redirect("invoice_detail", pk=invoice.pk)
@@ -815,5 +874,7 @@ def invoice_delete_payment(request, pk, payment_pk):
     except ValidationError as error:
         messages.error(request, error_text(error))
     else:
-        messages.success(request, f"Payment of {payment.amount:,.2f} deleted.")
+        messages.success(
+            request, f"Payment of {format_money(payment.amount, request.company.currency)} deleted."
+        )
     return redirect("invoice_detail", pk=invoice.pk)

@@ -134,15 +134,21 @@ def marker(document: DocumentInput) -> str:
 
 NOTE_LABELS = {
     "invoice": "invoice",
-    "purchase_order": "purchase order",
+    "purchase_order": "purchase",  # a Bill or a Purchase Order: "this purchase" fits both
     "customer_return": "return",
     "vendor_return": "vendor return",
 }
 
 
 def private_note(document: DocumentInput) -> str:
+    """The memo a bookkeeper reads in QuickBooks: which Cellbooks document this is, a plea to keep
+    the line, and the marker that lets Cellbooks find the document again (``marker``), then the
+    document's notes."""
     label = NOTE_LABELS.get(document.kind, document.kind)
-    head = f"Cellbooks {label} {document.number} {marker(document)}"
+    head = (
+        f"Cellbooks {document.number} — keep this line: it links this {label} to Cellbooks "
+        f"{marker(document)}"
+    )
     if document.notes.strip():
         head += "\n" + document.notes.strip()
     return head[:PRIVATE_NOTE_MAX]

@@ -76,7 +76,8 @@ class CreditApplications:
                 invoice_id=invoice.qbo_id,
                 credit_memo_id=credit.qbo_id,
                 amount=rma.total,
-                note=f"Cellbooks return {rma.number} applied to invoice {rma.invoice.number} {tag}",
+                note=f"Cellbooks return {rma.number} applied to {rma.invoice.number} — keep this "
+                f"line: it links this payment to Cellbooks {tag}",
             ),
             party=("CustomerRef", customer_ref["value"]),
             tag=tag,
@@ -117,7 +118,8 @@ class CreditApplications:
                 amount=rtv.total,
                 bank_ref=self.exporter.bank_account_ref(),
                 note=f"Cellbooks vendor return {rtv.number} applied to the bill of "
-                f"{rtv.purchase_order.number} {tag}",
+                f"{rtv.purchase_order.number} — keep this line: it links this payment to "
+                f"Cellbooks {tag}",
             ),
             party=("VendorRef", vendor_ref["value"]),
             tag=tag,

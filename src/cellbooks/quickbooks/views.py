@@ -248,6 +248,7 @@ def sync_document(request, kind, pk):
     messages.info(
         request,
         f"{label} {document.number} is queued for QuickBooks; this page shows the result in a moment.",
+        extra_tags="qbo-queued",  # the QuickBooks box removes this note once it has the result
     )
     return redirect(SYNC_KINDS[kind][0], pk=document.pk)
 

@@ -1,4 +1,5 @@
-"""Invoices: create with devices by identifier, read, list, open, void."""
+"""Invoices: create with devices by identifier, read, list, open, void; the invoice and its
+packing list as PDFs."""
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -7,6 +8,7 @@ from django.db.models import QuerySet
 from ninja import Query, Router
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from cellbooks.api import pdf as api_pdf
 from cellbooks.api.auth import company_of
 from cellbooks.api.errors import ApiError, not_found
 from cellbooks.api.schemas import (
@@ -17,7 +19,7 @@ from cellbooks.api.schemas import (
     created,
     ok,
 )
-from cellbooks.inventory import selectors, services
+from cellbooks.inventory import pdf, selectors, services
 from cellbooks.inventory.models import Invoice, Partner
 
 from . import MAX_PAGE, Status, duplicate_identifiers, normalised_identifier
@@ -55,6 +57,41 @@ def list_invoices(request, filters: Query[InvoiceFilters]):
 @router.get("/invoices/{invoice_id}", response=ok(InvoiceOut))
 def get_invoice(request, invoice_id: int):
     return invoice_detail(request, invoice_id)
+
+
+def _invoice_for_document(request, invoice_id: int) -> Invoice:
+    return Invoice.objects.select_related("customer", "company").get_for_company_or_404(
+        company_of(request), pk=invoice_id
+    )
+
+
+@router.get(
+    "/invoices/{invoice_id}/pdf",
+    response=api_pdf.RESPONSES,
+    openapi_extra=api_pdf.openapi(
+        "The invoice as a PDF: lines by product and grade with every IMEI, total, paid, balance."
+    ),
+)
+def invoice_pdf(request, invoice_id: int):
+    """The invoice the customer is sent, as a PDF (the same as its page's *Invoice PDF*)."""
+    invoice = _invoice_for_document(request, invoice_id)
+    return api_pdf.response(pdf.invoice_pdf(invoice), pdf.filename(invoice.number))
+
+
+@router.get(
+    "/invoices/{invoice_id}/packing-list.pdf",
+    response=api_pdf.RESPONSES,
+    openapi_extra=api_pdf.openapi(
+        "The packing list as a PDF: every IMEI by product and grade with battery health, "
+        "iCloud/Find My and carrier lock, cosmetic notes; no prices."
+    ),
+)
+def invoice_packing_list_pdf(request, invoice_id: int):
+    """What ships with the devices, as a PDF (the same as its page's *Packing list*)."""
+    invoice = _invoice_for_document(request, invoice_id)
+    return api_pdf.response(
+        pdf.packing_list_pdf(invoice), pdf.filename(invoice.number, "packing-list")
+    )
 
 
 @router.post("/invoices", response=created(InvoiceOut))

@@ -1,4 +1,5 @@
-"""Purchase orders: create with devices in one call, read, list, receive, close, void."""
+"""Purchase orders: create with devices in one call, read, list, receive, close, void; the
+purchase order as a PDF."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -6,6 +7,7 @@ from django.db.models import QuerySet
 from ninja import Query, Router
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from cellbooks.api import pdf as api_pdf
 from cellbooks.api.auth import company_of
 from cellbooks.api.errors import ApiError, error_items, not_found
 from cellbooks.api.schemas import (
@@ -16,7 +18,7 @@ from cellbooks.api.schemas import (
     created,
     ok,
 )
-from cellbooks.inventory import selectors, services
+from cellbooks.inventory import pdf, selectors, services
 from cellbooks.inventory.models import Partner, PurchaseOrder
 
 from . import MAX_PAGE, Status, duplicate_identifiers
@@ -56,6 +58,23 @@ def list_purchase_orders(request, filters: Query[PurchaseOrderFilters]):
 @router.get("/purchase-orders/{purchase_order_id}", response=ok(PurchaseOrderOut))
 def get_purchase_order(request, purchase_order_id: int):
     return purchase_order_detail(request, purchase_order_id)
+
+
+@router.get(
+    "/purchase-orders/{purchase_order_id}/pdf",
+    response=api_pdf.RESPONSES,
+    openapi_extra=api_pdf.openapi(
+        "The purchase order as a PDF: lines by product and grade with every IMEI, and the total."
+    ),
+)
+def purchase_order_pdf(request, purchase_order_id: int):
+    """The purchase order as the vendor reads it, as a PDF (the same as its page's *PDF*)."""
+    purchase_order = PurchaseOrder.objects.select_related(
+        "vendor", "company"
+    ).get_for_company_or_404(company_of(request), pk=purchase_order_id)
+    return api_pdf.response(
+        pdf.purchase_order_pdf(purchase_order), pdf.filename(purchase_order.number)
+    )
 
 
 @router.post("/purchase-orders", response=created(PurchaseOrderOut))

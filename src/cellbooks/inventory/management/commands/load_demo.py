@@ -16,7 +16,7 @@ from django.utils import timezone
 from cellbooks.accounts.models import Company, Membership
 from cellbooks.accounts.services import add_member, create_company
 from cellbooks.core.identifiers import luhn_check_digit
-from cellbooks.inventory import csv_import, services
+from cellbooks.inventory import csv_import, selectors, services
 from cellbooks.inventory.models import (
     Condition,
     Device,
@@ -226,11 +226,57 @@ class DemoBuilder:
         self.customers = [
             self._partner(name, is_customer=True, **extra) for name, extra in CUSTOMERS
         ]
+        self.company.address = "455 Commerce Drive, Suite 210\nMiami, FL 33166"
+        self.company.phone = "+1 305 555 0100"
+        self.company.email = "sales@demophones.test"
+        self.company.save(update_fields=["address", "phone", "email"])
         for spec in PURCHASE_ORDERS:
             self._purchase_order(*spec)
         for spec in INVOICES:
             self._invoice(*spec)
+        self._test_results()
+        self._asking_prices()
         return self.company
+
+    def _test_results(self) -> None:
+        """What a tester records on arrival: battery health, iCloud/Find My, carrier lock. Drawn
+        from a random stream of its own, so the rest of the demo stays the same."""
+        rng = random.Random(SEED + 1)
+        devices = list(Device.objects.filter(company=self.company).order_by("pk"))
+        for device in devices:
+            device.battery_health = rng.choice([100, 98, 95, 92, 90, 88, 86, 84, 81, 79])
+            device.fmi_lock = Device.LockStatus.ON if rng.random() < 0.03 else Device.LockStatus.OFF
+            device.carrier_lock = (
+                Device.CarrierLock.UNLOCKED
+                if "unlocked" in device.product.network.lower() or rng.random() < 0.5
+                else Device.CarrierLock.LOCKED
+            )
+            device.cosmetic_notes = rng.choice(["", "", "", "Light scratches on the back",
+                                                "Small dent, bottom edge", "Screen micro-scratches"])  # fmt: skip
+            device.tested_by = rng.choice(["Dana", "Sam"])
+            device.tested_on = timezone.localdate(device.created_at)
+        Device.objects.bulk_update(
+            devices,
+            [
+                "battery_health",
+                "fmi_lock",
+                "carrier_lock",
+                "cosmetic_notes",
+                "tested_by",
+                "tested_on",
+            ],
+            batch_size=500,
+        )
+
+    def _asking_prices(self) -> None:
+        """An asking price for most of what is in stock: its average cost plus about a quarter."""
+        for index, row in enumerate(selectors.price_sheet(company=self.company, today=self.today)):
+            if index % 5 == 4:
+                continue  # a few rows without one: the sheet says "Ask us"
+            price = (row.average_cost * Decimal("1.25")).to_integral_value() - Decimal("0.01")
+            services.set_asking_price(
+                company=self.company, product=row.product, condition=row.condition, price=price
+            )
 
     def _partner(self, name, **fields) -> Partner:
         return services.create_partner(company=self.company, name=name, **fields)
