@@ -127,6 +127,15 @@ def record_marker(company_key: str, kind: str, local_id: int) -> str:
     return f"[cellbooks:{company_key}:{kind}:{local_id}]"
 
 
+_MARKER = re.compile(r"\[cellbooks:([^:\]\s]+):([a-z_]+):(\d+)\]")
+
+
+def parse_marker(note: str) -> tuple[str, str, int] | None:
+    """(company key, kind, local id) of the first Cellbooks marker in a PrivateNote, or None."""
+    found = _MARKER.search(note or "")
+    return (found.group(1), found.group(2), int(found.group(3))) if found else None
+
+
 def marker(document: DocumentInput) -> str:
     """The tag in PrivateNote that identifies the Cellbooks document in QBO."""
     return record_marker(document.company_key, document.kind, document.local_id)

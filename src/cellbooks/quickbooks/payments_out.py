@@ -28,8 +28,8 @@ def payment_payload(
     *, payment: Payment, invoice: Invoice, customer_ref: dict, invoice_id: str, company_key: str
 ) -> dict:
     note = (
-        f"Cellbooks payment on invoice {invoice.number} "
-        f"{mapping.record_marker(company_key, KIND, payment.pk)}"
+        f"Cellbooks payment on {invoice.number} — keep this line: it links this payment to "
+        f"Cellbooks {mapping.record_marker(company_key, KIND, payment.pk)}"
     )
     payload = {
         "CustomerRef": customer_ref,

@@ -19,7 +19,7 @@ from django.utils import timezone
 from cellbooks.inventory import services as inventory
 from cellbooks.inventory.models import Invoice, Payment
 
-from . import bindings
+from . import bindings, mapping
 from .client import QBOClient
 from .errors import NotFoundError
 from .models import Connection, RemotePayment
@@ -73,6 +73,11 @@ class Reconciler:
                 entity = self.client.read("Payment", qbo_id)
             except NotFoundError:
                 deleted = True
+        if entity is not None and self._made_by_cellbooks(entity):
+            # Made by Cellbooks, its answer not linked yet (lost, or the push still running): the
+            # push links it by this marker. Taking it for a customer's payment would count the
+            # money twice.
+            return
         applied: dict[str, Decimal] = defaultdict(Decimal)
         state = "deleted" if deleted else ("voided" if entity and is_voided(entity) else "active")
         if state == "active":
@@ -104,6 +109,11 @@ class Reconciler:
         wanted = {bound[txn].local_id: amount for txn, amount in applied.items() if txn in bound}
         for invoice_id in sorted(invoice_ids):
             self._apply(invoice_id, qbo_id, wanted.get(invoice_id), entity)
+
+    def _made_by_cellbooks(self, entity: dict) -> bool:
+        """A QBO record whose PrivateNote carries this company's marker: Cellbooks made it."""
+        found = mapping.parse_marker(entity.get("PrivateNote") or "")
+        return found is not None and found[0] == self.company.slug
 
     def _remember(self, qbo_id: str, entity: dict | None, state: str, elsewhere: Decimal) -> None:
         defaults = {

@@ -132,3 +132,30 @@ def test_a_bulk_sync_brings_the_payments_of_the_invoices_it_creates(
     for invoice in invoices:
         qbo_balance, our_balance = balances(qbo, invoice)
         assert qbo_balance == our_balance == invoice.total - Decimal("20.00")
+
+
+def test_a_sweep_between_a_lost_payment_answer_and_its_retry_does_not_count_it_twice(
+    ready, qbo, company, synced
+):
+    """Found by the chaos test: the payment reached QuickBooks but its answer was lost, and the
+    payments sweep ran before the retry. The sweep must recognise Cellbooks' own payment by its
+    marker rather than bring it back as a customer's payment."""
+    qbo.http.post(
+        "/_emulator/faults",
+        json={"kind": "reset_after", "method": "POST", "entity": "payment", "count": 1},
+    )
+    inventory.record_payment(invoice=synced, amount="75.00")
+    run_pending(once=True)
+    assert len(qbo_documents(qbo, "Payment")) == 1  # in QuickBooks, not linked here
+    assert not Binding.objects.filter(kind="payment").exclude(qbo_id="").exists()
+
+    inbound.sweep_connection(Connection.objects.get(company=company))
+
+    assert list(Payment.objects.filter(invoice=synced).values_list("source", flat=True)) == [
+        "manual"
+    ]
+    run_pending()
+    [payment] = qbo_documents(qbo, "Payment")
+    assert Binding.objects.get(kind="payment").qbo_id == payment["Id"]
+    qbo_balance, our_balance = balances(qbo, synced)
+    assert qbo_balance == our_balance == synced.total - Decimal("75.00")
