@@ -1,6 +1,6 @@
 """The QBO query language (facts §3).
 
-    SELECT * | COUNT(*) FROM Entity [WHERE cond [AND cond]...]
+    SELECT * | field[, field...] | *, field | COUNT(*) FROM Entity [WHERE cond [AND cond]...]
         [ORDERBY|ORDER BY field [ASC|DESC][, ...]] [STARTPOSITION n] [MAXRESULTS n]
 
 cond is ``field op value`` with op one of = < > <= >= LIKE IN; values are 'strings' (backslash
@@ -64,6 +64,8 @@ class Condition:
 class Query:
     entity: str
     count: bool = False
+    # Selected fields; None for ``*`` (``SELECT *, Sku`` is the whole record too).
+    fields: list[str] | None = None
     conditions: list[Condition] = field(default_factory=list)
     order: list[tuple[str, bool]] = field(default_factory=list)  # (field, descending)
     start: int = 1
@@ -203,15 +205,27 @@ class Parser:
     def parse(self) -> Query:
         self.expect_keyword("select")
         count = False
-        if self.token.kind == "punct" and self.token.text == "*":
+        fields: list[str] | None = []
+        if self.token.kind == "word" and self.token.text.lower() == "count":
             self.pos += 1
-        elif self.keyword("count"):
             self.expect_punct("(")
             self.expect_punct("*")
             self.expect_punct(")")
             count = True
         else:
-            raise self.fail()
+            # A projection: ``*``, field names, or both (python-quickbooks' Item.all() sends
+            # ``SELECT *, Sku FROM Item``); ``*`` anywhere selects the whole record.
+            while True:
+                if self.token.kind == "punct" and self.token.text == "*":
+                    self.pos += 1
+                    fields = None
+                else:
+                    name = self.identifier()
+                    if fields is not None:
+                        fields.append(name)
+                if not (self.token.kind == "punct" and self.token.text == ","):
+                    break
+                self.pos += 1
         self.expect_keyword("from")
         entity_tok = self.token
         entity_name = self.identifier()
@@ -220,7 +234,7 @@ class Parser:
             raise errors.query_parse_error(
                 f'Invalid entity name "{entity_name}" at line 1, column {entity_tok.column}.'
             )
-        query = Query(entity=et.name, count=count)
+        query = Query(entity=et.name, count=count, fields=None if count else fields)
         if self.keyword("where"):
             query.conditions.append(self.condition())
             while self.keyword("and"):
@@ -446,7 +460,22 @@ def execute(rows: list[dict], query: Query, *, has_active: bool) -> dict:
     page = selected[query.start - 1 : query.start - 1 + query.max_results]
     if not page:
         return {}
+    if query.fields is not None:
+        page = [project(record, query.fields) for record in page]
     return {query.entity: page, "startPosition": query.start, "maxResults": len(page)}
+
+
+def project(record: dict, fields: list[str]) -> dict:
+    """Only the selected fields (and Id), marked sparse, as QBO answers a projection. [U] Which
+    bookkeeping fields a projection keeps (docs/emulator.md)."""
+    out: dict = {}
+    wanted = {"id", *(name.split(".")[0].lower() for name in fields)}
+    for key, value in record.items():
+        if key.lower() in wanted:
+            out[key] = value
+    out["domain"] = record.get("domain", "QBO")
+    out["sparse"] = True
+    return out
 
 
 def run_query(realm, statement: str) -> dict:
