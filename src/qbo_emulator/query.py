@@ -21,6 +21,7 @@ from typing import Any
 
 from . import errors
 from .entities import find_entity_type
+from .jsonutil import clone
 
 MAX_RESULTS = 1000
 DEFAULT_RESULTS = 100
@@ -485,7 +486,13 @@ def run_query(realm, statement: str) -> dict:
     rows = by_ids(table, query)
     if rows is None:
         rows = list(table.values())
-    return execute(rows, query, has_active=et.has_active)
+    result = execute(rows, query, has_active=et.has_active)
+    if query.entity in result:
+        page = result.pop(query.entity)
+        if et.presents:
+            page = [et.present(realm, clone(record)) for record in page]
+        result = {et.wire_name: page, **result}
+    return result
 
 
 def by_ids(table: dict, query: Query) -> list[dict] | None:

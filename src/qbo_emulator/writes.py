@@ -16,6 +16,7 @@ def write_entity(
     if et is None:
         raise errors.resource_not_found(entity_name)
     operation = (operation or "").lower()
+    body = et.unwrap(body)
     if operation == "delete":
         return store.delete_entity(
             realm_id, et.name, body.get("Id"), sync_token=body.get("SyncToken", "")

@@ -192,7 +192,7 @@ def routes(emulator) -> list[Route]:
             operation=request.query_params.get("operation", ""),
             include=includes(request),
         )
-        return 200, pipeline.envelope(realm_id, {et.name: record})
+        return 200, pipeline.envelope(realm_id, {et.wire_name: record})
 
     def entity_get(request: Request, realm_id: str, raw: bytes):
         et = find_entity_type(request.path_params.get("entity", "Preferences"))
@@ -202,7 +202,7 @@ def routes(emulator) -> list[Route]:
         if et.name == "CompanyInfo":
             entity_id = "1"  # read as /companyinfo/{realmId}
         return 200, pipeline.envelope(
-            realm_id, {et.name: store.get_entity(realm_id, et.name, entity_id)}
+            realm_id, {et.wire_name: store.get_entity(realm_id, et.name, entity_id)}
         )
 
     def query(request: Request, realm_id: str, raw: bytes):
