@@ -35,6 +35,7 @@ from .entities import REGISTRY, attachable, currency, entity_type, find_entity_t
 from .entities.base import EntityType
 from .jsonutil import clone, dumps, loads
 from .query import run_query
+from .reports import run_report
 
 COUNTRY_TIMEZONES = {
     "US": "America/Los_Angeles",  # sandbox companies live in Pacific time
@@ -596,6 +597,10 @@ class Store:
     def query(self, realm_id: str, statement: str) -> dict:
         with self.emulator.lock:
             return run_query(self.realm(realm_id), statement)
+
+    def report(self, realm_id: str, name: str, params: dict) -> dict:
+        with self.emulator.lock:
+            return run_report(self.realm(realm_id), name, params)
 
     def cdc(self, realm_id: str, entities: str, changed_since: str) -> list[dict]:
         with self.emulator.lock:
