@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import errors
+from . import errors, sample
 from .cdc import run_cdc
 from .clock import meta_time, response_time
 from .entities import REGISTRY, attachable, currency, entity_type, find_entity_type, seed, tax
@@ -253,7 +253,12 @@ class Store:
         custom_txn_numbers: bool = True,
         purchase_orders_enabled: bool | None = None,
         realm_id: str | None = None,
+        sample_data: bool = False,
     ) -> str:
+        """A new company: the chart of accounts, terms, payment methods, tax codes,
+        CompanyInfo and Preferences of a fresh QBO company; with ``sample_data`` also the
+        customers, vendors, items, tax rates and transactions of a sandbox-like one
+        (``sample.py``)."""
         if plan not in PLANS:
             raise ValueError(f"plan must be one of {', '.join(PLANS)}")
         if purchase_orders_enabled is None:
@@ -277,6 +282,9 @@ class Store:
             realm = Realm(self, realm_id, meta)
             self.realms[realm_id] = realm
             seed.seed_company(realm)
+            if sample_data:
+                meta["sample_data"] = True
+                sample.build(self, realm_id)
         self.mark_dirty()
         return realm_id
 

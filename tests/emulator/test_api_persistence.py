@@ -102,6 +102,7 @@ def test_the_cli_server_keeps_its_state_across_restarts(tmp_path):
         assert {c["name"] for c in companies} == {
             "Demo Phones Wholesale LLC",
             "Essentials Electronics Inc",
+            "Sandbox Company_US_1",
         }
         settings = httpx.get(f"{url}/_emulator/settings").json()
         assert settings["rate_limits_enabled"] is True  # on by default in the server
@@ -120,6 +121,7 @@ def test_the_cli_server_keeps_its_state_across_restarts(tmp_path):
             "Demo Phones Wholesale LLC",
             "Essentials Electronics Inc",
             "Restart Co",
+            "Sandbox Company_US_1",
         ]
         assert created["realmId"] in {c["realmId"] for c in companies}
     finally:

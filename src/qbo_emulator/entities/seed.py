@@ -85,8 +85,11 @@ def seed_company(realm: Realm) -> None:
                 "CurrencyRef": dict(currency),
             },
         )
+    terms = {}
     for name, days in TERMS:
-        put("Term", {"Name": name, "Active": True, "Type": "STANDARD", "DueDays": days})
+        terms[name] = put(
+            "Term", {"Name": name, "Active": True, "Type": "STANDARD", "DueDays": days}
+        )["Id"]
     for name, kind in PAYMENT_METHODS:
         put("PaymentMethod", {"Name": name, "Active": True, "Type": kind})
     for code, description, taxable in TAX_CODES:
@@ -106,7 +109,7 @@ def seed_company(realm: Realm) -> None:
         )
     meta = realm.meta
     put("CompanyInfo", company_info(realm, when), entity_id="1")
-    put("Preferences", preferences(meta, currency), entity_id="1")
+    put("Preferences", preferences(meta, currency, terms["Net 30"]), entity_id="1")
 
 
 def company_info(realm: Realm, when: str) -> dict:
@@ -149,7 +152,7 @@ def company_info(realm: Realm, when: str) -> dict:
     }
 
 
-def preferences(meta: dict, currency: dict) -> dict:
+def preferences(meta: dict, currency: dict, default_terms: str) -> dict:
     """Preferences in the full shape Intuit's sandbox answers (every group python-quickbooks and
     node-quickbooks model), reflecting the plan and the company's switches."""
     plus = meta["plan"] in ("plus", "advanced")
@@ -229,7 +232,7 @@ def preferences(meta: dict, currency: dict) -> dict:
             "AllowServiceDate": False,
             "AllowShipping": False,
             "DefaultShippingAccount": False,
-            "DefaultTerms": {"value": "3"},
+            "DefaultTerms": {"value": default_terms},
             "DefaultCustomerMessage": "Thank you for your business and have a great day!",
             "EmailCopyToCompany": False,
             "AutoApplyCredit": True,
@@ -248,7 +251,7 @@ def preferences(meta: dict, currency: dict) -> dict:
             "TrackingByCustomer": plus,
             "BillableExpenseTracking": plus,
             "TPAREnabled": False,
-            "DefaultTerms": {"value": "3"},
+            "DefaultTerms": {"value": default_terms},
             "DefaultMarkup": 0,
             "POCustomField": [
                 {

@@ -60,6 +60,7 @@ def routes(emulator) -> list[Route]:
                 "custom_txn_numbers",
                 "purchase_orders_enabled",
                 "realm_id",
+                "sample_data",
             }
             unknown = set(spec) - allowed
             if unknown:
