@@ -305,16 +305,16 @@ def getter(name: str) -> Callable[[dict], Any]:
     an e-mail address object as its ``Address``."""
     parts = name.split(".")
 
-    def read(record: dict) -> Any:
-        node: Any = record
-        for part in parts:
-            if not isinstance(node, dict):
-                return None
-            value = node.get(part)
-            if value is None and part not in node:
-                lowered = part.lower()
-                value = next((v for k, v in node.items() if k.lower() == lowered), None)
-            node = value
+    def step(node: Any, part: str) -> Any:
+        if not isinstance(node, dict):
+            return None
+        value = node.get(part)
+        if value is None and part not in node:
+            lowered = part.lower()
+            value = next((v for k, v in node.items() if k.lower() == lowered), None)
+        return value
+
+    def leaf(node: Any) -> Any:
         if isinstance(node, dict):
             if "value" in node:
                 return node["value"]
@@ -322,7 +322,24 @@ def getter(name: str) -> Callable[[dict], Any]:
                 return node["Address"]
         return node
 
+    def read(record: dict) -> Any:
+        node: Any = record
+        for index, part in enumerate(parts):
+            if isinstance(node, list):
+                # A list of objects (AttachableRef, Line): the values of every element, and a
+                # condition holds when it holds for any of them.
+                rest = ".".join(parts[index:])
+                inner = getter(rest)
+                values = [inner(element) for element in node if isinstance(element, dict)]
+                return AnyOf(v for v in values if v is not None)
+            node = step(node, part)
+        return leaf(node)
+
     return read
+
+
+class AnyOf(list):
+    """The values a dotted field has across a list of objects."""
 
 
 def field_value(record: dict, name: str) -> Any:
@@ -414,15 +431,24 @@ def predicate(cond: Condition) -> Callable[[dict], bool]:
     name = cond.field
     if cond.op == "like":
         regex = _like_regex(cond.value)
-        return lambda record: (
-            (v := field_value(record, name)) is not None and regex.match(str(v)) is not None
-        )
+        read_like = getter(name)
+
+        def like_holds(record: dict) -> bool:
+            value = read_like(record)
+            values = value if isinstance(value, AnyOf) else (value,)
+            return any(v is not None and regex.match(str(v)) is not None for v in values)
+
+        return like_holds
     literals = [Literal(v) for v in (cond.value if cond.op == "in" else [cond.value])]
     op = _OPS["=" if cond.op == "in" else cond.op]
-    if len(literals) == 1:
-        literal = literals[0]
-        return lambda record: compare(field_value(record, name), op, literal)
-    return lambda record: any(compare(field_value(record, name), op, lit) for lit in literals)
+    read = getter(name)
+
+    def holds(record: dict) -> bool:
+        value = read(record)
+        values = value if isinstance(value, AnyOf) else (value,)
+        return any(compare(v, op, lit) for v in values for lit in literals)
+
+    return holds
 
 
 def matches(record: dict, cond: Condition) -> bool:

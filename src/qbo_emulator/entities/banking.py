@@ -31,7 +31,10 @@ class DepositType(TxnType):
                 link["TxnId"] = str(link.get("TxnId", ""))
 
     def normalize_line(self, line: dict) -> None:
-        if line.get("LinkedTxn") and not line.get("DetailType"):
+        if line.get("LinkedTxn") and not (line.get("DepositLineDetail") or {}).get("AccountRef"):
+            # A deposited payment's line has no detail (clients may still name the type).
+            line.pop("DetailType", None)
+            line.pop("DepositLineDetail", None)
             amount = to_decimal(line.get("Amount"))
             if amount is None:
                 raise errors.required_param("Line.Amount")
