@@ -589,8 +589,9 @@ class Store:
     def list_entities(self, realm_id: str, entity: str) -> list[dict]:
         et = entity_type(entity)
         with self.emulator.lock:
-            rows = self.realm(realm_id).table(et.name).values()
-            return [clone(r) for r in sorted(rows, key=lambda r: _id_key(r.get("Id")))]
+            realm = self.realm(realm_id)
+            rows = sorted(realm.table(et.name).values(), key=lambda r: _id_key(r.get("Id")))
+            return [et.present(realm, clone(r)) for r in rows]
 
     def rows(self, realm_id: str, entity: str) -> list[dict]:
         """The stored records themselves (no copies; never mutate them)."""

@@ -79,6 +79,21 @@ def list_rows(
             ],
             {3},
         )
+    if slug == "credit-memos":
+        return (
+            ["Number", "Customer", "Date", "Total", "Remaining credit"],
+            [
+                [
+                    link(realm_id, slug, r["Id"], doc_number(r)),
+                    h(ref_name(r.get("CustomerRef"))),
+                    h(r.get("TxnDate")),
+                    money(r.get("TotalAmt")),
+                    money(r.get("RemainingCredit")),
+                ]
+                for r in records
+            ],
+            {3, 4},
+        )
     if slug == "payments":
         return (
             ["Payment", "Customer", "Date", "Amount", "Unapplied", "Reference", "Status"],
@@ -174,7 +189,7 @@ def routes(emulator) -> list[Route]:
     async def detail_page(request: Request):
         realm_id, slug = request.path_params["realm_id"], request.path_params["kind"]
         entity_id = request.path_params["entity_id"]
-        if slug not in ("invoices", "bills", "purchase-orders"):
+        if slug not in ("invoices", "bills", "purchase-orders", "credit-memos"):
             return _not_found(f"No detail page for {slug}.")
         try:
             txn = emulator.store.get_entity(realm_id, KINDS[slug][0], entity_id)
