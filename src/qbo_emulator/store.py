@@ -318,7 +318,7 @@ class Store:
                 changes = realm.pending
             finally:
                 realm.pending = None
-                realm.indexes.pop("books", None)  # derived from every posting transaction
+                realm.indexes["books_stale"] = True  # entities/ledger.py refreshes on next use
         self.mark_dirty()
         for change in changes:
             self.on_change(*change)

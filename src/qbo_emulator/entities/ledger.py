@@ -57,18 +57,28 @@ def _ref(record: dict | None, field: str) -> str | None:
 
 
 class Books:
-    """All postings of one company, built once per report from the realm's tables."""
+    """All postings of one company. Built once, then refreshed after writes: a transaction whose
+    stored record is the same object as last time (records are copy-on-write) keeps its
+    postings, so a refresh costs a pass over the tables, not a re-posting of everything."""
 
     def __init__(self, realm):
         self.realm = realm
-        self.accounts = realm.table("Account")
+        self._cache: dict[tuple[str, str], tuple[dict, list[Posting]]] = {}
+        self._current: list[Posting] = []
         self.postings: list[Posting] = []
+        self._totals: dict[str, Decimal] | None = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        realm = self.realm
+        self.accounts = realm.table("Account")
         self._by_subtype: dict[str, str] = {}
-        for account in self.accounts.values():
-            self._by_subtype.setdefault(account.get("AccountSubType", ""), account["Id"])
         self._by_type: dict[str, str] = {}
         for account in self.accounts.values():
+            self._by_subtype.setdefault(account.get("AccountSubType", ""), account["Id"])
             self._by_type.setdefault(account.get("AccountType", ""), account["Id"])
+        cache: dict[tuple[str, str], tuple[dict, list[Posting]]] = {}
+        postings: list[Posting] = []
         for entity, post in (
             ("Invoice", self._invoice),
             ("CreditMemo", self._credit_memo),
@@ -85,7 +95,19 @@ class Books:
             ("JournalEntry", self._journal),
         ):
             for record in realm.table(entity).values():
-                post(entity, record)
+                key = (entity, record["Id"])
+                hit = self._cache.get(key)
+                if hit is not None and hit[0] is record:
+                    entries = hit[1]
+                else:
+                    self._current = []
+                    post(entity, record)
+                    entries = self._current
+                cache[key] = (record, entries)
+                postings.extend(entries)
+        self._cache = cache
+        self.postings = postings
+        self._totals = None
 
     # --- accounts ---------------------------------------------------------------------------
 
@@ -146,7 +168,7 @@ class Books:
     ) -> None:
         if account_id is None or not amount:
             return
-        self.postings.append(
+        self._current.append(
             Posting(
                 date=record.get("TxnDate", ""),
                 account_id=str(account_id),
@@ -307,6 +329,8 @@ class Books:
 
     def balances(self, *, start: str | None = None, end: str | None = None) -> dict[str, Decimal]:
         """Account Id -> debits minus credits of the postings dated within [start, end]."""
+        if start is None and end is None and self._totals is not None:
+            return self._totals
         totals: dict[str, Decimal] = {}
         for posting in self.postings:
             if start and posting.date < start:
@@ -314,6 +338,8 @@ class Books:
             if end and posting.date > end:
                 continue
             totals[posting.account_id] = totals.get(posting.account_id, ZERO) + posting.amount
+        if start is None and end is None:
+            self._totals = totals
         return totals
 
 
@@ -329,8 +355,11 @@ def natural(account: dict, debit_minus_credit: Decimal) -> Decimal:
 
 
 def books(realm) -> Books:
-    """The company's books, built once and kept until its next write (the store drops them)."""
+    """The company's books: built on first use, refreshed after writes (the store marks them
+    stale with ``realm.indexes["books_stale"]``)."""
     cached = realm.indexes.get("books")
     if cached is None:
         cached = realm.indexes["books"] = Books(realm)
+    elif realm.indexes.pop("books_stale", False):
+        cached.refresh()
     return cached
