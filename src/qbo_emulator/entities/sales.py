@@ -86,9 +86,38 @@ class SalesFormType(TxnType):
         )
 
 
-class InvoiceType(SalesFormType):
-    name = "Invoice"
+class AppliedFormType(SalesFormType):
+    """A form payments apply to (an invoice's charge, a credit memo's credit): deleting or
+    voiding it releases those payments' lines for it (``links.detach_target``)."""
+
     voidable = True
+
+    def after_commit(self, realm: Realm, record: dict | None, old: dict | None) -> None:
+        links.party_changed(realm, self.name, record, old)
+        if record is None and old is not None:
+            links.detach_target(realm, self.name, old["Id"])
+
+    def on_void(self, realm: Realm, record: dict) -> dict:
+        """Voiding keeps the form with zero amounts; the payments applied to it lose their
+        lines for it (for an invoice they become unapplied credit)."""
+        links.detach_target(realm, self.name, record["Id"])
+        self.zero_amounts(record)
+        record["Line"] = [
+            line for line in record["Line"] if line.get("DetailType") != "SubTotalLineDetail"
+        ]
+        self.compute_total(record)
+        record["TxnTaxDetail"] = {"TotalTax": Decimal("0.00")}
+        record["TotalAmt"] = Decimal("0.00")
+        links.apply_links(realm, self.name, record)
+        return record
+
+    def check_applied(self, realm: Realm, record: dict, old: dict | None, words: str) -> None:
+        if old and record["TotalAmt"] < links.applied_to(realm, self.name, old["Id"]):
+            raise errors.business_validation(f"The {words}.", "TotalAmt")
+
+
+class InvoiceType(AppliedFormType):
+    name = "Invoice"
     computed = ("TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt", "LinkedTxn", "InvoiceLink")
 
     def clean(self, payload: dict) -> dict:
@@ -119,62 +148,36 @@ class InvoiceType(SalesFormType):
     def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
         self.due_date(realm, record)
         self.compute_total(record, realm)
-        links.apply_links(realm, "Invoice", record)
-        if old and record["TotalAmt"] < links.applied_to(realm, "Invoice", old["Id"]):
-            raise errors.business_validation(
-                "The invoice total can't be less than the payments applied to it.", "TotalAmt"
-            )
+        links.apply_links(realm, self.name, record)
+        self.check_applied(
+            realm, record, old, "invoice total can't be less than the payments applied to it"
+        )
 
     def after_commit(self, realm: Realm, record: dict | None, old: dict | None) -> None:
-        links.party_changed(realm, self.name, record, old)
-        if record is None and old is not None:
-            links.detach_target(realm, self.name, old["Id"])
-        if self.name == "Invoice":
-            estimates = {
-                link["TxnId"]
-                for rec in (record, old)
-                for link in (rec or {}).get("LinkedTxn", [])
-                if link.get("TxnType") == "Estimate"
-            }
-            for estimate_id in sorted(estimates):
-                refresh_estimate(realm, estimate_id)
-
-    def on_void(self, realm: Realm, record: dict) -> dict:
-        """Voiding keeps the invoice with zero amounts; payments applied to it become unapplied
-        credit (their lines for this invoice are removed)."""
-        links.detach_target(realm, self.name, record["Id"])
-        self.zero_amounts(record)
-        record["Line"] = [
-            line for line in record["Line"] if line.get("DetailType") != "SubTotalLineDetail"
-        ]
-        self.compute_total(record)
-        record["TxnTaxDetail"] = {"TotalTax": Decimal("0.00")}
-        record["TotalAmt"] = Decimal("0.00")
-        links.apply_links(realm, self.name, record)
-        return record
+        super().after_commit(realm, record, old)
+        estimates = {
+            link["TxnId"]
+            for rec in (record, old)
+            for link in (rec or {}).get("LinkedTxn", [])
+            if link.get("TxnType") == "Estimate"
+        }
+        for estimate_id in sorted(estimates):
+            refresh_estimate(realm, estimate_id)
 
 
-class CreditMemoType(InvoiceType):
+class CreditMemoType(AppliedFormType):
     """A credit for a customer: its RemainingCredit (= Balance) is used up by Payments whose
     lines link it next to the invoices it pays (docs/emulator.md, "Credits")."""
 
     name = "CreditMemo"
     computed = ("TotalAmt", "Balance", "RemainingCredit", "HomeTotalAmt", "LinkedTxn")
 
-    def clean(self, payload: dict) -> dict:
-        return SalesFormType.clean(self, payload)
-
-    def validate(self, realm: Realm, record: dict, old: dict | None) -> None:
-        SalesFormType.validate(self, realm, record, old)
-
     def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
         self.compute_total(record, realm)
         links.apply_links(realm, self.name, record)
-        if old and record["TotalAmt"] < links.applied_to(realm, self.name, old["Id"]):
-            raise errors.business_validation(
-                "The credit memo total can't be less than the credit already applied.",
-                "TotalAmt",
-            )
+        self.check_applied(
+            realm, record, old, "credit memo total can't be less than the credit already applied"
+        )
 
 
 class RefundReceiptType(SalesFormType):
