@@ -97,9 +97,16 @@ NAME_FORBIDDEN = (":", "\t", "\n")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+# Amounts at or above this are refused (6000 "Amount is too large."), before any arithmetic.
+MAX_AMOUNT = Decimal("1e10")
+
+
 def money(value: Any) -> Decimal:
     """Round to the cent the way QBO shows totals (half up)."""
-    return (to_decimal(value) or Decimal(0)).quantize(CENT, rounding=ROUND_HALF_UP)
+    number = to_decimal(value) or Decimal(0)
+    if number.copy_abs() >= MAX_AMOUNT:
+        raise errors.business_validation("Amount is too large.", "Amount")
+    return number.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def strip_empty(value: Any) -> Any:

@@ -11,6 +11,8 @@ from .txn import parse_date
 
 NAME_OF = {"Employee": "EmployeeRef", "Vendor": "VendorRef"}
 BILLABLE = ("Billable", "NotBillable", "HasBeenBilled")
+MAX_RATE = Decimal("100000000")
+MAX_COUNT = 100000
 
 
 class TimeActivityType(EntityType):
@@ -30,13 +32,18 @@ class TimeActivityType(EntityType):
             record["TxnDate"] = parse_date(record["TxnDate"], "TxnDate")
         for field in ("HourlyRate", "CostRate"):
             if field in record:
-                record[field] = to_decimal(record[field])
+                rate = to_decimal(record[field])
+                if rate is None or rate < 0 or rate >= MAX_RATE:
+                    raise errors.business_validation(
+                        f"{field} must be an amount from 0 to 99999999.", field
+                    )
+                record[field] = rate
         for field in ("Hours", "Minutes", "BreakHours", "BreakMinutes"):
             if field in record:
                 value = to_decimal(record[field])
-                if value is None or value < 0 or value != int(value):
+                if value is None or value < 0 or value >= MAX_COUNT or value != int(value):
                     raise errors.business_validation(
-                        f"{field} must be a whole number of 0 or more.", field
+                        f"{field} must be a whole number from 0 to 99999.", field
                     )
                 record[field] = int(value)
 
@@ -56,5 +63,3 @@ class TimeActivityType(EntityType):
             raise errors.invalid_enum("BillableStatus", record.get("BillableStatus"))
         if record.get("BillableStatus") == "Billable" and not record.get("CustomerRef"):
             raise errors.required_param("CustomerRef")
-        if record.get("HourlyRate") is not None and record["HourlyRate"] < Decimal(0):
-            raise errors.business_validation("HourlyRate can't be negative.", "HourlyRate")
