@@ -383,3 +383,16 @@ def test_the_credit_memos_tab(browser, books):
     )
     detail = browser.get(f"/companies/{realm}/credit-memos/{memo['Id']}")
     assert detail.status_code == 200 and "Repair" in text_of(detail.text)
+
+
+def test_a_company_with_sample_data_from_the_home_page(browser):
+    created = browser.post(
+        "/companies", data={"name": "Sandbox Look-alike", "plan": "advanced", "sample_data": "1"}
+    )
+    assert created.status_code == 303
+    realm = created.headers["location"].split("/")[2]
+    customers = text_of(browser.get(f"/companies/{realm}/customers").text)
+    assert "Amy&#x27;s Bird Sanctuary" in customers and "Weiskopf Consulting" in customers
+    plain = browser.post("/companies", data={"name": "Empty Co", "plan": "plus"})
+    empty = plain.headers["location"].split("/")[2]
+    assert "Nothing here yet." in browser.get(f"/companies/{empty}/customers").text
