@@ -305,35 +305,29 @@ def getter(name: str) -> Callable[[dict], Any]:
     an e-mail address object as its ``Address``."""
     parts = name.split(".")
 
-    def step(node: Any, part: str) -> Any:
-        if not isinstance(node, dict):
-            return None
-        value = node.get(part)
-        if value is None and part not in node:
-            lowered = part.lower()
-            value = next((v for k, v in node.items() if k.lower() == lowered), None)
-        return value
-
-    def leaf(node: Any) -> Any:
+    def read(record: dict) -> Any:
+        node: Any = record
+        for index, part in enumerate(parts):
+            if isinstance(node, dict):
+                value = node.get(part)
+                if value is None and part not in node:
+                    lowered = part.lower()
+                    value = next((v for k, v in node.items() if k.lower() == lowered), None)
+                node = value
+            elif isinstance(node, list):
+                # A list of objects (AttachableRef, Line): the values of every element, and a
+                # condition holds when it holds for any of them.
+                inner = getter(".".join(parts[index:]))
+                values = (inner(element) for element in node if isinstance(element, dict))
+                return AnyOf(v for v in values if v is not None)
+            else:
+                return None
         if isinstance(node, dict):
             if "value" in node:
                 return node["value"]
             if "Address" in node:
                 return node["Address"]
         return node
-
-    def read(record: dict) -> Any:
-        node: Any = record
-        for index, part in enumerate(parts):
-            if isinstance(node, list):
-                # A list of objects (AttachableRef, Line): the values of every element, and a
-                # condition holds when it holds for any of them.
-                rest = ".".join(parts[index:])
-                inner = getter(rest)
-                values = [inner(element) for element in node if isinstance(element, dict)]
-                return AnyOf(v for v in values if v is not None)
-            node = step(node, part)
-        return leaf(node)
 
     return read
 
@@ -443,9 +437,20 @@ def predicate(cond: Condition) -> Callable[[dict], bool]:
     op = _OPS["=" if cond.op == "in" else cond.op]
     read = getter(name)
 
+    if len(literals) == 1:
+        literal = literals[0]
+
+        def holds_one(record: dict) -> bool:
+            value = read(record)
+            if type(value) is AnyOf:
+                return any(compare(v, op, literal) for v in value)
+            return compare(value, op, literal)
+
+        return holds_one
+
     def holds(record: dict) -> bool:
         value = read(record)
-        values = value if isinstance(value, AnyOf) else (value,)
+        values = value if type(value) is AnyOf else (value,)
         return any(compare(v, op, lit) for v in values for lit in literals)
 
     return holds
