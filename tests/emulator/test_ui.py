@@ -171,6 +171,9 @@ def test_creating_a_company_needs_a_name(browser):
         ("purchase-orders", "Nothing here yet."),
         ("payments", "Nothing here yet."),
         ("vendors", "Nothing here yet."),
+        ("credit-memos", "Nothing here yet."),
+        ("refund-receipts", "Nothing here yet."),
+        ("vendor-credits", "Nothing here yet."),
     ],
 )
 def test_company_tabs_are_tables(browser, books, tab, expected):

@@ -12,6 +12,8 @@ KINDS = {
     "bills": ("Bill", "Bills"),
     "purchase-orders": ("PurchaseOrder", "Purchase orders"),
     "credit-memos": ("CreditMemo", "Credit memos"),
+    "refund-receipts": ("RefundReceipt", "Refunds"),
+    "vendor-credits": ("VendorCredit", "Vendor credits"),
     "payments": ("Payment", "Payments"),
     "customers": ("Customer", "Customers"),
     "vendors": ("Vendor", "Vendors"),
