@@ -31,7 +31,16 @@ from zoneinfo import ZoneInfo
 from . import errors, sample
 from .cdc import run_cdc
 from .clock import meta_time, response_time
-from .entities import REGISTRY, attachable, currency, entity_type, find_entity_type, seed, tax
+from .entities import (
+    REGISTRY,
+    attachable,
+    banking,
+    currency,
+    entity_type,
+    find_entity_type,
+    seed,
+    tax,
+)
 from .entities.base import EntityType
 from .jsonutil import clone, dumps, loads
 from .query import run_query
@@ -409,6 +418,7 @@ class Store:
                 {"Id": entity_id, "SyncToken": sync_token},
                 check_sync_token=sync_token is not None,
             )
+            banking.refuse_if_deposited(realm, et.name, old["Id"])
             now = realm.now()
             horizon = now.timestamp() - TOMBSTONE_DAYS * 86400
             realm.tombstones = [t for t in realm.tombstones if t["ts"] >= horizon]
@@ -442,6 +452,7 @@ class Store:
                 {"Id": entity_id, "SyncToken": sync_token},
                 check_sync_token=sync_token is not None,
             )
+            banking.refuse_if_deposited(realm, et.name, old["Id"])
             record = et.on_void(realm, clone(old))
             now = realm.now()
             record["SyncToken"] = str(int(old["SyncToken"]) + 1)

@@ -316,6 +316,13 @@ def test_a_sales_receipt_then_a_deposit_clears_undeposited_funds(pyqb, customer,
     assert refused.value.detail == (
         f"Business Validation Error: Payment {payment.Id} has already been deposited."
     )
+    # A deposited payment cannot be voided while the deposit lists it.
+    with pytest.raises(QuickbooksException) as deposited:
+        Payment.get(payment.Id, qb=pyqb).void(qb=pyqb)
+    assert deposited.value.detail == (
+        f"Business Validation Error: Payment {payment.Id} is part of Deposit {deposit.Id}: "
+        "remove it from the deposit first."
+    )
     # Deleting the deposit puts the money back in Undeposited Funds.
     Deposit.get(deposit.Id, qb=pyqb).delete(qb=pyqb)
     assert balance(pyqb, "Undeposited Funds") == Decimal("350.00")

@@ -102,6 +102,19 @@ class DepositType(TxnType):
         record["TotalAmt"] = money(lines - cash_back)
 
 
+def refuse_if_deposited(realm: Realm, kind: str, source_id: str) -> None:
+    """A payment or receipt a deposit took out of Undeposited Funds cannot be voided or
+    deleted while that deposit lists it. [U] QBO's UI takes it out of the deposit instead."""
+    if kind not in DEPOSITABLE:
+        return
+    deposit = deposited_by(realm, kind, source_id)
+    if deposit is not None:
+        raise errors.business_validation(
+            f"{kind} {source_id} is part of Deposit {deposit}: remove it from the deposit first.",
+            "Id",
+        )
+
+
 def deposited_by(realm: Realm, kind: str, source_id: str) -> str | None:
     """The deposit that already took this payment or receipt out of Undeposited Funds."""
     for deposit in realm.table("Deposit").values():
