@@ -6,7 +6,8 @@ Parameters (as QBO's): ``start_date``/``end_date`` (YYYY-MM-DD) or ``date_macro`
 Yesterday, This Week, This Month, This Month-to-date, This Quarter, This Year, This Year-to-date,
 Last Week, Last Month, Last Quarter, Last Year, All); ``accounting_method`` (Accrual only);
 ``report_date``, ``aging_period`` (days, 30) and ``num_periods`` (4) for the aged reports;
-``customer`` / ``vendor`` (comma-separated Ids) to narrow them. Money values are strings with two
+``customer`` / ``vendor`` (comma-separated Ids) to narrow them; ``summarize_column_by``
+(Total or Month) for ProfitAndLoss. Money values are strings with two
 decimals, as QBO writes them.
 """
 
@@ -209,11 +210,32 @@ def account_section(
 # --- ProfitAndLoss ----------------------------------------------------------------------------
 
 
+MONTH_NAMES = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def months(start: date, end: date) -> list[tuple[date, date]]:
+    """The calendar months (clipped to the period) a period spans."""
+    out, first = [], start
+    while first <= end:
+        last = min(_month_end(first), end)
+        out.append((first, last))
+        first = last + timedelta(days=1)
+    return out
+
+
 def profit_and_loss(realm, params: dict) -> dict:
+    """With ``summarize_column_by=Month``, one column per month and a Total column."""
     start, end, macro = period(realm, params, default="This Year-to-date")
-    totals = books(realm).balances(start=start.isoformat(), end=end.isoformat())
-    parts: dict[str, Decimal] = {}
-    rows = []
+    by = params.get("summarize_column_by") or "Total"
+    if by not in ("Total", "Month"):
+        raise errors.invalid_enum("summarize_column_by", by)
+    spans = months(start, end) if by == "Month" else []
+    the_books = books(realm)
+    period_totals = [
+        the_books.balances(start=a.isoformat(), end=b.isoformat()) for a, b in spans
+    ] + [the_books.balances(start=start.isoformat(), end=end.isoformat())]
+    width = len(period_totals)
+    zero = [ZERO] * width
     titles = {
         "Income": "Income",
         "COGS": "Cost of Goods Sold",
@@ -221,35 +243,50 @@ def profit_and_loss(realm, params: dict) -> dict:
         "OtherIncome": "Other Income",
         "OtherExpenses": "Other Expenses",
     }
+    parts: dict[str, list[Decimal]] = {}
+    rows = []
 
     def add(group: str) -> None:
-        block, total = account_section(realm, titles[group], group, P_AND_L_TYPES[group], totals)
+        lines, total = [], list(zero)
+        for account in accounts_of(realm, P_AND_L_TYPES[group]):
+            values = [natural(account, t.get(account["Id"], ZERO)) for t in period_totals]
+            if not any(values):
+                continue
+            lines.append(
+                data_row(account["FullyQualifiedName"], *map(amount, values), row_id=account["Id"])
+            )
+            total = [a + b for a, b in zip(total, values, strict=True)]
         parts[group] = total
-        if block is None:
-            block = section(titles[group], [], [f"Total {titles[group]}", amount(ZERO)], group)
-        rows.append(block)
+        label = titles[group]
+        rows.append(section(label, lines, [f"Total {label}", *map(amount, total)], group))
 
-    def summary(label: str, value: Decimal, group: str) -> None:
+    def summary(label: str, values: list[Decimal], group: str) -> None:
         rows.append(
             {
-                "Summary": {"ColData": [{"value": label}, {"value": amount(value)}]},
+                "Summary": {"ColData": [{"value": label}, *({"value": amount(v)} for v in values)]},
                 "type": "Section",
                 "group": group,
             }
         )
 
+    def minus(a: list[Decimal], b: list[Decimal]) -> list[Decimal]:
+        return [x - y for x, y in zip(a, b, strict=True)]
+
     add("Income")
     add("COGS")
-    gross = parts["Income"] - parts["COGS"]
+    gross = minus(parts["Income"], parts["COGS"])
     summary("Gross Profit", gross, "GrossProfit")
     add("Expenses")
-    operating = gross - parts["Expenses"]
+    operating = minus(gross, parts["Expenses"])
     summary("Net Operating Income", operating, "NetOperatingIncome")
     add("OtherIncome")
     add("OtherExpenses")
-    other = parts["OtherIncome"] - parts["OtherExpenses"]
+    other = minus(parts["OtherIncome"], parts["OtherExpenses"])
     summary("Net Other Income", other, "NetOtherIncome")
-    summary("Net Income", operating + other, "NetIncome")
+    summary("Net Income", [a + b for a, b in zip(operating, other, strict=True)], "NetIncome")
+    month_columns = [
+        (f"{MONTH_NAMES[a.month - 1]} {a.year}", "Money", f"{a:%Y-%m}") for a, _ in spans
+    ]
     return {
         "Header": header(
             realm,
@@ -258,9 +295,9 @@ def profit_and_loss(realm, params: dict) -> dict:
             start=start,
             end=end,
             macro=macro,
-            SummarizeColumnsBy="Total",
+            SummarizeColumnsBy=by,
         ),
-        "Columns": columns(("", "Account", "account"), ("Total", "Money", "total")),
+        "Columns": columns(("", "Account", "account"), *month_columns, ("Total", "Money", "total")),
         "Rows": {"Row": rows},
     }
 

@@ -736,3 +736,30 @@ def test_a_report_the_emulator_does_not_have_is_404_and_cash_basis_is_refused(py
     with pytest.raises(QuickbooksException) as cash:
         pyqb.get_report("ProfitAndLoss", {"accounting_method": "Cash"})
     assert cash.value.error_code == 2010
+
+
+def test_profit_and_loss_by_month(pyqb, customer, item):
+    for day, amount in (("2026-01-10", "100.00"), ("2026-01-20", "50.00"), ("2026-03-05", "70.00")):
+        invoice = Invoice()
+        invoice.CustomerRef = customer.to_ref()
+        invoice.TxnDate = day
+        invoice.Line.append(sales_line(item, amount))
+        invoice.save(qb=pyqb)
+    report = pyqb.get_report(
+        "ProfitAndLoss",
+        {"start_date": "2026-01-01", "end_date": "2026-03-31", "summarize_column_by": "Month"},
+    )
+    assert report["Header"]["SummarizeColumnsBy"] == "Month"
+    assert [c["ColTitle"] for c in report["Columns"]["Column"]] == [
+        "",
+        "Jan 2026",
+        "Feb 2026",
+        "Mar 2026",
+        "Total",
+    ]
+    assert [v["value"] for v in summary(report, "Net Income")] == [
+        "150.00",
+        "0.00",
+        "70.00",
+        "220.00",
+    ]
