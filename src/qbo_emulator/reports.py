@@ -1,6 +1,7 @@
 """Reports in QBO's JSON shape (``Header`` / ``Columns`` / ``Rows``), computed from the
 company's books (``entities/ledger.py``): ProfitAndLoss, BalanceSheet, TrialBalance,
-GeneralLedger, AgedReceivables and AgedPayables (their summary forms).
+GeneralLedger, AgedReceivables and AgedPayables (their summary forms), CustomerBalance and
+VendorBalance.
 
 Parameters (as QBO's): ``start_date``/``end_date`` (YYYY-MM-DD) or ``date_macro`` (Today,
 Yesterday, This Week, This Month, This Month-to-date, This Quarter, This Year, This Year-to-date,
@@ -28,6 +29,8 @@ REPORTS = (
     "GeneralLedger",
     "AgedReceivables",
     "AgedPayables",
+    "CustomerBalance",
+    "VendorBalance",
 )
 P_AND_L_TYPES = {
     "Income": ("Income",),
@@ -61,6 +64,8 @@ def run_report(realm, name: str, params: dict) -> dict:
         "GeneralLedger": general_ledger,
         "AgedReceivables": aged_receivables,
         "AgedPayables": aged_payables,
+        "CustomerBalance": customer_balance,
+        "VendorBalance": vendor_balance,
     }[report]
     return builder(realm, params)
 
@@ -691,5 +696,41 @@ def aged(realm, params, *, name, party, party_ref, charges, credits, filter_para
             *((t, "Money", f"period{i}") for i, t in enumerate(titles)),
             ("Total", "Money", "total"),
         ),
+        "Rows": {"Row": rows},
+    }
+
+
+# --- CustomerBalance / VendorBalance ----------------------------------------------------------
+
+
+def customer_balance(realm, params: dict) -> dict:
+    return party_balance(realm, params, "CustomerBalance", "Customer", "customer")
+
+
+def vendor_balance(realm, params: dict) -> dict:
+    return party_balance(realm, params, "VendorBalance", "Vendor", "vendor")
+
+
+def party_balance(realm, params: dict, name: str, party: str, filter_param: str) -> dict:
+    """What each customer owes (each vendor is owed) as of ``report_date``: the aged report's
+    Total column, without the ageing."""
+    aged_report = (aged_receivables if party == "Customer" else aged_payables)(realm, params)
+    rows = []
+    for row in aged_report["Rows"]["Row"]:
+        cols = (row.get("ColData") or (row.get("Summary") or {}).get("ColData")) or []
+        if "ColData" in row:
+            rows.append(data_row(cols[0]["value"], cols[-1]["value"], row_id=cols[0].get("id")))
+        else:
+            rows.append(
+                {
+                    "Summary": {"ColData": [{"value": "TOTAL"}, {"value": cols[-1]["value"]}]},
+                    "type": "Section",
+                    "group": "GrandTotal",
+                }
+            )
+    head = dict(aged_report["Header"], ReportName=name)
+    return {
+        "Header": head,
+        "Columns": columns(("", party, "name"), ("Total", "Money", "total")),
         "Rows": {"Row": rows},
     }

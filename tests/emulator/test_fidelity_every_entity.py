@@ -719,9 +719,18 @@ def test_reports_agree_with_the_transactions(sandbox):
     debit, credit = (Decimal(v["value"]) for v in summary(trial, "TOTAL"))
     assert debit == credit and debit > 0
 
+    balances = qb.get_report("CustomerBalance")
+    assert Decimal(summary(balances, "TOTAL")[-1]["value"]) == receivable
+    cool_cars = next(cols for kind, cols in rows_of(balances) if cols[0]["value"] == "Cool Cars")
+    assert Decimal(cool_cars[1]["value"]) == Decimal(
+        str(Customer.filter(DisplayName="Cool Cars", qb=qb)[0].Balance)
+    )
+
     payable = qb.get_report("AgedPayables")
     open_bills = sum(Decimal(str(b.Balance)) for b in Bill.all(qb=qb))
     assert Decimal(summary(payable, "TOTAL")[-1]["value"]) == open_bills
+    vendors = qb.get_report("VendorBalance")
+    assert Decimal(summary(vendors, "TOTAL")[-1]["value"]) == open_bills
 
     ledger = qb.get_report("GeneralLedger", everything)
     checking = account(qb, "Checking")

@@ -19,9 +19,11 @@ TITLES = {
     "GeneralLedger": "General Ledger",
     "AgedReceivables": "Aged Receivables",
     "AgedPayables": "Aged Payables",
+    "CustomerBalance": "Customer Balance",
+    "VendorBalance": "Vendor Balance",
 }
 PERIOD_FIELDS = ("start_date", "end_date")
-AGED = ("AgedReceivables", "AgedPayables")
+AGED = ("AgedReceivables", "AgedPayables", "CustomerBalance", "VendorBalance")
 NUM = ' class="num"'
 
 
