@@ -3,6 +3,7 @@
 Public API (used by the HTTP routes, the UI and the OAuth consent page — keep it stable):
 ``companies``, ``create_company``, ``company``, ``create_entity``, ``update_entity``,
 ``delete_entity``, ``void_entity``, ``get_entity``, ``list_entities``, ``query``, ``cdc``,
+``report``, ``create_tax_code``, ``set_exchange_rate``/``get_exchange_rate``, ``upload``/``file``,
 ``save``/``load``/``reset``. Every method raises ``errors.QBOError`` with QBO's real code.
 
 Concurrency: every read and write holds ``emulator.lock`` (one RLock; the GIL serialises the
