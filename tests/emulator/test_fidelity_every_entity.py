@@ -240,6 +240,9 @@ def test_an_estimate_becomes_an_invoice(pyqb, customer, item):
     assert read.TxnStatus == "Accepted"
     assert [e.Id for e in Estimate.filter(TxnStatus="Accepted", qb=pyqb)] == [estimate.Id]
     assert pyqb.download_pdf("Estimate", estimate.Id).startswith(b"%PDF-")
+    sent = read.send(qb=pyqb, send_to="buyer@example.com")["Estimate"]
+    assert (sent["EmailStatus"], sent["BillEmail"]["Address"]) == ("EmailSent", "buyer@example.com")
+    read = Estimate.get(estimate.Id, qb=pyqb)
 
     invoice = Invoice()
     invoice.CustomerRef = customer.to_ref()
