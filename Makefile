@@ -11,7 +11,7 @@ EMULATOR_PORT ?= 8765
 export CELLBOOKS_DATA_DIR ?= $(abspath $(DATA_DIR))
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install browser run test test-fast lint format emulator bench worker migrate demo clean help screenshots
+.PHONY: install browser node run test test-fast lint format emulator bench worker migrate demo clean help screenshots
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -54,7 +54,20 @@ browser:  ## install Debian's chromium for the browser test (quick when it is th
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is still missing" >&2; exit 1; }
 
-test: install browser  ## run the whole test suite (the browser test included)
+# node-quickbooks for the emulator's fidelity test, pinned by tests/emulator/node/package-lock.json
+# (npm ci from the npm registry; Debian's nodejs and npm when the machine has no npm).
+NODE_DIR := tests/emulator/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
+
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; }
+	npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+node: $(NODE_STAMP)  ## install node-quickbooks for the emulator's fidelity test (quick when it is there)
+
+test: install browser node  ## run the whole test suite (the browser test included)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 screenshots: install browser  ## run the browser test and refresh the README's docs/screenshots

@@ -59,4 +59,4 @@ def run_item(store, realm_id: str, item: dict) -> dict:
     record = write_entity(
         store, realm_id, et.name, item[entity_keys[0]], operation=operation, include=include
     )
-    return {et.name: record}
+    return {et.wire_name: record}

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from . import errors
 from .entities import find_entity_type
+from .jsonutil import clone
 from .query import _as_datetime
 
 MAX_OBJECTS = 1000
@@ -58,6 +59,8 @@ def run_cdc(realm, entities: str, changed_since: str) -> list[dict]:
         for record in realm.table(et.name).values():
             updated = _as_datetime(record.get("MetaData", {}).get("LastUpdatedTime", ""))
             if updated is not None and updated.timestamp() > since_ts:
+                if et.presents:
+                    record = et.present(realm, clone(record))
                 changed.append((updated.timestamp(), record))
         for stub in realm.tombstones:
             if stub["entity"] == et.name and stub["ts"] > since_ts:
@@ -76,5 +79,5 @@ def run_cdc(realm, entities: str, changed_since: str) -> list[dict]:
         rows = [record for _, record in changed[:budget]]
         budget -= len(rows)
         if rows:
-            groups.append({et.name: rows, "startPosition": 1, "maxResults": len(rows)})
+            groups.append({et.wire_name: rows, "startPosition": 1, "maxResults": len(rows)})
     return [{"QueryResponse": groups or [{}]}]

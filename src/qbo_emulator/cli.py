@@ -12,7 +12,7 @@ from .server import serve
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qbo-emulator",
-        description="A local, stateful QuickBooks Online (Accounting API v3, OAuth 2.0, webhooks) for development and tests.",
+        description="A local, stateful QuickBooks Online (Accounting API v3 with reports, OAuth 2.0, webhooks) for development and tests.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
@@ -31,7 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep state as JSON files in DIR across restarts (default: in memory only)",
     )
     serve.add_argument(
-        "--demo", action="store_true", help="register the demo app and demo companies (idempotent)"
+        "--demo",
+        action="store_true",
+        help="register the demo app and demo companies, one of them with sample data like "
+        "Intuit's US sandbox company (idempotent)",
     )
     serve.add_argument(
         "--demo-app-url",

@@ -25,7 +25,8 @@ DEMO_USER_EMAIL = "bookkeeper@example.com"
 DEMO_USER_PASSWORD = "demo"
 
 DEMO_COMPANIES = [
-    # A Plus company with purchase orders switched on, and an Essentials one without them.
+    # A Plus company with purchase orders switched on, an Essentials one without them, and a
+    # sandbox-like one full of sample data.
     {
         "name": "Demo Phones Wholesale LLC",
         "plan": "plus",
@@ -37,5 +38,13 @@ DEMO_COMPANIES = [
         "plan": "essentials",
         "purchase_orders_enabled": False,
         "custom_txn_numbers": True,
+    },
+    # Like Intuit's US sandbox company: customers, vendors, items, tax codes, transactions.
+    {
+        "name": "Sandbox Company_US_1",
+        "plan": "advanced",
+        "purchase_orders_enabled": True,
+        "custom_txn_numbers": False,
+        "sample_data": True,
     },
 ]

@@ -55,15 +55,19 @@ def to_decimal(value: Any) -> Decimal | None:
     if value is None or value == "" or isinstance(value, bool):
         return None
     if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    try:
-        return Decimal(str(value).strip())
-    except InvalidOperation:
-        return None
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    else:
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            return None
+    # NaN and infinities are no amounts; absurd magnitudes (1e400) are kept for the rules to
+    # refuse as too large.
+    return number if number.is_finite() else None
 
 
 def clone(value: Any) -> Any:

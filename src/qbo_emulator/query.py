@@ -1,6 +1,6 @@
 """The QBO query language (facts §3).
 
-    SELECT * | COUNT(*) FROM Entity [WHERE cond [AND cond]...]
+    SELECT * | field[, field...] | *, field | COUNT(*) FROM Entity [WHERE cond [AND cond]...]
         [ORDERBY|ORDER BY field [ASC|DESC][, ...]] [STARTPOSITION n] [MAXRESULTS n]
 
 cond is ``field op value`` with op one of = < > <= >= LIKE IN; values are 'strings' (backslash
@@ -21,6 +21,7 @@ from typing import Any
 
 from . import errors
 from .entities import find_entity_type
+from .jsonutil import clone
 
 MAX_RESULTS = 1000
 DEFAULT_RESULTS = 100
@@ -64,6 +65,8 @@ class Condition:
 class Query:
     entity: str
     count: bool = False
+    # Selected fields; None for ``*`` (``SELECT *, Sku`` is the whole record too).
+    fields: list[str] | None = None
     conditions: list[Condition] = field(default_factory=list)
     order: list[tuple[str, bool]] = field(default_factory=list)  # (field, descending)
     start: int = 1
@@ -203,15 +206,27 @@ class Parser:
     def parse(self) -> Query:
         self.expect_keyword("select")
         count = False
-        if self.token.kind == "punct" and self.token.text == "*":
+        fields: list[str] | None = []
+        if self.token.kind == "word" and self.token.text.lower() == "count":
             self.pos += 1
-        elif self.keyword("count"):
             self.expect_punct("(")
             self.expect_punct("*")
             self.expect_punct(")")
             count = True
         else:
-            raise self.fail()
+            # A projection: ``*``, field names, or both (python-quickbooks' Item.all() sends
+            # ``SELECT *, Sku FROM Item``); ``*`` anywhere selects the whole record.
+            while True:
+                if self.token.kind == "punct" and self.token.text == "*":
+                    self.pos += 1
+                    fields = None
+                else:
+                    name = self.identifier()
+                    if fields is not None:
+                        fields.append(name)
+                if not (self.token.kind == "punct" and self.token.text == ","):
+                    break
+                self.pos += 1
         self.expect_keyword("from")
         entity_tok = self.token
         entity_name = self.identifier()
@@ -220,7 +235,7 @@ class Parser:
             raise errors.query_parse_error(
                 f'Invalid entity name "{entity_name}" at line 1, column {entity_tok.column}.'
             )
-        query = Query(entity=et.name, count=count)
+        query = Query(entity=et.name, count=count, fields=None if count else fields)
         if self.keyword("where"):
             query.conditions.append(self.condition())
             while self.keyword("and"):
@@ -292,14 +307,21 @@ def getter(name: str) -> Callable[[dict], Any]:
 
     def read(record: dict) -> Any:
         node: Any = record
-        for part in parts:
-            if not isinstance(node, dict):
+        for index, part in enumerate(parts):
+            if isinstance(node, dict):
+                value = node.get(part)
+                if value is None and part not in node:
+                    lowered = part.lower()
+                    value = next((v for k, v in node.items() if k.lower() == lowered), None)
+                node = value
+            elif isinstance(node, list):
+                # A list of objects (AttachableRef, Line): the values of every element, and a
+                # condition holds when it holds for any of them.
+                inner = getter(".".join(parts[index:]))
+                values = (inner(element) for element in node if isinstance(element, dict))
+                return AnyOf(v for v in values if v is not None)
+            else:
                 return None
-            value = node.get(part)
-            if value is None and part not in node:
-                lowered = part.lower()
-                value = next((v for k, v in node.items() if k.lower() == lowered), None)
-            node = value
         if isinstance(node, dict):
             if "value" in node:
                 return node["value"]
@@ -308,6 +330,10 @@ def getter(name: str) -> Callable[[dict], Any]:
         return node
 
     return read
+
+
+class AnyOf(list):
+    """The values a dotted field has across a list of objects."""
 
 
 def field_value(record: dict, name: str) -> Any:
@@ -399,15 +425,35 @@ def predicate(cond: Condition) -> Callable[[dict], bool]:
     name = cond.field
     if cond.op == "like":
         regex = _like_regex(cond.value)
-        return lambda record: (
-            (v := field_value(record, name)) is not None and regex.match(str(v)) is not None
-        )
+        read_like = getter(name)
+
+        def like_holds(record: dict) -> bool:
+            value = read_like(record)
+            values = value if isinstance(value, AnyOf) else (value,)
+            return any(v is not None and regex.match(str(v)) is not None for v in values)
+
+        return like_holds
     literals = [Literal(v) for v in (cond.value if cond.op == "in" else [cond.value])]
     op = _OPS["=" if cond.op == "in" else cond.op]
+    read = getter(name)
+
     if len(literals) == 1:
         literal = literals[0]
-        return lambda record: compare(field_value(record, name), op, literal)
-    return lambda record: any(compare(field_value(record, name), op, lit) for lit in literals)
+
+        def holds_one(record: dict) -> bool:
+            value = read(record)
+            if type(value) is AnyOf:
+                return any(compare(v, op, literal) for v in value)
+            return compare(value, op, literal)
+
+        return holds_one
+
+    def holds(record: dict) -> bool:
+        value = read(record)
+        values = value if type(value) is AnyOf else (value,)
+        return any(compare(v, op, lit) for v in values for lit in literals)
+
+    return holds
 
 
 def matches(record: dict, cond: Condition) -> bool:
@@ -446,7 +492,22 @@ def execute(rows: list[dict], query: Query, *, has_active: bool) -> dict:
     page = selected[query.start - 1 : query.start - 1 + query.max_results]
     if not page:
         return {}
+    if query.fields is not None:
+        page = [project(record, query.fields) for record in page]
     return {query.entity: page, "startPosition": query.start, "maxResults": len(page)}
+
+
+def project(record: dict, fields: list[str]) -> dict:
+    """Only the selected fields (and Id), marked sparse, as QBO answers a projection. [U] Which
+    bookkeeping fields a projection keeps (docs/emulator.md)."""
+    out: dict = {}
+    wanted = {"id", *(name.split(".")[0].lower() for name in fields)}
+    for key, value in record.items():
+        if key.lower() in wanted:
+            out[key] = value
+    out["domain"] = record.get("domain", "QBO")
+    out["sparse"] = True
+    return out
 
 
 def run_query(realm, statement: str) -> dict:
@@ -456,7 +517,13 @@ def run_query(realm, statement: str) -> dict:
     rows = by_ids(table, query)
     if rows is None:
         rows = list(table.values())
-    return execute(rows, query, has_active=et.has_active)
+    result = execute(rows, query, has_active=et.has_active)
+    if query.entity in result:
+        page = result.pop(query.entity)
+        if et.presents:
+            page = [et.present(realm, clone(record)) for record in page]
+        result = {et.wire_name: page, **result}
+    return result
 
 
 def by_ids(table: dict, query: Query) -> list[dict] | None:

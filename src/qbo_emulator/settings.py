@@ -16,6 +16,10 @@ class EmulatorSettings:
     time_scale: float = 1.0
     access_token_lifetime: int = 3600  # seconds
     refresh_token_lifetime: int = 100 * 24 * 3600
+    # Like Intuit, a refresh answers the same refresh token value while it is younger than this;
+    # an older one is rotated (a new value). ``strict_rotation`` rotates on every refresh.
+    refresh_token_keep: int = 24 * 3600
+    strict_rotation: bool = False
     # After a refresh rotates the refresh token, the previous one still works for this many
     # seconds (returning the same new pair); after that it answers invalid_grant.
     refresh_token_grace: int = 120

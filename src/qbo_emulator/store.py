@@ -3,6 +3,7 @@
 Public API (used by the HTTP routes, the UI and the OAuth consent page — keep it stable):
 ``companies``, ``create_company``, ``company``, ``create_entity``, ``update_entity``,
 ``delete_entity``, ``void_entity``, ``get_entity``, ``list_entities``, ``query``, ``cdc``,
+``report``, ``create_tax_code``, ``set_exchange_rate``/``get_exchange_rate``, ``upload``/``file``,
 ``save``/``load``/``reset``. Every method raises ``errors.QBOError`` with QBO's real code.
 
 Concurrency: every read and write holds ``emulator.lock`` (one RLock; the GIL serialises the
@@ -16,8 +17,10 @@ timezone-aware datetime; it calls ``emulator.webhooks.notify`` with the same arg
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
+import secrets
 import threading
 import time
 from contextlib import contextmanager
@@ -26,13 +29,23 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import errors
+from . import errors, sample
 from .cdc import run_cdc
 from .clock import meta_time, response_time
-from .entities import REGISTRY, entity_type, seed
+from .entities import (
+    REGISTRY,
+    attachable,
+    banking,
+    currency,
+    entity_type,
+    find_entity_type,
+    seed,
+    tax,
+)
 from .entities.base import EntityType
 from .jsonutil import clone, dumps, loads
 from .query import run_query
+from .reports import run_report
 
 COUNTRY_TIMEZONES = {
     "US": "America/Los_Angeles",  # sandbox companies live in Pacific time
@@ -74,6 +87,8 @@ class Realm:
         self.indexes: dict = {}
         # Changes made while handling the current write, reported after the lock is released.
         self.pending: list[tuple] | None = None
+        # Attachable Id -> {"content": base64 of the file, "token": for its download URL}.
+        self.files: dict[str, dict] = {}
 
     # --- helpers the entity modules use ------------------------------------------------------
 
@@ -83,6 +98,15 @@ class Realm:
 
     def now(self) -> datetime:
         return self.emulator.clock.now()
+
+    @property
+    def base_url(self) -> str:
+        return self.emulator.base_url
+
+    def entity_name(self, name: str) -> str | None:
+        """The canonical entity name for ``name`` in any case ("invoice" -> "Invoice")."""
+        et = find_entity_type(name)
+        return et.name if et is not None else None
 
     def today(self) -> str:
         return self.now().astimezone(self.tz).date().isoformat()
@@ -154,6 +178,7 @@ class Realm:
             "sequences": self.sequences,
             "tombstones": self.tombstones,
             "replays": self.replays,
+            "files": self.files,
         }
 
     @classmethod
@@ -166,6 +191,7 @@ class Realm:
         realm.sequences = data.get("sequences", {})
         realm.tombstones = data.get("tombstones", [])
         realm.replays = data.get("replays", {})
+        realm.files = data.get("files", {})
         return realm
 
 
@@ -237,7 +263,12 @@ class Store:
         custom_txn_numbers: bool = True,
         purchase_orders_enabled: bool | None = None,
         realm_id: str | None = None,
+        sample_data: bool = False,
     ) -> str:
+        """A new company: the chart of accounts, terms, payment methods, tax codes,
+        CompanyInfo and Preferences of a fresh QBO company; with ``sample_data`` also the
+        customers, vendors, items, tax rates and transactions of a sandbox-like one
+        (``sample.py``)."""
         if plan not in PLANS:
             raise ValueError(f"plan must be one of {', '.join(PLANS)}")
         if purchase_orders_enabled is None:
@@ -261,6 +292,9 @@ class Store:
             realm = Realm(self, realm_id, meta)
             self.realms[realm_id] = realm
             seed.seed_company(realm)
+            if sample_data:
+                meta["sample_data"] = True
+                sample.build(self, realm_id)
         self.mark_dirty()
         return realm_id
 
@@ -284,12 +318,17 @@ class Store:
         """Hold the lock while a write runs; report its changes after releasing it."""
         with self.emulator.lock:
             realm = self.realm(realm_id)
+            if realm.pending is not None:
+                # Nested inside another write of this company: that one reports.
+                yield realm
+                return
             realm.pending = []
             try:
                 yield realm
                 changes = realm.pending
             finally:
                 realm.pending = None
+                realm.indexes["books_stale"] = True  # entities/ledger.py refreshes on next use
         self.mark_dirty()
         for change in changes:
             self.on_change(*change)
@@ -327,7 +366,7 @@ class Store:
             realm.pending.append((realm.realm_id, et.name, record["Id"], "Create", now))
             et.reindex(realm, record, None)
             et.after_commit(realm, record, None)
-            return clone(realm.tables[et.name][record["Id"]])
+            return et.present(realm, clone(realm.tables[et.name][record["Id"]]))
 
     def update_entity(
         self,
@@ -362,7 +401,7 @@ class Store:
             realm.pending.append((realm.realm_id, et.name, record["Id"], "Update", now))
             et.reindex(realm, record, old)
             et.after_commit(realm, record, old)
-            return clone(realm.tables[et.name][record["Id"]])
+            return et.present(realm, clone(realm.tables[et.name][record["Id"]]))
 
     def delete_entity(
         self, realm_id: str, entity: str, entity_id: str, *, sync_token: Any = None
@@ -380,6 +419,7 @@ class Store:
                 {"Id": entity_id, "SyncToken": sync_token},
                 check_sync_token=sync_token is not None,
             )
+            banking.refuse_if_deposited(realm, et.name, old["Id"])
             now = realm.now()
             horizon = now.timestamp() - TOMBSTONE_DAYS * 86400
             realm.tombstones = [t for t in realm.tombstones if t["ts"] >= horizon]
@@ -413,6 +453,7 @@ class Store:
                 {"Id": entity_id, "SyncToken": sync_token},
                 check_sync_token=sync_token is not None,
             )
+            banking.refuse_if_deposited(realm, et.name, old["Id"])
             record = et.on_void(realm, clone(old))
             now = realm.now()
             record["SyncToken"] = str(int(old["SyncToken"]) + 1)
@@ -424,7 +465,7 @@ class Store:
             realm.tables[et.name][record["Id"]] = record
             realm.pending.append((realm.realm_id, et.name, record["Id"], "Void", now))
             et.after_commit(realm, record, old)
-            return clone(record)
+            return et.present(realm, clone(record))
 
     def mark_sent(self, realm_id: str, entity: str, entity_id: str, address: str) -> dict:
         """POST /{entity}/{id}/send: EmailStatus EmailSent, DeliveryInfo, BillEmail = sendTo."""
@@ -440,6 +481,90 @@ class Store:
             }
             realm.touch(et.name, record)
             return clone(record)
+
+    # --- the endpoints that are not one entity's POST ----------------------------------------
+
+    def create_tax_code(self, realm_id: str, body: dict) -> dict:
+        """POST /taxservice/taxcode: a tax code over new or existing rates (``entities/tax``)."""
+        with self._writing(realm_id) as realm:
+            result = tax.create_tax_code(
+                realm, body, realm.allocate_id, meta_time(realm.now(), realm.tz)
+            )
+            realm.pending.append(
+                (realm.realm_id, "TaxCode", result["TaxCodeId"], "Create", realm.now())
+            )
+            return result
+
+    def set_exchange_rate(self, realm_id: str, payload: dict) -> dict:
+        """POST /exchangerate: set the rate of a currency on a date (created or replaced)."""
+        with self._writing(realm_id) as realm:
+            key, body = currency.clean_rate(realm, payload)
+            old = realm.find("ExchangeRate", key)
+            if old is not None and payload.get("SyncToken") not in (None, ""):
+                if str(payload["SyncToken"]).strip() != old["SyncToken"]:
+                    raise errors.stale_object()
+            record = {
+                "Id": key,
+                "SyncToken": str(int(old["SyncToken"]) + 1) if old else "0",
+                "domain": "QBO",
+                "sparse": False,
+                **body,
+                "MetaData": {"LastUpdatedTime": meta_time(realm.now(), realm.tz)},
+            }
+            realm.tables["ExchangeRate"][key] = record
+            return entity_type("ExchangeRate").present(realm, clone(record))
+
+    def get_exchange_rate(self, realm_id: str, source: str, as_of: str | None) -> dict:
+        with self.emulator.lock:
+            realm = self.realm(realm_id)
+            currency.require_multicurrency(realm)
+            if not source:
+                raise errors.required_param("sourcecurrencycode")
+            record = currency.find_rate(realm, source, as_of)
+            if record is None:
+                raise errors.object_not_found(element="sourcecurrencycode")
+            return entity_type("ExchangeRate").present(realm, clone(record))
+
+    def upload(self, realm_id: str, files: list[dict]) -> list[dict]:
+        """POST /upload: each ``{"metadata": dict | None, "filename", "content_type",
+        "content": bytes}`` becomes an Attachable with its file kept for download."""
+        et = entity_type("Attachable")
+        results = []
+        for item in files:
+            metadata = dict(item.get("metadata") or {})
+            metadata.setdefault("FileName", item.get("filename") or "attachment")
+            metadata.setdefault(
+                "ContentType", item.get("content_type") or "application/octet-stream"
+            )
+            content = item["content"]
+            if len(content) > attachable.MAX_FILE_BYTES:
+                raise errors.business_validation("The file is larger than 100 MB.", "file_content")
+            with self._writing(realm_id) as realm:
+                record = self.create_entity(realm_id, et.name, metadata)
+                realm.files[record["Id"]] = {
+                    "content": base64.b64encode(content).decode("ascii"),
+                    "token": secrets.token_urlsafe(16),
+                }
+                stored = dict(realm.tables[et.name][record["Id"]])
+                stored["Size"] = len(content)
+                realm.tables[et.name][record["Id"]] = stored
+                results.append(et.present(realm, clone(stored)))
+        return results
+
+    def file(
+        self, realm_id: str, attachable_id: str, token: str | None = None
+    ) -> tuple[dict, bytes]:
+        """An uploaded file: (its Attachable, its bytes). With ``token``, it must match."""
+        with self.emulator.lock:
+            realm = self.realm(realm_id)
+            entry = realm.files.get(str(attachable_id))
+            record = realm.find("Attachable", attachable_id)
+            if entry is None or record is None:
+                raise errors.object_not_found(deleted_txn=True)
+            if token is not None and not secrets.compare_digest(entry["token"], token):
+                raise errors.object_not_found(deleted_txn=True)
+            present = entity_type("Attachable").present(realm, clone(record))
+            return present, base64.b64decode(entry["content"])
 
     def _current(
         self, realm: Realm, et: EntityType, payload: dict, *, check_sync_token: bool
@@ -471,13 +596,14 @@ class Store:
             record = realm.find(et.name, entity_id)
             if record is None:
                 raise errors.object_not_found(deleted_txn=et.kind == "txn")
-            return clone(record)
+            return et.present(realm, clone(record))
 
     def list_entities(self, realm_id: str, entity: str) -> list[dict]:
         et = entity_type(entity)
         with self.emulator.lock:
-            rows = self.realm(realm_id).table(et.name).values()
-            return [clone(r) for r in sorted(rows, key=lambda r: _id_key(r.get("Id")))]
+            realm = self.realm(realm_id)
+            rows = sorted(realm.table(et.name).values(), key=lambda r: _id_key(r.get("Id")))
+            return [et.present(realm, clone(r)) for r in rows]
 
     def rows(self, realm_id: str, entity: str) -> list[dict]:
         """The stored records themselves (no copies; never mutate them)."""
@@ -492,6 +618,10 @@ class Store:
     def query(self, realm_id: str, statement: str) -> dict:
         with self.emulator.lock:
             return run_query(self.realm(realm_id), statement)
+
+    def report(self, realm_id: str, name: str, params: dict) -> dict:
+        with self.emulator.lock:
+            return run_report(self.realm(realm_id), name, params)
 
     def cdc(self, realm_id: str, entities: str, changed_since: str) -> list[dict]:
         with self.emulator.lock:

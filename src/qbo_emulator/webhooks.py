@@ -61,6 +61,12 @@ WEBHOOK_ENTITIES: dict[str, set[str]] = {
     "PaymentMethod": _NAME_LIST_OPS,
     "Term": {"Create", "Update", "Delete"},
     "Preferences": {"Update"},
+    # Further entities of Intuit's webhooks page (docs/emulator.md, [U]).
+    "Deposit": {"Create", "Update", "Delete"},
+    "Transfer": {"Create", "Update", "Delete"},
+    "Purchase": {"Create", "Update", "Delete"},
+    "TimeActivity": {"Create", "Update", "Delete"},
+    "TaxAgency": {"Create", "Update"},
 }
 _OPERATIONS = {op.lower(): op for op in _ALL_TXN_OPS | _NAME_LIST_OPS}
 # CloudEvents verbs. "voided"/"emailed"/"deleted" are what most clients expect (facts §11 [U]).

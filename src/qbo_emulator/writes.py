@@ -16,6 +16,10 @@ def write_entity(
     if et is None:
         raise errors.resource_not_found(entity_name)
     operation = (operation or "").lower()
+    body = et.unwrap(body)
+    if et.name == "ExchangeRate":
+        # Keyed by currency and date, not Id: a POST sets the rate.
+        return store.set_exchange_rate(realm_id, body)
     if operation == "delete":
         return store.delete_entity(
             realm_id, et.name, body.get("Id"), sync_token=body.get("SyncToken", "")

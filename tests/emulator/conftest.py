@@ -121,6 +121,17 @@ def pyqb(emulator_server, realm, token):
     return python_quickbooks_client(emulator_server.url, realm, token)
 
 
+@pytest.fixture
+def python_quickbooks(emulator_server):
+    """A factory: python-quickbooks' client on another company of the server."""
+
+    def make(realm_id: str):
+        token = issue_token(emulator_server, realm_id)
+        return python_quickbooks_client(emulator_server.url, realm_id, token)
+
+    return make
+
+
 def python_quickbooks_client(url: str, realm_id: str, access_token: str):
     # requests-oauthlib refuses plain http unless told this is local development.
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")

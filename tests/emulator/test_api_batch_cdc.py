@@ -243,3 +243,54 @@ def test_a_query_inside_cdc_needs_auth_like_everything_else(emulator_server, rea
         f"{emulator_server.url}/v3/company/{realm}/cdc", params={"entities": "Customer"}
     )
     assert response.status_code == 401
+
+
+def test_batch_and_cdc_cover_the_new_entities(api):
+    accounts = {
+        a["Name"]: a["Id"]
+        for a in api.get(
+            "/query", params={"query": "select * from Account maxresults 1000"}
+        ).json()["QueryResponse"]["Account"]
+    }
+    answer = api.post(
+        "/batch",
+        json={
+            "BatchItemRequest": [
+                {
+                    "bId": "t",
+                    "operation": "create",
+                    "Transfer": {
+                        "FromAccountRef": {"value": accounts["Checking"]},
+                        "ToAccountRef": {"value": accounts["Savings"]},
+                        "Amount": 40,
+                    },
+                },
+                {
+                    "bId": "p",
+                    "operation": "create",
+                    "CreditCardPayment": {
+                        "CreditCardAccountRef": {"value": accounts["Credit Card"]},
+                        "BankAccountRef": {"value": accounts["Checking"]},
+                        "Amount": 15,
+                    },
+                },
+                {"bId": "q", "Query": "select * from Transfer"},
+            ]
+        },
+    ).json()["BatchItemResponse"]
+    by_id = {item["bId"]: item for item in answer}
+    assert by_id["t"]["Transfer"]["Amount"] == 40
+    # CreditCardPayment answers under QBO's name for it.
+    assert by_id["p"]["CreditCardPaymentTxn"]["Amount"] == 15
+    assert [t["Id"] for t in by_id["q"]["QueryResponse"]["Transfer"]] == [
+        by_id["t"]["Transfer"]["Id"]
+    ]
+    cdc = api.get(
+        "/cdc", params={"entities": "Transfer,CreditCardPayment", "changedSince": since()}
+    ).json()["CDCResponse"][0]["QueryResponse"]
+    assert {
+        key for group in cdc for key in group if key not in ("startPosition", "maxResults")
+    } == {
+        "Transfer",
+        "CreditCardPaymentTxn",
+    }

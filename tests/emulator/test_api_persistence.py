@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -102,6 +103,7 @@ def test_the_cli_server_keeps_its_state_across_restarts(tmp_path):
         assert {c["name"] for c in companies} == {
             "Demo Phones Wholesale LLC",
             "Essentials Electronics Inc",
+            "Sandbox Company_US_1",
         }
         settings = httpx.get(f"{url}/_emulator/settings").json()
         assert settings["rate_limits_enabled"] is True  # on by default in the server
@@ -120,6 +122,7 @@ def test_the_cli_server_keeps_its_state_across_restarts(tmp_path):
             "Demo Phones Wholesale LLC",
             "Essentials Electronics Inc",
             "Restart Co",
+            "Sandbox Company_US_1",
         ]
         assert created["realmId"] in {c["realmId"] for c in companies}
     finally:
@@ -144,3 +147,31 @@ def test_cli_help_lists_the_options():
         "--time-scale",
     ):
         assert option in result.stdout
+
+
+def test_uploads_sample_data_and_rates_survive_a_restart(tmp_path):
+    first = Emulator(data_dir=tmp_path)
+    realm = first.store.create_company(name="Kept Files", sample_data=True, multicurrency=True)
+    [stored] = first.store.upload(
+        realm,
+        [
+            {
+                "metadata": {"Note": "packing list"},
+                "filename": "list.txt",
+                "content_type": "text/plain",
+                "content": b"3 x iPhone 13\n",
+            }
+        ],
+    )
+    first.store.set_exchange_rate(
+        realm, {"SourceCurrencyCode": "GBP", "Rate": "1.27", "AsOfDate": "2026-03-01"}
+    )
+    pnl = first.store.report(realm, "ProfitAndLoss", {"date_macro": "All"})
+    first.save()
+
+    second = Emulator(data_dir=tmp_path)
+    record, content = second.store.file(realm, stored["Id"])
+    assert (record["FileName"], record["Size"], content) == ("list.txt", 14, b"3 x iPhone 13\n")
+    assert second.store.get_exchange_rate(realm, "GBP", "2026-03-31")["Rate"] == Decimal("1.27")
+    # The books are rebuilt from the records: the same report.
+    assert second.store.report(realm, "ProfitAndLoss", {"date_macro": "All"})["Rows"] == pnl["Rows"]

@@ -86,7 +86,12 @@ def test_intuitlib_runs_the_whole_flow_against_the_emulator(server, realm_id):
     grant = server.emulator.auth.authenticate(client.access_token, realm_id)
     assert grant.client_id == CLIENT_ID
 
-    old_refresh = client.refresh_token
+    # Like Intuit, the refresh token keeps its value for a day; the access token is new.
+    old_refresh, old_access = client.refresh_token, client.access_token
+    client.refresh()
+    assert (client.refresh_token, client.access_token != old_access) == (old_refresh, True)
+    # A day later a refresh rotates it.
+    server.emulator.clock.advance(server.emulator.settings.refresh_token_keep + 1)
     client.refresh()
     assert client.refresh_token != old_refresh
     assert server.emulator.auth.authenticate(client.access_token, realm_id).realm_id == realm_id

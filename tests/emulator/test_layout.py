@@ -25,7 +25,12 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-MODULES: dict[str, Path] = {module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
+MODULES: dict[str, Path] = {
+    module_name(p): p
+    for p in sorted(ROOT.rglob("*.py"))
+    # A local ``pip install ./src/qbo_emulator`` leaves its build folder in the package.
+    if "build" not in p.relative_to(ROOT).parts[:1]
+}
 
 
 def is_package(name: str) -> bool:
@@ -148,7 +153,13 @@ def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 FOUNDATION = {
     f"{PACKAGE}{suffix}" for suffix in ("", ".errors", ".jsonutil", ".demo", ".clock", ".settings")
 }
-COMPOSITION = {f"{PACKAGE}.core", f"{PACKAGE}.app", f"{PACKAGE}.server", f"{PACKAGE}.cli"}
+COMPOSITION = {
+    f"{PACKAGE}.core",
+    f"{PACKAGE}.app",
+    f"{PACKAGE}.server",
+    f"{PACKAGE}.cli",
+    f"{PACKAGE}.__main__",
+}
 
 
 def layer(module: str) -> str:

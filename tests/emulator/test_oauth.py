@@ -171,7 +171,9 @@ def test_the_whole_authorization_code_dance(qbo):
     assert tokens["x_refresh_token_expires_in"] == qbo.emulator.settings.refresh_token_lifetime
     assert company_info(qbo, tokens["access_token"]).status_code == 200
 
-    # Refresh (client credentials in the body this time) rotates both tokens.
+    # With strict rotation on (the default keeps the value for a day, see below), refresh
+    # (client credentials in the body this time) rotates both tokens.
+    qbo.emulator.settings.strict_rotation = True
     first = refresh(qbo, tokens["refresh_token"], basic=False)
     assert first.status_code == 200
     rotated = first.json()
@@ -203,6 +205,53 @@ def test_the_whole_authorization_code_dance(qbo):
     after = refresh(qbo, newest["refresh_token"])
     assert after.status_code == 400
     assert after.json() == {"error": "invalid_grant"}
+
+
+def test_by_default_the_refresh_token_keeps_its_value_for_a_day_like_intuits(qbo):
+    tokens = exchange(qbo, get_code(qbo)).json()
+    assert qbo.emulator.settings.strict_rotation is False
+    # Two refreshes from the same stored token within the hour both work...
+    advance(qbo, 600)
+    first = refresh(qbo, tokens["refresh_token"]).json()
+    advance(qbo, 1800)
+    second = refresh(qbo, tokens["refresh_token"]).json()
+    # ...and answer the same refresh token, with what is left of its 100 days, and new access
+    # tokens that both work.
+    assert first["refresh_token"] == second["refresh_token"] == tokens["refresh_token"]
+    lifetime = qbo.emulator.settings.refresh_token_lifetime
+    assert (first["x_refresh_token_expires_in"], second["x_refresh_token_expires_in"]) == (
+        lifetime - 600,
+        lifetime - 2400,
+    )
+    assert len({tokens["access_token"], first["access_token"], second["access_token"]}) == 3
+    assert company_info(qbo, first["access_token"]).status_code == 200
+    assert company_info(qbo, second["access_token"]).status_code == 200
+
+    # A day after it was issued, a refresh rotates it: a new value with a fresh 100 days.
+    advance(qbo, qbo.emulator.settings.refresh_token_keep)
+    rotated = refresh(qbo, tokens["refresh_token"]).json()
+    assert rotated["refresh_token"] != tokens["refresh_token"]
+    assert rotated["x_refresh_token_expires_in"] == lifetime
+    # The old value then follows the rotation rules: the same pair within the grace, then
+    # invalid_grant.
+    assert refresh(qbo, tokens["refresh_token"]).json() == rotated
+    advance(qbo, qbo.emulator.settings.refresh_token_grace + 1)
+    late = refresh(qbo, tokens["refresh_token"])
+    assert (late.status_code, late.json()) == (400, {"error": "invalid_grant"})
+    assert (
+        refresh(qbo, rotated["refresh_token"]).json()["refresh_token"] == rotated["refresh_token"]
+    )
+
+
+def test_the_keep_window_and_strict_rotation_are_settings(qbo):
+    response = qbo.put("/_emulator/settings", json={"refresh_token_keep": 60})
+    assert response.json()["refresh_token_keep"] == 60
+    tokens = exchange(qbo, get_code(qbo)).json()
+    advance(qbo, 61)
+    assert refresh(qbo, tokens["refresh_token"]).json()["refresh_token"] != tokens["refresh_token"]
+    qbo.put("/_emulator/settings", json={"strict_rotation": True})
+    fresh = exchange(qbo, get_code(qbo)).json()
+    assert refresh(qbo, fresh["refresh_token"]).json()["refresh_token"] != fresh["refresh_token"]
 
 
 def test_code_exchange_accepts_client_credentials_in_the_body(qbo):

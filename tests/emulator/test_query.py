@@ -110,8 +110,20 @@ def test_an_unknown_entity_is_a_parse_error():
     )
 
 
-def test_projections_are_not_supported():
-    parse_error("select DisplayName from Customer")
+def test_projections_name_fields_or_add_to_star():
+    assert parse("select Id, DisplayName from Customer").fields == ["Id", "DisplayName"]
+    assert parse("SELECT *, Sku FROM Item").fields is None
+    assert parse("select count(*) from Customer").count is True
+    # A trailing comma, or an operator QBO does not have, is a parse error with its position.
+    assert parse_error("select Id, from Customer").detail == (
+        'QueryParserError: Encountered "from" "FROM "" at line 1, column 12.'
+    )
+    assert parse_error("select * from Customer where Active != true").detail == (
+        'QueryParserError: Encountered "!=" "!= "" at line 1, column 37.'
+    )
+    assert parse_error("select * from Customer group by Active").detail == (
+        'QueryParserError: Encountered " <IDENTIFIER> "group "" at line 1, column 24.'
+    )
 
 
 def test_order_by_id_sorts_numerically():
@@ -211,6 +223,23 @@ def test_references_compare_by_value_and_numbers_numerically(api, people):
         f"select * from Invoice where CustomerRef = '{customer_id}' and TotalAmt > '10' orderby TotalAmt desc",
     )
     assert [r["TotalAmt"] for r in rows["Invoice"]] == [Decimal("100.0")]
+
+
+def test_a_projection_answers_only_the_fields_asked_for(api, people):
+    rows = q(api, "SELECT Id, DisplayName FROM Customer WHERE DisplayName LIKE 'Alice%'")
+    assert rows["Customer"] == [
+        {
+            "Id": people["Alice Able"],
+            "DisplayName": "Alice Able",
+            "domain": "QBO",
+            "sparse": True,
+        }
+    ]
+    # Dotted names select their top-level field.
+    bob = people["bob baker"]
+    [row] = q(api, f"select MetaData.CreateTime from Customer where Id = '{bob}'")["Customer"]
+    assert set(row) == {"Id", "MetaData", "domain", "sparse"}
+    assert set(row["MetaData"]) == {"CreateTime", "LastUpdatedTime"}
 
 
 def test_post_with_application_text(api, people):

@@ -171,6 +171,9 @@ def test_creating_a_company_needs_a_name(browser):
         ("purchase-orders", "Nothing here yet."),
         ("payments", "Nothing here yet."),
         ("vendors", "Nothing here yet."),
+        ("credit-memos", "Nothing here yet."),
+        ("refund-receipts", "Nothing here yet."),
+        ("vendor-credits", "Nothing here yet."),
     ],
 )
 def test_company_tabs_are_tables(browser, books, tab, expected):
@@ -331,3 +334,68 @@ def test_the_webhook_log_pages_show_deliveries(browser, books):
         assert page.status_code == 200
         assert "badge delivered" in page.text
         assert "qbo.payment.created.v1" in page.text
+
+
+# ---------------------------------------------------------------------- reports
+
+
+def test_the_reports_tab_shows_what_the_invoice_did_to_the_books(browser, books):
+    realm = books["realm"]
+    pnl = browser.get(f"/companies/{realm}/reports")
+    assert pnl.status_code == 200
+    text = text_of(pnl.text)
+    assert "Profit and Loss" in text and 'id="tab-reports"' in pnl.text
+    # The 100.00 invoice: income on its item's account, and net income.
+    assert "Total Income 100.00" in text and "Net Income 100.00" in text
+    sheet = text_of(browser.get(f"/companies/{realm}/reports/BalanceSheet").text)
+    assert "Accounts Receivable (A/R) 100.00" in sheet
+    assert "TOTAL ASSETS 100.00" in sheet and "TOTAL LIABILITIES AND EQUITY 100.00" in sheet
+    aged = text_of(browser.get(f"/companies/{realm}/reports/AgedReceivables").text)
+    assert "Ada Buyer 100.00" in aged
+    # A period with nothing in it, and a report the emulator does not have.
+    empty = browser.get(
+        f"/companies/{realm}/reports/ProfitAndLoss",
+        params={"start_date": "2001-01-01", "end_date": "2001-12-31"},
+    )
+    assert "Total Income 0.00" in text_of(empty.text)
+    assert browser.get(f"/companies/{realm}/reports/CashFlow").status_code == 404
+    bad = browser.get(f"/companies/{realm}/reports/ProfitAndLoss", params={"end_date": "x"})
+    assert bad.status_code == 200 and "end_date has an invalid date: x (code 2010)" in bad.text
+
+
+def test_the_credit_memos_tab(browser, books):
+    realm, customer = books["realm"], books["customer"]
+    item = browser.emulator.store.list_entities(realm, "Item")[0]
+    memo = browser.emulator.store.create_entity(
+        realm,
+        "CreditMemo",
+        {
+            "CustomerRef": {"value": customer["Id"]},
+            "Line": [
+                {
+                    "Amount": "25.00",
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}},
+                }
+            ],
+        },
+    )
+    listing = text_of(browser.get(f"/companies/{realm}/credit-memos").text)
+    assert (
+        f"{memo.get('DocNumber') or memo['Id']} Ada Buyer" in listing and "25.00 25.00" in listing
+    )
+    detail = browser.get(f"/companies/{realm}/credit-memos/{memo['Id']}")
+    assert detail.status_code == 200 and "Repair" in text_of(detail.text)
+
+
+def test_a_company_with_sample_data_from_the_home_page(browser):
+    created = browser.post(
+        "/companies", data={"name": "Sandbox Look-alike", "plan": "advanced", "sample_data": "1"}
+    )
+    assert created.status_code == 303
+    realm = created.headers["location"].split("/")[2]
+    customers = text_of(browser.get(f"/companies/{realm}/customers").text)
+    assert "Amy&#x27;s Bird Sanctuary" in customers and "Weiskopf Consulting" in customers
+    plain = browser.post("/companies", data={"name": "Empty Co", "plan": "plus"})
+    empty = plain.headers["location"].split("/")[2]
+    assert "Nothing here yet." in browser.get(f"/companies/{empty}/customers").text

@@ -6,9 +6,12 @@ the access and refresh tokens of each grant. Tokens are opaque random strings; t
 RS256 JWT whose public key is served at the jwks endpoint.
 
 Choices where Intuit's behaviour is uncertain (also in docs/emulator.md):
-  - Every refresh rotates the refresh token. The previous refresh token keeps working for
-    ``settings.refresh_token_grace`` seconds and answers the *same* new pair (so two workers racing
-    on one refresh both end up with the same tokens); after that it answers ``invalid_grant``.
+  - Like Intuit, a refresh answers the *same* refresh token value (with a new access token) while
+    that value is younger than ``settings.refresh_token_keep`` (24 h); an older one is rotated.
+    With ``settings.strict_rotation`` every refresh rotates. Once rotated, the previous refresh
+    token keeps working for ``settings.refresh_token_grace`` seconds and answers the *same* new
+    pair (so two workers racing on one refresh both end up with the same tokens); after that it
+    answers ``invalid_grant``.
   - Authorization codes live 5 minutes and are single-use. Reusing a code answers
     ``invalid_grant`` and revokes the tokens that code produced (RFC 6749 §4.1.2; what Intuit staff
     describe in intuit/oauth-jsclient#173).
@@ -277,10 +280,19 @@ class AuthServer:
                 raise OAuthError("invalid_grant")
             if grant["revoked_at"] or now > record["expires_at"] or now > grant["hard_expires_at"]:
                 raise OAuthError("invalid_grant")
+            settings = self.emulator.settings
             if record["rotated_at"] is not None:
-                if now <= record["rotated_at"] + self.emulator.settings.refresh_token_grace:
+                if now <= record["rotated_at"] + settings.refresh_token_grace:
                     return dict(record["successor"])
                 raise OAuthError("invalid_grant")
+            if not settings.strict_rotation and now < record.get("issued_at", 0) + (
+                settings.refresh_token_keep
+            ):
+                # Like Intuit: the refresh token's value stays the same for about a day; only a
+                # new access token is issued.
+                return self._issue(
+                    record["grant_id"], with_id_token=False, keep_refresh=refresh_token, **opts
+                )
             response = self._issue(record["grant_id"], with_id_token=False, **opts)
             record["rotated_at"] = now
             record["successor"] = response
@@ -308,25 +320,38 @@ class AuthServer:
         }
         return grant_id
 
-    def _issue(self, grant_id: str, *, with_id_token: bool, hard_expiry: bool = False) -> dict:
+    def _issue(
+        self,
+        grant_id: str,
+        *,
+        with_id_token: bool,
+        hard_expiry: bool = False,
+        keep_refresh: str | None = None,
+    ) -> dict:
         settings = self.emulator.settings
         grant = self.grants[grant_id]
         now = self._now()
         access_token = _token("eyJ", 96)  # opaque; Intuit's look like JWE, hence the prefix
-        refresh_token = _token("RT1-", 36)
         self.access_tokens[access_token] = {
             "grant_id": grant_id,
             "expires_at": now + settings.access_token_lifetime,
         }
-        # Rolling lifetime: each new refresh token lives the full lifetime, capped by the
-        # grant's hard expiry.
-        refresh_expires = min(now + settings.refresh_token_lifetime, grant["hard_expires_at"])
-        self.refresh_tokens[refresh_token] = {
-            "grant_id": grant_id,
-            "expires_at": refresh_expires,
-            "rotated_at": None,
-            "successor": None,
-        }
+        if keep_refresh is not None:
+            # The same refresh token, with what is left of its life.
+            refresh_token = keep_refresh
+            refresh_expires = self.refresh_tokens[keep_refresh]["expires_at"]
+        else:
+            # Rolling lifetime: each new refresh token lives the full lifetime, capped by the
+            # grant's hard expiry.
+            refresh_token = _token("RT1-", 36)
+            refresh_expires = min(now + settings.refresh_token_lifetime, grant["hard_expires_at"])
+            self.refresh_tokens[refresh_token] = {
+                "grant_id": grant_id,
+                "expires_at": refresh_expires,
+                "issued_at": now,
+                "rotated_at": None,
+                "successor": None,
+            }
         response = {
             "token_type": "bearer",
             "expires_in": int(settings.access_token_lifetime),

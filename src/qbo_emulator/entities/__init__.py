@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 from .. import errors
+from .attachable import AttachableType
+from .banking import CreditCardPaymentType, DepositType, TransferType
 from .base import EntityType
 from .company import CompanyInfoType, PreferencesType
+from .currency import CompanyCurrencyType, ExchangeRateType
 from .journal import JournalEntryType
 from .lists import (
     AccountType,
+    BudgetType,
     ClassType,
+    CustomerTypeType,
     DepartmentType,
     ItemType,
     PaymentMethodType,
-    TaxCodeType,
     TermType,
 )
 from .names import CustomerType, EmployeeType, VendorType
 from .payments import BillPaymentType, PaymentType
-from .purchases import BillType, PurchaseOrderType, VendorCreditType
-from .sales import CreditMemoType, InvoiceType, RefundReceiptType
+from .purchases import BillType, PurchaseOrderType, PurchaseType, VendorCreditType
+from .recurring import RecurringTransactionType
+from .sales import (
+    CreditMemoType,
+    EstimateType,
+    InvoiceType,
+    RefundReceiptType,
+    SalesReceiptType,
+)
+from .tax import TaxAgencyType, TaxCodeType, TaxRateType
+from .timeactivity import TimeActivityType
 
 REGISTRY: dict[str, EntityType] = {
     et.name: et
@@ -35,17 +48,34 @@ REGISTRY: dict[str, EntityType] = {
         BillPaymentType(),
         CreditMemoType(),
         RefundReceiptType(),
+        SalesReceiptType(),
+        EstimateType(),
         VendorCreditType(),
         JournalEntryType(),
         CompanyInfoType(),
         PreferencesType(),
         TaxCodeType(),
+        TaxRateType(),
+        TaxAgencyType(),
         TermType(),
         ClassType(),
         DepartmentType(),
         PaymentMethodType(),
+        PurchaseType(),
+        DepositType(),
+        TransferType(),
+        CreditCardPaymentType(),
+        TimeActivityType(),
+        AttachableType(),
+        CompanyCurrencyType(),
+        ExchangeRateType(),
+        RecurringTransactionType(),
+        CustomerTypeType(),
+        BudgetType(),
     )
 }
+# Recurring templates follow the rules of the entity they are a template of.
+REGISTRY["RecurringTransaction"].registry = REGISTRY
 _BY_LOWER = {name.lower(): et for name, et in REGISTRY.items()}
 
 

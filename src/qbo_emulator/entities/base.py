@@ -29,13 +29,20 @@ class Realm(Protocol):
     implementation; the rules are written against this so they never import the store (which
     imports them)."""
 
+    realm_id: str
     meta: dict  # name, plan, country, home_currency, switches (store.create_company)
     tz: tzinfo
+    files: dict[str, dict]  # Attachable Id -> {"content": base64, "token": ...}
     tables: dict[str, dict[str, dict]]  # entity name -> Id -> stored record
     indexes: dict  # derived lookups, rebuilt on demand (names, payment applications)
 
     @property
     def preferences(self) -> dict: ...
+
+    @property
+    def base_url(self) -> str: ...
+
+    def entity_name(self, name: str) -> str | None: ...
 
     def now(self) -> datetime: ...
 
@@ -79,6 +86,9 @@ REF_TARGETS = {
     "DefaultTaxCodeRef": "TaxCode",
     "SalesTaxCodeRef": "TaxCode",
     "PurchaseTaxCodeRef": "TaxCode",
+    "TaxRateRef": "TaxRate",
+    "AgencyRef": "TaxAgency",
+    "RecurDataRef": "RecurringTransaction",
 }
 # Pseudo-references QBO accepts without a record behind them.
 REF_PSEUDO_VALUES = {"ItemRef": {"SHIPPING_ITEM_ID"}}
@@ -87,9 +97,16 @@ NAME_FORBIDDEN = (":", "\t", "\n")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+# Amounts at or above this are refused (6000 "Amount is too large."), before any arithmetic.
+MAX_AMOUNT = Decimal("1e10")
+
+
 def money(value: Any) -> Decimal:
     """Round to the cent the way QBO shows totals (half up)."""
-    return (to_decimal(value) or Decimal(0)).quantize(CENT, rounding=ROUND_HALF_UP)
+    number = to_decimal(value) or Decimal(0)
+    if number.copy_abs() >= MAX_AMOUNT:
+        raise errors.business_validation("Amount is too large.", "Amount")
+    return number.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def strip_empty(value: Any) -> Any:
@@ -148,12 +165,30 @@ class EntityType:
     unique_name: tuple[str, str] | None = None
     # The field a reference to this entity shows as its "name".
     ref_name_field = "Name"
+    # The key QBO wraps the entity in when it differs from the URL name
+    # (CreditCardPayment answers as "CreditCardPaymentTxn").
+    json_name: str | None = None
+
+    @property
+    def wire_name(self) -> str:
+        return self.json_name or self.name
+
+    # True when ``present`` changes records (reads then copy them first).
+    presents = False
+
+    def present(self, realm: Realm, record: dict) -> dict:
+        """The record as the API answers it (a copy the caller owns); most answer it as stored."""
+        return record
 
     @property
     def path(self) -> str:
         return self.name.lower()
 
     # --- pipeline ---------------------------------------------------------------------------
+
+    def unwrap(self, payload: dict) -> dict:
+        """A request body as the flat record the store works on (most bodies already are)."""
+        return payload
 
     def clean(self, payload: dict) -> dict:
         data = strip_empty(payload)  # builds new dicts and lists

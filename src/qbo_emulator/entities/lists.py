@@ -1,8 +1,11 @@
-"""Account, Item and the small lists (Term, Class, Department, PaymentMethod, TaxCode)."""
+"""Account, Item and the small lists (Term, Class, Department, PaymentMethod)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from .. import errors
+from . import ledger
 from .base import EntityType, Realm, is_true
 from .names import realm_currency
 
@@ -113,9 +116,26 @@ class AccountType(EntityType):
         record["FullyQualifiedName"] = (
             f"{parent['FullyQualifiedName']}:{record['Name']}" if parent else record["Name"]
         )
-        balance = old.get("CurrentBalance", 0) if old else 0
-        record["CurrentBalance"] = balance
-        record["CurrentBalanceWithSubAccounts"] = balance
+        record["CurrentBalance"] = 0
+        record["CurrentBalanceWithSubAccounts"] = 0
+
+    presents = True
+
+    def present(self, realm: Realm, record: dict) -> dict:
+        """CurrentBalance from the books, for balance sheet accounts (QBO answers 0 for income
+        and expense accounts)."""
+        if record.get("Classification") not in ("Asset", "Liability", "Equity"):
+            return record
+        totals = ledger.books(realm).balances()
+        own = ledger.natural(record, totals.get(record["Id"], Decimal(0)))
+        with_subs = own
+        for other in realm.table("Account").values():
+            name = other.get("FullyQualifiedName", "")
+            if other["Id"] != record["Id"] and name.startswith(record["FullyQualifiedName"] + ":"):
+                with_subs += ledger.natural(other, totals.get(other["Id"], Decimal(0)))
+        record["CurrentBalance"] = own
+        record["CurrentBalanceWithSubAccounts"] = with_subs
+        return record
 
 
 class ItemType(EntityType):
@@ -236,12 +256,19 @@ class PaymentMethodType(SimpleListType):
         record.setdefault("Type", "NON_CREDIT_CARD")
 
 
-class TaxCodeType(EntityType):
-    """Read-only through the API: tax codes are made with TaxService (not emulated)."""
+class ReadOnlyListType(EntityType):
+    """Lists the API only reads (their records come with the company, e.g. sample data)."""
 
-    name = "TaxCode"
     kind = "readonly"
     creatable = False
     updatable = False
     has_active = True
     in_cdc = False
+
+
+class CustomerTypeType(ReadOnlyListType):
+    name = "CustomerType"
+
+
+class BudgetType(ReadOnlyListType):
+    name = "Budget"

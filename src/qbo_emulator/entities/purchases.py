@@ -1,10 +1,10 @@
-"""Bill, PurchaseOrder and VendorCredit (facts §2.2, §2.3, §2.8)."""
+"""Bill, PurchaseOrder, VendorCredit and Purchase (facts §2.2, §2.3, §2.8)."""
 
 from __future__ import annotations
 
 from .. import errors
 from . import links
-from .base import Realm, money
+from .base import Realm, is_true, money
 from .txn import TxnType
 
 EXPENSE_LINE_TYPES = ("ItemBasedExpenseLineDetail", "AccountBasedExpenseLineDetail")
@@ -113,6 +113,51 @@ class PurchaseOrderType(ExpenseFormType):
         super().validate(realm, record, old)
         if record.get("POStatus") not in ("Open", "Closed", "ManuallyClosed"):
             raise errors.invalid_enum("POStatus", record.get("POStatus"))
+
+    def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
+        self.total(record)
+
+
+PAYMENT_TYPES = ("Cash", "Check", "CreditCard")
+PAYEE_TYPES = ("Vendor", "Customer", "Employee")
+
+
+class PurchaseType(ExpenseFormType):
+    """An expense paid at once (cash, check or credit card) from ``AccountRef``; with
+    ``Credit: true`` a credit card credit (money back to the card)."""
+
+    name = "Purchase"
+    required = ("AccountRef", "PaymentType", "Line")
+    computed = ("TotalAmt",)
+    needs_ap_account = False
+
+    def validate(self, realm: Realm, record: dict, old: dict | None) -> None:
+        if record.get("PaymentType") not in PAYMENT_TYPES:
+            if not record.get("PaymentType"):
+                raise errors.required_param("PaymentType")
+            raise errors.invalid_enum("PaymentType", record.get("PaymentType"))
+        entity = record.get("EntityRef")
+        if entity:
+            kind = entity.get("type") or "Vendor"
+            if kind not in PAYEE_TYPES:
+                raise errors.invalid_enum("EntityRef.type", kind)
+            entity["value"] = str(entity.get("value", ""))
+            realm.resolve_ref("EntityRef", kind, entity, pseudo=set())
+        super().validate(realm, record, old)
+        account = realm.find("Account", record["AccountRef"]["value"]) or {}
+        wanted = ("Credit Card",) if record["PaymentType"] == "CreditCard" else ("Bank",)
+        if account.get("AccountType") not in (*wanted, "Other Current Asset"):
+            raise errors.business_validation(
+                f"AccountRef must be a {'credit card' if wanted == ('Credit Card',) else 'bank'} "
+                "account for this PaymentType.",
+                "AccountRef",
+            )
+        if "Credit" in record:
+            record["Credit"] = is_true(record["Credit"])
+            if record["Credit"] and record["PaymentType"] != "CreditCard":
+                raise errors.business_validation(
+                    "Only a CreditCard purchase can be a credit.", "Credit"
+                )
 
     def compute(self, realm: Realm, record: dict, old: dict | None) -> None:
         self.total(record)

@@ -85,8 +85,11 @@ def seed_company(realm: Realm) -> None:
                 "CurrencyRef": dict(currency),
             },
         )
+    terms = {}
     for name, days in TERMS:
-        put("Term", {"Name": name, "Active": True, "Type": "STANDARD", "DueDays": days})
+        terms[name] = put(
+            "Term", {"Name": name, "Active": True, "Type": "STANDARD", "DueDays": days}
+        )["Id"]
     for name, kind in PAYMENT_METHODS:
         put("PaymentMethod", {"Name": name, "Active": True, "Type": kind})
     for code, description, taxable in TAX_CODES:
@@ -96,14 +99,17 @@ def seed_company(realm: Realm) -> None:
                 "Name": code,
                 "Description": description,
                 "Active": True,
+                "Hidden": False,
                 "Taxable": taxable,
                 "TaxGroup": False,
+                "SalesTaxRateList": {"TaxRateDetail": []},
+                "PurchaseTaxRateList": {"TaxRateDetail": []},
             },
             entity_id=code,
         )
     meta = realm.meta
     put("CompanyInfo", company_info(realm, when), entity_id="1")
-    put("Preferences", preferences(meta, currency), entity_id="1")
+    put("Preferences", preferences(meta, currency, terms["Net 30"]), entity_id="1")
 
 
 def company_info(realm: Realm, when: str) -> dict:
@@ -122,13 +128,14 @@ def company_info(realm: Realm, when: str) -> dict:
         "CompanyAddr": dict(address),
         "CustomerCommunicationAddr": dict(address),
         "LegalAddr": dict(address),
-        "PrimaryPhone": {},
+        "PrimaryPhone": {"FreeFormNumber": "(650) 555-0100"},
         "CompanyStartDate": when[:10],
         "FiscalYearStartMonth": "January",
         "Country": meta["country"],
         "Email": {"Address": "noreply@quickbooks.com"},
         "WebAddr": {},
         "SupportedLanguages": "en",
+        "DefaultTimeZone": str(realm.tz),
         "NameValue": [
             {"Name": "NeoEnabled", "Value": "true"},
             {"Name": "IndustryType", "Value": "Electronics"},
@@ -137,45 +144,135 @@ def company_info(realm: Realm, when: str) -> dict:
             {"Name": "PayrollFeature", "Value": "false"},
             {"Name": "AccountantFeature", "Value": "false"},
             {"Name": "IsQbdtMigrated", "Value": "false"},
+            {"Name": "IndustryCode", "Value": "443142"},
+            {"Name": "QBOIndustryType", "Value": "Retail Trade"},
+            {"Name": "CompanyType", "Value": "Other"},
+            {"Name": "AssignedTime", "Value": when},
         ],
     }
 
 
-def preferences(meta: dict, currency: dict) -> dict:
+def preferences(meta: dict, currency: dict, default_terms: str) -> dict:
+    """Preferences in the full shape Intuit's sandbox answers (every group python-quickbooks and
+    node-quickbooks model), reflecting the plan and the company's switches."""
     plus = meta["plan"] in ("plus", "advanced")
     custom = "true" if meta["custom_txn_numbers"] else "false"
     po_enabled = "true" if meta["purchase_orders_enabled"] and plus else "false"
+    name = meta["name"]
+
+    def message(kind: str) -> dict:
+        return {
+            "Subject": f"{kind} from {name}",
+            "Message": (
+                f"Dear [Name],\n\nPlease review the {kind.lower()} below.\n"
+                "We appreciate your business.\n\nHave a great day!\n" + name
+            ),
+        }
+
+    def custom_fields(prefix: str) -> list[dict]:
+        return [
+            {
+                "CustomField": [
+                    {
+                        "Name": f"{prefix}.UseSalesCustom{n}",
+                        "Type": "BooleanType",
+                        "BooleanValue": False,
+                    }
+                    for n in (1, 2, 3)
+                ]
+            },
+            {
+                "CustomField": [
+                    {
+                        "Name": f"{prefix}.SalesCustomName{n}",
+                        "Type": "StringType",
+                        "StringValue": "",
+                    }
+                    for n in (1, 2, 3)
+                ]
+            },
+        ]
+
     return {
         "AccountingInfoPrefs": {
-            "TrackDepartments": plus,
-            "DepartmentTerminology": "Location",
+            "FirstMonthOfFiscalYear": "January",
+            "UseAccountNumbers": True,
+            "TaxYearMonth": "January",
             "ClassTrackingPerTxn": False,
-            "ClassTrackingPerTxnLine": plus,
+            "TrackDepartments": plus,
+            "TaxForm": "6",
             "CustomerTerminology": "Customers",
+            "BookCloseDate": "",
+            "DepartmentTerminology": "Location",
+            "ClassTrackingPerTxnLine": plus,
         },
         "ProductAndServicesPrefs": {
             "ForSales": True,
             "ForPurchase": True,
             "QuantityWithPriceAndRate": True,
             "QuantityOnHand": meta["plan"] != "simple_start",
+            "RevenueRecognition": False,
+            "RevenueRecognitionFrequency": "Daily",
         },
         "SalesFormsPrefs": {
+            "CustomField": custom_fields("SalesFormsPrefs"),
             "CustomTxnNumbers": meta["custom_txn_numbers"],
             "AllowDeposit": False,
             "AllowDiscount": True,
+            "DefaultDiscountAccount": "16",
+            "AllowEstimates": True,
+            "EstimateMessage": (
+                "Please review the estimate below.  Feel free to contact us if you have any "
+                "questions.\nWe look forward to working with you."
+            ),
+            "ETransactionEnabledStatus": "NotApplicable",
+            "ETransactionAttachPDF": False,
+            "ETransactionPaymentEnabled": False,
+            "IPNSupportEnabled": False,
+            "AllowServiceDate": False,
             "AllowShipping": False,
-            "DefaultDiscountAccount": "86",
+            "DefaultShippingAccount": False,
+            "DefaultTerms": {"value": default_terms},
+            "DefaultCustomerMessage": "Thank you for your business and have a great day!",
+            "EmailCopyToCompany": False,
             "AutoApplyCredit": True,
             "AutoApplyPayments": True,
-            "ETransactionEnabledStatus": "NotApplicable",
+            "PrintItemWithZeroAmount": True,
+            "UsingPriceLevels": False,
+            "UsingProgressInvoicing": False,
         },
-        "EmailMessagesPrefs": {},
+        "EmailMessagesPrefs": {
+            "InvoiceMessage": message("Invoice"),
+            "EstimateMessage": message("Estimate"),
+            "SalesReceiptMessage": message("Sales Receipt"),
+            "StatementMessage": message("Statement"),
+        },
         "VendorAndPurchasesPrefs": {
             "TrackingByCustomer": plus,
             "BillableExpenseTracking": plus,
-            "POCustomField": [],
+            "TPAREnabled": False,
+            "DefaultTerms": {"value": default_terms},
+            "DefaultMarkup": 0,
+            "POCustomField": [
+                {
+                    "CustomField": [
+                        {
+                            "Name": f"PurchasePrefs.UsePurchaseCustom{n}",
+                            "Type": "BooleanType",
+                            "BooleanValue": False,
+                        }
+                        for n in (1, 2, 3)
+                    ]
+                }
+            ],
         },
-        "TimeTrackingPrefs": {"UseServices": True, "WorkWeekStartDate": "Monday"},
+        "TimeTrackingPrefs": {
+            "UseServices": True,
+            "BillCustomers": True,
+            "ShowBillRateToAll": False,
+            "WorkWeekStartDate": "Monday",
+            "MarkTimeEntriesBillable": True,
+        },
         "TaxPrefs": {"UsingSalesTax": False, "PartnerTaxEnabled": True},
         "CurrencyPrefs": {
             "MultiCurrencyEnabled": meta["multicurrency"],
@@ -185,6 +282,7 @@ def preferences(meta: dict, currency: dict) -> dict:
         "OtherPrefs": {
             "NameValue": [
                 {"Name": "SalesFormsPrefs.DefaultCustomerMessage", "Value": ""},
+                {"Name": "SalesFormsPrefs.DefaultItem", "Value": "1"},
                 {
                     "Name": "VendorAndPurchasesPrefs.BillableItemsOnPurchasesEnabled",
                     "Value": "false",
@@ -193,6 +291,14 @@ def preferences(meta: dict, currency: dict) -> dict:
                 {"Name": "VendorAndPurchasesPrefs.PurchaseOrderEnabled", "Value": po_enabled},
                 {"Name": "DTXCopyMemo", "Value": "false"},
                 {"Name": "UncategorizedAssetAccountId", "Value": "7"},
+                {"Name": "UncategorizedIncomeAccountId", "Value": "17"},
+                {"Name": "UncategorizedExpenseAccountId", "Value": "25"},
+                {"Name": "MasAccountId", "Value": ""},
+                {"Name": "SFCEnabled", "Value": "true"},
+                {"Name": "DataPartner", "Value": "false"},
+                {"Name": "Vendor1099Enabled", "Value": "true"},
+                {"Name": "TimeTrackingFeatureEnabled", "Value": "true"},
+                {"Name": "WorkWeekStartDate", "Value": "Monday"},
             ]
         },
     }

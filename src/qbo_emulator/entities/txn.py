@@ -81,6 +81,10 @@ class TxnType(EntityType):
                     detail[field] = to_decimal(detail[field])
                     if detail[field] is None:
                         del detail[field]
+                    elif detail[field].copy_abs() >= Decimal("1e12"):
+                        raise errors.business_validation(
+                            f"{field} is too large.", f"Line.{detail_type}.{field}"
+                        )
         if detail_type in NO_AMOUNT_LINE_TYPES:
             return
         amount = to_decimal(line.get("Amount"))
@@ -95,11 +99,11 @@ class TxnType(EntityType):
         if amount is None and detail_type != "DiscountLineDetail":
             raise errors.required_param("Line.Amount")
         if amount is not None:
+            if amount.copy_abs() >= Decimal("1e10"):
+                raise errors.business_validation("Amount is too large.", "Line.Amount")
             line["Amount"] = (
                 money(amount) if amount == amount.quantize(Decimal("0.00001")) else amount
             )
-            if line["Amount"].copy_abs() >= Decimal("1e10"):
-                raise errors.business_validation("Amount is too large.", "Line.Amount")
 
     def lines_total(self, record: dict, detail_types: tuple[str, ...]) -> Decimal:
         return sum(

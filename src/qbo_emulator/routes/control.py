@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .. import errors
 from ..auth.state import DEFAULT_SCOPE
 from ..jsonutil import dumps, loads
 
@@ -59,6 +60,7 @@ def routes(emulator) -> list[Route]:
                 "custom_txn_numbers",
                 "purchase_orders_enabled",
                 "realm_id",
+                "sample_data",
             }
             unknown = set(spec) - allowed
             if unknown:
@@ -165,7 +167,25 @@ def routes(emulator) -> list[Route]:
         )
         return JSONResponse({"deliveries": entries, "pending": emulator.webhooks.pending()})
 
+    async def attachment(request: Request) -> Response:
+        """An uploaded file at the temporary download URL an Attachable answers."""
+        try:
+            record, content = emulator.store.file(
+                request.path_params["realm"],
+                request.path_params["id"],
+                request.query_params.get("token", ""),
+            )
+        except errors.QBOError:
+            return _error("no such file", 404)
+        name = str(record.get("FileName") or "attachment").replace('"', "")
+        return Response(
+            content,
+            media_type=record.get("ContentType") or "application/octet-stream",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
     return [
+        Route("/_emulator/files/{realm}/{id}", attachment, methods=["GET"]),
         Route("/_emulator/reset", reset, methods=["POST"]),
         Route("/_emulator/companies", companies, methods=["GET", "POST"]),
         Route("/_emulator/settings", settings, methods=["GET", "PUT"]),

@@ -26,6 +26,7 @@ from ..auth.state import AuthError
 from ..entities import find_entity_type
 from ..jsonutil import dumps, loads
 from ..writes import write_entity
+from . import uploads
 
 JSON_TYPE = "application/json;charset=UTF-8"
 logger = logging.getLogger("qbo_emulator")
@@ -192,7 +193,7 @@ def routes(emulator) -> list[Route]:
             operation=request.query_params.get("operation", ""),
             include=includes(request),
         )
-        return 200, pipeline.envelope(realm_id, {et.name: record})
+        return 200, pipeline.envelope(realm_id, {et.wire_name: record})
 
     def entity_get(request: Request, realm_id: str, raw: bytes):
         et = find_entity_type(request.path_params.get("entity", "Preferences"))
@@ -202,7 +203,7 @@ def routes(emulator) -> list[Route]:
         if et.name == "CompanyInfo":
             entity_id = "1"  # read as /companyinfo/{realmId}
         return 200, pipeline.envelope(
-            realm_id, {et.name: store.get_entity(realm_id, et.name, entity_id)}
+            realm_id, {et.wire_name: store.get_entity(realm_id, et.name, entity_id)}
         )
 
     def query(request: Request, realm_id: str, raw: bytes):
@@ -236,6 +237,35 @@ def routes(emulator) -> list[Route]:
         )
         return 200, pipeline.envelope(realm_id, {et.name: record})
 
+    def report_handler(request: Request, realm_id: str, raw: bytes):
+        # Reports answer the report itself, without an envelope.
+        return 200, store.report(
+            realm_id, request.path_params["report"], dict(request.query_params)
+        )
+
+    def tax_service_handler(request: Request, realm_id: str, raw: bytes):
+        # TaxService answers its bare object (no envelope), as QBO does.
+        return 200, store.create_tax_code(realm_id, parse_body(raw))
+
+    def exchange_rate_get(request: Request, realm_id: str, raw: bytes):
+        params = request.query_params
+        record = store.get_exchange_rate(
+            realm_id, params.get("sourcecurrencycode", ""), params.get("asofdate")
+        )
+        return 200, pipeline.envelope(realm_id, {"ExchangeRate": record})
+
+    def upload_handler(request: Request, realm_id: str, raw: bytes):
+        files = uploads.parse_multipart(request.headers.get("content-type", ""), raw)
+        results = store.upload(realm_id, files)
+        return 200, pipeline.envelope(
+            realm_id, {"AttachableResponse": [{"Attachable": r} for r in results]}
+        )
+
+    def download_handler(request: Request, realm_id: str, raw: bytes):
+        # QBO answers the file's temporary download URL as plain text.
+        record, _ = store.file(realm_id, request.path_params["id"])
+        return 200, Response(record["TempDownloadUri"], media_type="text/plain")
+
     def wrap(handler, *, is_batch: bool = False):
         async def endpoint(request: Request) -> Response:
             return await pipeline.run(request, handler, batch=is_batch)
@@ -248,6 +278,11 @@ def routes(emulator) -> list[Route]:
         Route(f"{base}/batch", wrap(batch_handler, is_batch=True), methods=["POST"]),
         Route(f"{base}/cdc", wrap(cdc_handler), methods=["GET", "POST"]),
         Route(f"{base}/preferences", wrap(entity_get), methods=["GET"], name="preferences"),
+        Route(f"{base}/reports/{{report}}", wrap(report_handler), methods=["GET"]),
+        Route(f"{base}/taxservice/taxcode", wrap(tax_service_handler), methods=["POST"]),
+        Route(f"{base}/exchangerate", wrap(exchange_rate_get), methods=["GET"]),
+        Route(f"{base}/upload", wrap(upload_handler), methods=["POST"]),
+        Route(f"{base}/download/{{id}}", wrap(download_handler), methods=["GET"]),
         Route(f"{base}/{{entity}}", wrap(entity_post), methods=["POST"]),
         Route(f"{base}/{{entity}}/{{id}}", wrap(entity_get), methods=["GET"]),
         Route(f"{base}/{{entity}}/{{id}}/pdf", wrap(pdf_handler), methods=["GET"]),

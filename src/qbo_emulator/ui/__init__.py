@@ -1,6 +1,6 @@
 """The emulator's human UI: plain server-rendered HTML mounted at "/".
 
-Companies; per company, read-only lists and detail pages; Receive payment on an invoice; edit,
+Companies; per company, read-only lists and detail pages, and the reports; Receive payment on an invoice; edit,
 void and delete a payment; the Apps page with Disconnect; the webhook delivery log. The OAuth
 consent page (ui/consent.py) is served by routes/oauth.py at the authorize endpoint.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from . import apps, companies, documents, payments
+from . import apps, companies, documents, payments, reports
 
 
 def routes(emulator) -> list[Route]:
@@ -18,5 +18,6 @@ def routes(emulator) -> list[Route]:
         *companies.routes(emulator),
         *apps.routes(emulator),
         *payments.routes(emulator),
+        *reports.routes(emulator),
         *documents.routes(emulator),
     ]

@@ -11,6 +11,9 @@ KINDS = {
     "invoices": ("Invoice", "Invoices"),
     "bills": ("Bill", "Bills"),
     "purchase-orders": ("PurchaseOrder", "Purchase orders"),
+    "credit-memos": ("CreditMemo", "Credit memos"),
+    "refund-receipts": ("RefundReceipt", "Refunds"),
+    "vendor-credits": ("VendorCredit", "Vendor credits"),
     "payments": ("Payment", "Payments"),
     "customers": ("Customer", "Customers"),
     "vendors": ("Vendor", "Vendors"),
@@ -20,6 +23,7 @@ KINDS = {
 SLUG_OF = {entity: slug for slug, (entity, _) in KINDS.items()}
 TABS = [
     *((slug, title) for slug, (_, title) in KINDS.items()),
+    ("reports", "Reports"),
     ("apps", "Apps"),
     ("webhooks", "Webhooks"),
 ]

@@ -53,6 +53,9 @@ def render_home(emulator, *, error: str | None = None, form=None) -> str:
 <label><input type="checkbox" name="purchase_orders_enabled" value="1"
 {" checked" if not form or form.get("purchase_orders_enabled") else ""}
 style="min-width:0"> Purchase orders enabled</label>
+<label><input type="checkbox" name="sample_data" value="1" id="sample-data"
+{" checked" if form.get("sample_data") else ""}
+style="min-width:0"> Sample data, like Intuit's sandbox company</label>
 <button type="submit">Create company</button>
 </form></div>"""
     return page("Companies", body)
@@ -75,6 +78,7 @@ def routes(emulator) -> list[Route]:
                 name=name,
                 plan=plan,
                 purchase_orders_enabled=bool(form.get("purchase_orders_enabled")),
+                sample_data=bool(form.get("sample_data")),
             )
         except (QBOError, ValueError) as exc:
             message = getattr(exc, "detail", None) or str(exc)

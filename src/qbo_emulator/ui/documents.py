@@ -22,6 +22,16 @@ from .common import (
 from .html import h, messages, money, page, q, ref_name, table
 from .payments import receive_payment_form
 
+# The list pages whose rows open a transaction page.
+DETAIL_PAGES = (
+    "invoices",
+    "bills",
+    "purchase-orders",
+    "credit-memos",
+    "refund-receipts",
+    "vendor-credits",
+)
+
 
 def _active(record: dict) -> str:
     return "yes" if record.get("Active", True) not in (False, "false") else "no"
@@ -78,6 +88,43 @@ def list_rows(
                 for r in records
             ],
             {3},
+        )
+    if slug == "credit-memos":
+        return (
+            ["Number", "Customer", "Date", "Total", "Remaining credit"],
+            [
+                [
+                    link(realm_id, slug, r["Id"], doc_number(r)),
+                    h(ref_name(r.get("CustomerRef"))),
+                    h(r.get("TxnDate")),
+                    money(r.get("TotalAmt")),
+                    money(r.get("RemainingCredit")),
+                ]
+                for r in records
+            ],
+            {3, 4},
+        )
+    if slug in ("refund-receipts", "vendor-credits"):
+        party = "CustomerRef" if slug == "refund-receipts" else "VendorRef"
+        return (
+            [
+                "Number",
+                "Customer" if slug == "refund-receipts" else "Vendor",
+                "Date",
+                "Total",
+                "Balance",
+            ],
+            [
+                [
+                    link(realm_id, slug, r["Id"], doc_number(r)),
+                    h(ref_name(r.get(party))),
+                    h(r.get("TxnDate")),
+                    money(r.get("TotalAmt")),
+                    money(r.get("Balance")),
+                ]
+                for r in records
+            ],
+            {3, 4},
         )
     if slug == "payments":
         return (
@@ -174,7 +221,7 @@ def routes(emulator) -> list[Route]:
     async def detail_page(request: Request):
         realm_id, slug = request.path_params["realm_id"], request.path_params["kind"]
         entity_id = request.path_params["entity_id"]
-        if slug not in ("invoices", "bills", "purchase-orders"):
+        if slug not in DETAIL_PAGES:
             return _not_found(f"No detail page for {slug}.")
         try:
             txn = emulator.store.get_entity(realm_id, KINDS[slug][0], entity_id)

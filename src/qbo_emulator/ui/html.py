@@ -24,6 +24,8 @@ table{width:100%;border-collapse:collapse;background:#fff;margin:.5rem 0 1.5rem}
 th,td{padding:.45rem .6rem;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top}
 th{background:#f0f4f8;font-weight:600;font-size:.9em}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.section th{text-align:left;background:#f0f4f8}tr.total th{border-top:2px solid #cbd2d9}
+form.inline{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap;margin:.5rem 0 1rem}
 .card{background:#fff;border:1px solid #e4e7eb;border-radius:6px;padding:1rem 1.25rem;margin:1rem 0}
 form.inline{display:inline}
 td button{margin-top:0}
