@@ -11,7 +11,7 @@ EMULATOR_PORT ?= 8765
 export CELLBOOKS_DATA_DIR ?= $(abspath $(DATA_DIR))
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install browser node run test test-fast lint format emulator bench worker migrate demo clean help screenshots
+.PHONY: install browser node servers run run-scaled test test-postgres lint format emulator bench worker migrate demo clean help screenshots
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -42,6 +42,28 @@ run: demo  ## install, migrate, load the demo, run web + worker + QBO emulator (
 	  CELLBOOKS_PUBLIC_URL=$${CELLBOOKS_PUBLIC_URL:-http://$(HOST):$(PORT)} \
 	  $(BIN)/honcho -f Procfile start
 
+# The demo on PostgreSQL + Redis with WORKERS worker processes (the Procfile's `worker`, N times);
+# the servers keep their files in $(DATA_DIR)/scaled between runs. Ctrl-C stops everything.
+WORKERS ?= 3
+run-scaled: install servers  ## the demo on PostgreSQL + Redis with WORKERS=3 worker processes
+	@mkdir -p $(DATA_DIR)/scaled
+	scripts/with-servers --data $(DATA_DIR)/scaled -- $(MAKE) --no-print-directory _run-scaled
+
+_run-scaled:
+	$(BIN)/python manage.py migrate --no-input -v 0
+	$(BIN)/python manage.py load_demo --if-empty
+	$(BIN)/python manage.py collectstatic --no-input -v 0
+	@echo
+	@echo "  Cellbooks:      http://$(HOST):$(PORT)/   (log in as demo@cellbooks.test / demo)"
+	@echo "  QBO emulator:   http://$(HOST):$(EMULATOR_PORT)/"
+	@echo "  Database:       $$DATABASE_URL"
+	@echo "  Queue:          $$REDIS_URL, $(WORKERS) worker processes"
+	@echo
+	HOST=$(HOST) PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) \
+	  QBO_EMULATOR_URL=$${QBO_EMULATOR_URL:-http://$(HOST):$(EMULATOR_PORT)} \
+	  CELLBOOKS_PUBLIC_URL=$${CELLBOOKS_PUBLIC_URL:-http://$(HOST):$(PORT)} \
+	  $(BIN)/honcho -f Procfile start -c worker=$(WORKERS)
+
 emulator: install  ## run the QBO emulator alone, with the demo app and company
 	$(BIN)/qbo-emulator serve --host $(HOST) --port $(EMULATOR_PORT) --data $(DATA_DIR)/emulator --demo
 
@@ -69,6 +91,21 @@ node: $(NODE_STAMP)  ## install node-quickbooks for the emulator's fidelity test
 
 test: install browser node  ## run the whole test suite (the browser test included)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# PostgreSQL and Redis from Debian's packages, for `make test-postgres`, `make run-scaled` and the
+# benchmarks' scale-out runs; scripts/with-servers starts them on free ports in a temporary dir.
+servers:  ## install Debian's postgresql and redis-server (quick when they are there)
+	@{ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && command -v redis-server >/dev/null; } || \
+	  { $(SUDO) apt-get update -q && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql redis-server; }
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { echo "postgresql is still missing" >&2; exit 1; }
+	@command -v redis-server >/dev/null || { echo "redis-server is still missing" >&2; exit 1; }
+
+# The suite under tests/cellbooks again, on PostgreSQL with the worker queue on Redis (SQLite
+# stays the default and has its own run in `make test`); the servers are started and stopped here.
+test-postgres: install servers  ## run tests/cellbooks on PostgreSQL + Redis (started on free ports)
+	CELLBOOKS_REQUIRE_POSTGRES=1 scripts/with-servers -- \
+	  $(BIN)/python -m pytest tests/cellbooks tests/test_architecture.py -n 2 --dist loadfile
 
 screenshots: install browser  ## run the browser test and refresh the README's docs/screenshots
 	CELLBOOKS_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/e2e -q

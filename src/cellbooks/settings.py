@@ -250,18 +250,19 @@ _HUEY_CONSUMER = {
     "worker_type": "thread",
     "periodic": True,
 }
+_HUEY_NAME = os.environ.get("HUEY_NAME", "cellbooks")  # installs sharing one Redis differ by name
 if redis_url := os.environ.get("REDIS_URL"):
     HUEY = {
         "huey_class": "huey.RedisHuey",
-        "name": "cellbooks",
+        "name": _HUEY_NAME,
         "url": redis_url,
-        "immediate": False,
+        "immediate": env_bool("HUEY_IMMEDIATE", False),
         "consumer": _HUEY_CONSUMER,
     }
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
-        "name": "cellbooks",
+        "name": _HUEY_NAME,
         "filename": str(_private_file(DATA_DIR / "huey.sqlite3")),
         "immediate": env_bool("HUEY_IMMEDIATE", False),
         "consumer": _HUEY_CONSUMER,

@@ -81,6 +81,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
 PAGES: dict[str, str] = {
     # signing in, first run, invitations, password reset
     "favicon": PUBLIC,
+    # load balancers and monitoring: no sign-in, nothing about any company (core/health.py)
+    "healthz": PUBLIC,
     "login": PUBLIC,
     "logout": PUBLIC,
     "setup": PUBLIC,

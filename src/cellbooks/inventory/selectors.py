@@ -4,10 +4,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
+from cellbooks.core.aggregates import MoneySum
 from cellbooks.core.dates import company_today, local_date
-from cellbooks.core.money import CENT, money_sum
+from cellbooks.core.money import CENT, ZERO, money_sum
 
 from . import figures, grouping
 from .models import (
@@ -33,28 +34,37 @@ ZERO_MONEY = Decimal("0.00")
 
 def dashboard_summary(*, company, today=None, recent: int = 5) -> dict:
     """The numbers on the dashboard: stock and its cost, what customers owe (and how much of it
-    is overdue), this month's margin, latest documents. ``today``: the company's, by default."""
+    is overdue), this month's margin, latest documents. ``today``: the company's, by default.
+    Counted and summed by the database, exactly (MoneySum), a query for each group of figures."""
     today = today or company_today(company)
-    in_stock = Device.objects.filter(company=company, status=Device.Status.IN_STOCK)
-    incoming = Device.objects.filter(company=company, status=Device.Status.INCOMING)
-    outstanding = Invoice.objects.filter(company=company, status__in=OUTSTANDING_STATUSES)
-    totals = outstanding.values_list("total", "amount_paid", "amount_credited")
-    overdue = outstanding.filter(due_date__lt=today).values_list(
-        "total", "amount_paid", "amount_credited"
+    stock = Device.objects.filter(
+        company=company, status__in=[Device.Status.IN_STOCK, Device.Status.INCOMING]
+    ).aggregate(
+        in_stock=Count("pk", filter=Q(status=Device.Status.IN_STOCK)),
+        stock_cost=MoneySum("cost", filter=Q(status=Device.Status.IN_STOCK)),
+        incoming=Count("pk", filter=Q(status=Device.Status.INCOMING)),
+        incoming_cost=MoneySum("cost", filter=Q(status=Device.Status.INCOMING)),
+    )
+    due = F("total") - F("amount_paid") - F("amount_credited")
+    late = Q(due_date__lt=today)
+    owed = Invoice.objects.filter(company=company, status__in=OUTSTANDING_STATUSES).aggregate(
+        count=Count("pk"),
+        balance=MoneySum(due),
+        overdue_count=Count("pk", filter=late),
+        overdue=MoneySum(due, filter=late),
     )
     month = figures.month_start(today)
     return {
-        "overdue_invoices": len(overdue),
-        "overdue_due": money_sum(total - paid - credited for total, paid, credited in overdue),
+        "overdue_invoices": owed["overdue_count"],
+        "overdue_due": owed["overdue"] or ZERO,
         "month": month,
         "month_margin": margin_total(company=company, start=month, end=today),
-        "devices_in_stock": in_stock.count(),
-        # Summed in Python: SQLite would add the decimals as floats.
-        "stock_cost": money_sum(in_stock.values_list("cost", flat=True)),
-        "devices_incoming": incoming.count(),
-        "incoming_cost": money_sum(incoming.values_list("cost", flat=True)),
-        "open_invoices": len(totals),
-        "balance_due": money_sum(total - paid - credited for total, paid, credited in totals),
+        "devices_in_stock": stock["in_stock"],
+        "stock_cost": stock["stock_cost"] or ZERO,
+        "devices_incoming": stock["incoming"],
+        "incoming_cost": stock["incoming_cost"] or ZERO,
+        "open_invoices": owed["count"],
+        "balance_due": owed["balance"] or ZERO,
         "recent_purchase_orders": list(
             PurchaseOrder.objects.filter(company=company)
             .select_related("vendor")

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from cellbooks.accounts import selectors as accounts_selectors
 from cellbooks.core.dates import company_today
+from cellbooks.core.aggregates import MoneySum
 from cellbooks.core.integrations import registry as integrations
 from cellbooks.core.money import format_money
 from cellbooks.core.permissions import DOCUMENTS, PAYMENTS, can
@@ -67,11 +67,10 @@ def _next_number(company, kind) -> str:
 
 
 def _purchase_orders_with_totals(*, company, status=None):
-    # One query for a whole page; the database rounds the sum back to cents (on SQLite it adds
-    # floats, far below a cent off at these magnitudes). The detail page uses the exact selector.
+    # One query for a whole page, summed exactly by the database (MoneySum: whole cents on SQLite).
     return (
         selectors.purchase_orders_for(company=company, status=status)
-        .annotate(total_cost=Sum("lines__unit_cost"))
+        .annotate(total_cost=MoneySum("lines__unit_cost"))
         .order_by("-date", "-id")
     )
 

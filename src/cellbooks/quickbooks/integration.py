@@ -75,6 +75,7 @@ class QuickBooksIntegration(Integration):
         "quickbooks_sync_document": INTEGRATIONS,
         "quickbooks_sync_bulk": INTEGRATIONS,
         "quickbooks_sync_progress": VIEW,
+        "quickbooks_sync_panel": VIEW,  # a document page's box, polled while a sync is queued
         "quickbooks_unlink": INTEGRATIONS,
         "quickbooks_sync_log": VIEW,
     }

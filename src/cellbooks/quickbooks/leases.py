@@ -1,6 +1,6 @@
 """Claims are leases: a worker holds the sync requests it is working on for a short while and
-renews them as long as it lives; when a worker dies, its leases lapse and the sweep hands the
-requests back to the queue within about a minute.
+renews them as long as it lives; when a worker dies, its leases lapse and any live worker hands
+the requests back to the queue at its next renewal (the minute sweep does too).
 
 One daemon thread per worker process renews every lease the process holds (started from the
 worker's startup hook in tasks.py); code that runs requests inline — tests, the ``qbo_sync``
@@ -38,6 +38,7 @@ class LeaseKeeper:
         self._held: set[int] = set()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._after_renewing = None
 
     def hold(self, request_ids) -> None:
         with self._lock:
@@ -60,12 +61,14 @@ class LeaseKeeper:
             pk__in=ids, status=SyncRequest.Status.RUNNING, claimed_by=holder()
         ).update(lease_expires_at=timezone.now() + lease_length())
 
-    def start_renewing(self) -> bool:
+    def start_renewing(self, after_renewing=None) -> bool:
         """Start the renewing thread once per process (a third of a lease between renewals);
-        True for the call that started it."""
+        True for the call that started it. ``after_renewing()`` runs after each renewal (the
+        worker hands other processes' lapsed leases back to the queue there)."""
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
                 return False
+            self._after_renewing = after_renewing
             self._thread = threading.Thread(target=self._run, name="lease-keeper", daemon=True)
             self._thread.start()
             return True
@@ -77,6 +80,8 @@ class LeaseKeeper:
             try:
                 close_old_connections()
                 self.renew()
+                if self._after_renewing is not None:
+                    self._after_renewing()
             except Exception:  # a database hiccup must not kill the keeper; the next round retries
                 log.exception("Could not renew sync leases")
             finally:

@@ -84,6 +84,18 @@ def document_status(
     )
 
 
+def is_queued(*, company, kind: str, local_id: int) -> bool:
+    """Whether the document's latest sync request is still waiting or running (what a queued box
+    polls: one indexed query)."""
+    latest = (
+        SyncRequest.objects.filter(company=company, kind=kind, local_id=local_id)
+        .order_by("-requested_at", "-pk")
+        .values_list("status", flat=True)
+        .first()
+    )
+    return latest in (SyncRequest.Status.PENDING, SyncRequest.Status.RUNNING)
+
+
 def summary(*, company, kind: str, document, detect_changes: bool = True) -> dict:
     """The document's QuickBooks status as plain data (the REST API's ``quickbooks`` field)."""
     status = document_status(

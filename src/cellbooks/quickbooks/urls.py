@@ -14,6 +14,7 @@ urlpatterns = [
     # The retry route comes before sync/<kind>/<pk>/, which would otherwise take "retry" for a kind.
     path("sync/retry/<int:request_id>/", views.sync_retry, name="quickbooks_sync_retry"),
     path("sync/<str:kind>/<int:pk>/", views.sync_document, name="quickbooks_sync_document"),
+    path("sync/<str:kind>/<int:pk>/panel/", views.sync_panel, name="quickbooks_sync_panel"),
     path("sync/<str:kind>/bulk/", views.sync_bulk, name="quickbooks_sync_bulk"),
     path("sync/progress/<str:batch_key>/", views.sync_progress, name="quickbooks_sync_progress"),
     path("sync/<str:kind>/<int:pk>/unlink/", views.unlink, name="quickbooks_unlink"),

@@ -6,15 +6,16 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cellbooks.core.views import add_service_errors, company_required, error_text
 
-from . import audit, bindings, documents, outbox, services
+from . import audit, bindings, documents, outbox, services, status
 from .errors import AuthorizationLostError, NotConnectedError, QBOError
 from .forms import SettingsForm
+from .integration import QuickBooksIntegration
 from .models import Connection, RemotePayment, SyncAttempt, SyncRequest
 
 log = logging.getLogger(__name__)
@@ -251,6 +252,21 @@ def sync_document(request, kind, pk):
         extra_tags="qbo-queued",  # the QuickBooks box removes this note once it has the result
     )
     return redirect(SYNC_KINDS[kind][0], pk=document.pk)
+
+
+@require_GET
+@company_required
+def sync_panel(request, kind, pk):
+    """The QuickBooks box of a PO or invoice page alone (an HTML fragment), which the box polls
+    while a sync is queued instead of reloading the whole page. ``?while=queued`` answers 204 No
+    Content as long as the document is still queued: one small query a poll."""
+    document = _document_or_404(request, kind, pk)
+    if request.GET.get("while") == "queued" and status.is_queued(
+        company=request.company, kind=kind, local_id=document.pk
+    ):
+        return HttpResponse(status=204, headers={"Cache-Control": "no-store"})
+    panel = QuickBooksIntegration().document_panel(request, kind=kind, document=document)
+    return HttpResponse(panel, headers={"Cache-Control": "no-store"})
 
 
 @require_POST

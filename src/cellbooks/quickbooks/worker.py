@@ -1,6 +1,7 @@
 """How a worker carries out the outbox's sync requests.
 
-``process_request`` claims a row with a conditional UPDATE (so two workers never run the same row),
+``process_request`` claims a row with a lease (``claim``: ``SELECT … FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, a conditional UPDATE elsewhere — two workers never run the same row),
 pushes the document, records the attempt, and decides: done, retry later (with backoff and jitter),
 paused (the connection needs reconnecting), or failed (a person must act; the hint says how).
 ``process_batch`` does the same for many, creating new documents 30 to a batch call.
@@ -15,6 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -39,22 +41,53 @@ BATCH_SIZE = 30  # QBO's recommended maximum per batch call
 GONE = "The document no longer exists in Cellbooks."
 
 
-def _claim(request_id: int) -> SyncRequest | None:
-    """Take a lease on a due request (a conditional UPDATE: no two workers run the same one). A
-    claim is not an attempt: only a finished try counts, so a worker killed mid-way costs none."""
+def claim(request_ids, *, limit: int | None = None, skip_locked: bool | None = None):
+    """Take a lease on up to ``limit`` of these requests that are due; return them (with their
+    company). No two workers ever run the same request, and a claim is not an attempt: only a
+    finished try counts, so a worker killed mid-way costs none.
+
+    Where the database offers it (PostgreSQL), the due rows are selected ``FOR UPDATE SKIP
+    LOCKED`` and leased in the same transaction: workers claiming from the same list at once each
+    get different rows without waiting on each other. Elsewhere (SQLite, which has one writer at a
+    time anyway) each row is leased by a conditional UPDATE that only a still-pending row passes.
+    ``skip_locked`` forces one path (tests run both on PostgreSQL)."""
+    ids = list(dict.fromkeys(request_ids))
+    if limit is not None:
+        limit = max(0, limit)
+    if skip_locked is None:
+        skip_locked = connection.features.has_select_for_update_skip_locked
     now = timezone.now()
-    claimed = SyncRequest.objects.filter(
-        pk=request_id, status=SyncRequest.Status.PENDING, next_attempt_at__lte=now
-    ).update(
-        status=SyncRequest.Status.RUNNING,
-        claimed_at=now,
-        claimed_by=holder(),
-        lease_expires_at=now + lease_length(),
-    )
+    lease = {
+        "status": SyncRequest.Status.RUNNING,
+        "claimed_at": now,
+        "claimed_by": holder(),
+        "lease_expires_at": now + lease_length(),
+    }
+    due = SyncRequest.objects.filter(status=SyncRequest.Status.PENDING, next_attempt_at__lte=now)
+    claimed: list[int] = []
+    with transaction.atomic():
+        if skip_locked:
+            rows = due.filter(pk__in=ids).select_for_update(skip_locked=True).order_by("pk")
+            claimed = list(rows.values_list("pk", flat=True)[:limit])
+            if claimed:
+                SyncRequest.objects.filter(pk__in=claimed).update(**lease)
+        else:
+            for request_id in ids:
+                if limit is not None and len(claimed) >= limit:
+                    break
+                if due.filter(pk=request_id).update(**lease):
+                    claimed.append(request_id)
     if not claimed:
-        return None
-    keeper.hold([request_id])
-    return SyncRequest.objects.select_related("company").get(pk=request_id)
+        return []
+    keeper.hold(claimed)
+    found = SyncRequest.objects.select_related("company").in_bulk(claimed)
+    return [found[pk] for pk in claimed if pk in found]
+
+
+def _claim(request_id: int) -> SyncRequest | None:
+    """Lease one request (see ``claim``), or None when it is not there to take."""
+    taken = claim([request_id])
+    return taken[0] if taken else None
 
 
 def backoff(attempt: int, outcome: QBOError | None = None) -> timedelta:
@@ -214,7 +247,7 @@ def process_batch(request_ids: list[int], *, config: QBOConfig | None = None) ->
     """
     claimed: list[SyncRequest] = []
     for start in range(0, len(request_ids), BATCH_SIZE):
-        chunk = [r for r in (_claim(i) for i in request_ids[start : start + BATCH_SIZE]) if r]
+        chunk = claim(request_ids[start : start + BATCH_SIZE])
         by_company: dict[int, list[SyncRequest]] = {}
         for request in chunk:
             by_company.setdefault(request.company_id, []).append(request)

@@ -3,17 +3,15 @@ worker process is SIGKILLed again and again. The books must come out right with 
 every document exactly once in QuickBooks, none missing, every total to the cent, every payment
 typed in Cellbooks on its invoice, nothing left failed or stuck.
 
-Real processes, as in production: the real settings on a file database, `manage.py run_huey` as
-the worker, the emulator in this test's process (its fault rules on the /v3 API).
+Real processes, as in production: the real settings on a database of their own (a SQLite file, or
+PostgreSQL with the queue on Redis in `make test-postgres`), `manage.py run_huey` as the worker,
+the emulator in this test's process (its fault rules on the /v3 API).
 """
 
 import json
 import os
 import random
 import signal
-import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from decimal import Decimal
@@ -21,9 +19,9 @@ from pathlib import Path
 
 import pytest
 from qbo_helpers import CLIENT_ID, qbo_environment
+from worker_processes import Backend
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[2]
 # The suite's size; CHAOS_PURCHASE_ORDERS / CHAOS_INVOICES / CHAOS_KILLS make a bigger run by hand.
 PURCHASE_ORDERS = int(os.environ.get("CHAOS_PURCHASE_ORDERS", "40"))
 INVOICES = int(os.environ.get("CHAOS_INVOICES", "30"))
@@ -39,72 +37,36 @@ FAULTS = [  # (kind, probability of hitting a /v3 request); about a third fail i
 
 
 @pytest.fixture
-def chaos_env(qbo, tmp_path):
-    env = {
-        **os.environ,
-        **qbo_environment(qbo),
-        "DJANGO_SETTINGS_MODULE": "cellbooks.settings",
-        "CELLBOOKS_DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'chaos.sqlite3'}",
-        # Short leases and retries so the test is bounded; many attempts so a third of calls
-        # failing never exhausts them. A lost answer waits at least the timeout before a retry.
-        "QBO_LEASE_SECONDS": "2",
-        "QBO_RETRY_BASE_SECONDS": "0.2",
-        "QBO_RETRY_MAX_SECONDS": "1",
-        "QBO_MAX_ATTEMPTS": "60",
-        "QBO_TIMEOUT": "1",
-        "HUEY_WORKERS": "2",
-        "LOG_LEVEL": "WARNING",
-    }
-    for name in ("CELLBOOKS_ENCRYPTION_KEY", "HUEY_IMMEDIATE", "REDIS_URL"):
-        env.pop(name, None)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True
+def backend(qbo, tmp_path):
+    made = Backend(
+        tmp_path,
+        {
+            **qbo_environment(qbo),
+            # Short leases and retries so the test is bounded; many attempts so a third of calls
+            # failing never exhausts them. A lost answer waits at least the timeout before a retry.
+            "QBO_LEASE_SECONDS": "2",
+            "QBO_RETRY_BASE_SECONDS": "0.2",
+            "QBO_RETRY_MAX_SECONDS": "1",
+            "QBO_MAX_ATTEMPTS": "60",
+            "QBO_TIMEOUT": "1",
+            "HUEY_WORKERS": "2",
+            "LOG_LEVEL": "WARNING",
+        },
     )
-    return env
+    yield made
+    made.drop()
 
 
-def start_worker(env, log):
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "run_huey"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def counts(db: Path) -> dict:
-    with sqlite3.connect(db, timeout=30) as conn:
-        rows = conn.execute("SELECT status, COUNT(*) FROM quickbooks_syncrequest GROUP BY status")
-        return dict(rows.fetchall())
-
-
-def rows(db: Path, sql: str, *args) -> list:
-    with sqlite3.connect(db, timeout=30) as conn:
-        return conn.execute(sql, args).fetchall()
-
-
-def test_a_bulk_sync_survives_faults_and_killed_workers(qbo, chaos_env, tmp_path):
-    db = tmp_path / "chaos.sqlite3"
+def test_a_bulk_sync_survives_faults_and_killed_workers(qbo, backend, tmp_path):
     token = qbo.http.post("/_emulator/tokens", json={"client_id": CLIENT_ID, "realm_id": qbo.realm})
-    made = subprocess.run(
-        [
-            sys.executable,
-            str(HERE / "chaos_setup.py"),
-            json.dumps(token.json()),
-            qbo.realm,
-            str(PURCHASE_ORDERS),
-            str(INVOICES),
-        ],
-        cwd=ROOT,
-        env=chaos_env,
-        check=True,
-        capture_output=True,
-        text=True,
+    made = backend.run_script(
+        str(HERE / "chaos_setup.py"),
+        json.dumps(token.json()),
+        qbo.realm,
+        str(PURCHASE_ORDERS),
+        str(INVOICES),
     )
-    documents = json.loads(made.stdout.strip().splitlines()[-1])
+    documents = json.loads(made.strip().splitlines()[-1])
     total = PURCHASE_ORDERS + INVOICES
     for kind, probability in FAULTS:
         rule = {"kind": kind, "path": "^/v3/", "probability": probability, "delay_seconds": 1.5}
@@ -112,20 +74,20 @@ def test_a_bulk_sync_survives_faults_and_killed_workers(qbo, chaos_env, tmp_path
 
     rng = random.Random(20261130)
     log = (tmp_path / "worker.log").open("w")
-    worker = start_worker(chaos_env, log)
+    worker = backend.start_worker(log)
     try:
         for _ in range(KILLS):  # let it get somewhere, then kill it mid-flight and start again
-            progress = counts(db).get("done", 0)
+            progress = backend.counts().get("done", 0)
             deadline = time.monotonic() + 60
-            while counts(db).get("done", 0) < progress + rng.randint(3, 8):
+            while backend.counts().get("done", 0) < progress + rng.randint(3, 8):
                 assert time.monotonic() < deadline, "no progress between kills"
                 time.sleep(0.1)
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait()
-            worker = start_worker(chaos_env, log)
+            worker = backend.start_worker(log)
         deadline = time.monotonic() + 240
-        while counts(db).get("done", 0) < total:
-            assert time.monotonic() < deadline, f"stuck: {counts(db)}"
+        while backend.counts().get("done", 0) < total:
+            assert time.monotonic() < deadline, f"stuck: {backend.counts()}"
             time.sleep(0.2)
     finally:
         os.killpg(worker.pid, signal.SIGKILL)
@@ -135,7 +97,7 @@ def test_a_bulk_sync_survives_faults_and_killed_workers(qbo, chaos_env, tmp_path
         qbo.http.delete("/_emulator/faults")
 
     # 0 left for a person: every request done; nothing failed, pending or running.
-    assert counts(db) == {"done": total}
+    assert backend.counts() == {"done": total}
     hits = {rule["kind"]: rule["hits"] for rule in struck}
     assert all(hits.values()), f"every kind of fault struck: {hits}"
 
@@ -163,30 +125,29 @@ def test_a_bulk_sync_survives_faults_and_killed_workers(qbo, chaos_env, tmp_path
             pk: sum(
                 (
                     Decimal(str(v))
-                    for (v,) in rows(db, f"SELECT {amount} FROM {table} WHERE {parent} = ?", pk)
+                    for (v,) in backend.rows(f"SELECT {amount} FROM {table} WHERE {parent} = ?", pk)
                 ),
                 Decimal("0.00"),
             )
             for pk in ids
         }
         linked = dict(
-            rows(db, "SELECT qbo_id, local_id FROM quickbooks_binding WHERE kind = ?", kind)
+            backend.rows("SELECT qbo_id, local_id FROM quickbooks_binding WHERE kind = ?", kind)
         )
         for record in records:
             assert Decimal(str(record["TotalAmt"])) == ours[linked[record["Id"]]]
         assert len(linked) == len(ids)
-    assert rows(db, "SELECT COUNT(*) FROM quickbooks_binding WHERE create_sent_at IS NOT NULL") == [
-        (0,)
-    ]
+    assert backend.rows(
+        "SELECT COUNT(*) FROM quickbooks_binding WHERE create_sent_at IS NOT NULL"
+    ) == [(0,)]
 
     # Payments typed in Cellbooks reached QuickBooks once each, on their invoices.
-    typed = rows(db, "SELECT id, invoice_id FROM inventory_payment WHERE source = 'manual'")
+    typed = backend.rows("SELECT id, invoice_id FROM inventory_payment WHERE source = 'manual'")
     payments = qbo.emulator.store.list_entities(qbo.realm, "Payment")
     assert len(payments) == len(typed) == len(range(0, INVOICES, 3))
     for invoice in qbo.emulator.store.list_entities(qbo.realm, "Invoice"):
         local_id = linked[invoice["Id"]]
-        paid = rows(
-            db,
+        paid = backend.rows(
             "SELECT COALESCE(SUM(amount), 0) FROM inventory_payment WHERE invoice_id = ?",
             local_id,
         )
