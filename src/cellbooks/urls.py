@@ -4,9 +4,11 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from cellbooks.api.api import api
+from cellbooks.core import health
 from cellbooks.core import views as core_views
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on their own (a PDF or an export has no <link rel="icon">).
     path(
         "favicon.ico",

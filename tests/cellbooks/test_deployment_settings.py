@@ -24,7 +24,14 @@ def run_with(tmp_path, *args, **env):
         "PYTHONPATH": str(ROOT / "src"),
         **env,
     }
-    for name in ("CELLBOOKS_HTTPS", "SECURE_HSTS_SECONDS", "DATABASE_URL"):
+    for name in (
+        "CELLBOOKS_HTTPS",
+        "SECURE_HSTS_SECONDS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "HUEY_NAME",
+        "HUEY_IMMEDIATE",
+    ):
         if name not in env:
             environment.pop(name, None)
     return subprocess.run(
@@ -66,3 +73,39 @@ def test_the_embedded_data_files_are_readable_by_their_owner_only(tmp_path):
     assert {"cellbooks.sqlite3", "huey.sqlite3", "secret_key"} <= set(files)
     modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in data.iterdir()}
     assert set(modes.values()) == {"0o600"}, modes
+
+
+SCALE_OUT = """
+import django, json
+django.setup()
+from django.conf import settings
+from django.db import connection
+from huey.contrib.djhuey import HUEY
+print(json.dumps({
+    "engine": settings.DATABASES["default"]["ENGINE"],
+    "driver": type(connection.Database).__name__ + ":" + connection.Database.__name__,
+    "huey": type(HUEY).__name__,
+    "redis": HUEY.storage.conn.connection_pool.connection_kwargs["port"],
+    "name": HUEY.name,
+}))
+"""
+
+
+def test_database_url_and_redis_url_are_the_only_step_to_scale_out(tmp_path):
+    """The drivers come with the standard install: no import error, no other setting."""
+    shown = json.loads(
+        run_with(
+            tmp_path,
+            "-c",
+            SCALE_OUT,
+            DATABASE_URL="postgres://cellbooks:secret@db.internal:5432/cellbooks",
+            REDIS_URL="redis://queue.internal:6380/0",
+        )
+    )
+    assert shown == {
+        "engine": "django.db.backends.postgresql",
+        "driver": "module:psycopg",
+        "huey": "RedisHuey",
+        "redis": 6380,
+        "name": "cellbooks",
+    }

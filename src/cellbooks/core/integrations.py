@@ -64,6 +64,17 @@ class ApiField:
     resolve: Callable[[Any], Any]  # document -> value
 
 
+@dataclass(frozen=True)
+class HealthCheck:
+    """One line of ``/healthz``: whether it is fine, and plain facts about it."""
+
+    ok: bool
+    facts: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, **self.facts}
+
+
 class Integration:
     """One accounting system (or other tool). Every hook has a harmless default."""
 
@@ -120,6 +131,16 @@ class Integration:
         """Fields added to a document's API representation, by field name."""
         return {}
 
+    # ---- operations -----------------------------------------------------------------------
+    def health_checks(self) -> dict[str, HealthCheck]:
+        """Its checks for ``/healthz``, by name (cheap: a query or two; no company named)."""
+        return {}
+
+    def restore_problems(self) -> list[str]:
+        """After ``manage.py restore``: what of its data this install cannot use (e.g. secrets
+        that do not decrypt with the configured key), one sentence each."""
+        return []
+
     # A django-ninja Router with its own API operations, as a dotted path ("package.module.name"):
     # imported when the API is built, after the document schemas (with api_fields) exist.
     api_router_path: str = ""
@@ -172,6 +193,15 @@ class Registry:
 
     def api_routers(self) -> list:
         return [import_string(i.api_router_path) for i in self.all() if i.api_router_path]
+
+    def health_checks(self) -> dict[str, HealthCheck]:
+        checks: dict[str, HealthCheck] = {}
+        for integration in self.all():
+            checks.update(integration.health_checks())
+        return checks
+
+    def restore_problems(self) -> list[str]:
+        return [problem for i in self.all() for problem in i.restore_problems()]
 
     def owns_url_name(self, url_name: str) -> bool:
         return any(i.url_prefix and url_name.startswith(i.url_prefix) for i in self.all())

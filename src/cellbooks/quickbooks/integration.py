@@ -3,15 +3,27 @@ through the seam in ``cellbooks.core.integrations``. Registered in ``apps.py``."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, Min
+from django.db.models.functions import Coalesce
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from cellbooks.core.integrations import ApiField, Integration, ListExtension, PaymentPolicy
+from cellbooks.core.integrations import (
+    ApiField,
+    HealthCheck,
+    Integration,
+    ListExtension,
+    PaymentPolicy,
+)
 from cellbooks.core.permissions import INTEGRATIONS, PUBLIC, VIEW, can
 
-from . import bindings, documents, status
+from . import bindings, crypto, documents, status
 from .api_status import QuickBooksStatus, status_resolver
 from .links import qbo_record_url
 from .models import Connection
@@ -198,6 +210,40 @@ class QuickBooksIntegration(Integration):
             f"QuickBooks payment {payment.external_id}",
             qbo_record_url("Payment", payment.external_id, realm),
         )
+
+    # ---- operations -----------------------------------------------------------------------
+    def health_checks(self) -> dict[str, HealthCheck]:
+        """The payments sweep runs every ``QBO_SWEEP_MINUTES`` per connected company, on the one
+        scheduler: when the oldest connection's last successful sweep is older than twice that
+        plus two minutes, the scheduler is down or QuickBooks keeps refusing it. (A connection
+        that needs reconnecting is not swept, by design, and not counted.)"""
+        limit = timedelta(minutes=2 * float(settings.QBO["SWEEP_MINUTES"]) + 2)
+        found = Connection.objects.filter(status=Connection.Status.CONNECTED).aggregate(
+            connections=Count("pk"), oldest=Min(Coalesce("last_sweep_at", "connected_at"))
+        )
+        facts = {"connections": found["connections"], "limit_seconds": limit.total_seconds()}
+        if not found["connections"] or found["oldest"] is None:
+            return {"quickbooks_sweep": HealthCheck(True, facts)}
+        age = timezone.now() - found["oldest"]
+        facts["oldest_sweep_age_seconds"] = round(age.total_seconds(), 1)
+        return {"quickbooks_sweep": HealthCheck(age <= limit, facts)}
+
+    def restore_problems(self) -> list[str]:
+        """Tokens encrypted with a key this install does not have cannot be used: say which
+        connections need the old key back (or reconnecting)."""
+        problems = []
+        for connection in Connection.objects.exclude(refresh_token_encrypted="").select_related(
+            "company"
+        ):
+            try:
+                connection.refresh_token  # noqa: B018 - decrypting is the check
+            except crypto.DecryptionError:
+                problems.append(
+                    f"The QuickBooks sign-in of {connection.company} cannot be decrypted with "
+                    "this install's encryption key: restore the key file that was backed up "
+                    "with it (or set CELLBOOKS_ENCRYPTION_KEY), or reconnect QuickBooks."
+                )
+        return problems
 
     # ---- REST API -------------------------------------------------------------------------
     def api_fields(self, *, kind: str, detail: bool) -> dict[str, ApiField]:

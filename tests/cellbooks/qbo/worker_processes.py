@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[3]
 class Backend:
     def __init__(self, tmp_path: Path, extra_env: dict):
         self.name = f"cbtest_{uuid.uuid4().hex[:12]}"
+        self.tmp_path = tmp_path
         self.postgres = connection.vendor == "postgresql"
         env = {
             **os.environ,
@@ -104,6 +105,26 @@ class Backend:
             text=True,
         )
         return done.stdout
+
+    def manage(self, *args: str, check: bool = True, **env) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env={**self.env, **env},
+            check=check,
+            capture_output=True,
+            text=True,
+        )
+
+    def wipe(self) -> None:
+        """Lose the database and the data directory's key file, as a dead disk or server would."""
+        if self.postgres:
+            self._admin(f'DROP DATABASE "{self.name}" WITH (FORCE)')
+            self._admin(f'CREATE DATABASE "{self.name}"')
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.file}{suffix}").unlink(missing_ok=True)
+        (Path(self.env["CELLBOOKS_DATA_DIR"]) / "encryption.key").unlink(missing_ok=True)
 
     def drop(self) -> None:
         if self.postgres:
