@@ -249,6 +249,9 @@ _HUEY_CONSUMER = {
     "workers": int(os.environ.get("HUEY_WORKERS", "4")),
     "worker_type": "thread",
     "periodic": True,
+    # An idle worker polls the SQLite queue at most this far apart (Huey's default is 10 s, which
+    # a person who pressed Sync would wait for); Redis hands tasks over at once (blocking pop).
+    "max_delay": float(os.environ.get("HUEY_MAX_DELAY", "0.25")),
 }
 _HUEY_NAME = os.environ.get("HUEY_NAME", "cellbooks")  # installs sharing one Redis differ by name
 if redis_url := os.environ.get("REDIS_URL"):

@@ -82,6 +82,15 @@ class QBOClient:
             timeout=httpx.Timeout(self.config.timeout, connect=5.0), verify=tls_context()
         )
         self.calls: list[Call] = []
+        self._batch_slot = False  # room for one batch call already taken (take_batch_slot)
+
+    def take_batch_slot(self) -> bool:
+        """Take room for a batch call in the realm's rate windows (the next ``batch()`` spends it
+        instead of waiting): waits for the request windows, but answers False at once while the
+        batch budget (40 calls a minute) is used up."""
+        if not self._batch_slot:
+            self._batch_slot = ratelimit.acquire(self.realm_id, batch=True, unless_batch_full=True)
+        return self._batch_slot
 
     def close(self):
         self.http.close()
@@ -197,7 +206,10 @@ class QBOClient:
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         if content is not None:
             headers["Content-Type"] = "application/json"
-        ratelimit.acquire(self.realm_id, batch=path == "batch")
+        if path == "batch" and self._batch_slot:
+            self._batch_slot = False  # taken beforehand by take_batch_slot
+        else:
+            ratelimit.acquire(self.realm_id, batch=path == "batch")
         started = time.monotonic()
         status = None
         response = None

@@ -356,12 +356,12 @@ class SyncAttempt(models.Model):
 
 
 class RateBucket(models.Model):
-    """A token bucket per realm and limit, shared by every worker through the database."""
+    """A sliding window per realm and limit, shared by every worker through the database: the Unix
+    times of the calls sent within the window (at most the limit's count, 500 for a minute)."""
 
     realm_id = models.CharField(max_length=32)
     name = models.CharField(max_length=20)  # "second", "minute", "batch"
-    tokens = models.FloatField()
-    updated = models.FloatField(help_text="Unix time of the last refill")
+    log = models.JSONField(default=list, help_text="Unix times of the calls in the window")
 
     class Meta:
         constraints = [
@@ -371,7 +371,7 @@ class RateBucket(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.realm_id}/{self.name}: {self.tokens:.1f}"
+        return f"{self.realm_id}/{self.name}: {len(self.log)} call(s)"
 
 
 class WebhookEvent(models.Model):

@@ -4,9 +4,9 @@ and the key file, restore; the same documents and QuickBooks links come back and
 decrypt. A restore with the wrong key says so."""
 
 import json
-from collections import Counter
 import stat
 import tarfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
