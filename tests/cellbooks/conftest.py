@@ -110,3 +110,14 @@ def draft_invoice(company, customer):
 def imei():
     """``imei(7)`` → a valid IMEI, the same one ``make_imei(7)`` gives the ``stock`` fixture."""
     return make_imei
+
+
+@pytest.fixture(autouse=True)
+def _forget_webhook_caches():
+    """The webhook endpoint caches which realms are connected per process, for seconds: tests
+    that connect and disconnect the same realm ids start from nothing."""
+    from cellbooks.quickbooks.webhooks import forget_cached_realms
+
+    forget_cached_realms()
+    yield
+    forget_cached_realms()

@@ -9,6 +9,7 @@ import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from .client import QBOClient
@@ -37,10 +38,16 @@ LEFTOVER_EVENTS = 1000
 
 
 # ---- webhook events --------------------------------------------------------------------------
-def process_events(event_ids: list[int], *, config: QBOConfig | None = None) -> int:
-    """Apply stored webhook events, grouped by realm, oldest first. Returns how many were applied."""
+def process_events(
+    event_ids: list[int], *, dedupe_keys: list[str] | None = None, config: QBOConfig | None = None
+) -> int:
+    """Apply stored webhook events (by id, or by dedupe key as the endpoint names them), grouped
+    by realm, oldest first. Returns how many were applied."""
+    wanted = Q(pk__in=event_ids)
+    if dedupe_keys:
+        wanted |= Q(dedupe_key__in=dedupe_keys)
     events = list(
-        WebhookEvent.objects.filter(pk__in=event_ids, status=WebhookEvent.Status.RECEIVED).order_by(
+        WebhookEvent.objects.filter(wanted, status=WebhookEvent.Status.RECEIVED).order_by(
             "received_at", "pk"
         )
     )

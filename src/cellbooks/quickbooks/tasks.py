@@ -26,9 +26,10 @@ def wake(request_ids: list[int]) -> None:
         run_sync_batch(request_ids[start : start + WAKE_CHUNK])
 
 
-def wake_webhook_events(event_ids: list[int]) -> None:
-    if event_ids:
-        apply_webhook_events(event_ids)
+def wake_webhook_events(event_ids: list[int] | None = None, *, dedupe_keys=None) -> None:
+    """Apply stored webhook events, named by their ids or by their dedupe keys."""
+    if event_ids or dedupe_keys:
+        apply_webhook_events(event_ids or [], list(dedupe_keys or []))
 
 
 @on_startup()
@@ -87,8 +88,8 @@ def sweep_sync_requests():
 
 
 @db_task()
-def apply_webhook_events(event_ids: list[int]):
-    inbound.process_events(event_ids)
+def apply_webhook_events(event_ids: list[int], dedupe_keys: list[str] | None = None):
+    inbound.process_events(event_ids, dedupe_keys=dedupe_keys)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -5,6 +5,8 @@
 - Both payload formats: legacy ``{"eventNotifications": [...]}`` and the CloudEvents array.
 - Each entity change is one row with a dedupe key, so a redelivered notification stores nothing new.
 - Unknown realms answer 200 (Intuit would otherwise retry for days) and are ignored.
+- The hot path is short: which realms are connected and "last webhook received" are cached per
+  process for seconds; the task is woken with the events' keys, so nothing is read back.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
+import time
 
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
@@ -159,11 +163,7 @@ def receive(request):
         # RecursionError: JSON nested deeper than Python's parser goes is not a notification.
         reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
         return JsonResponse({"error": f"malformed payload: {reason}"}, status=400)
-    known = set(
-        Connection.objects.filter(realm_id__in={e["realm_id"] for e in events})
-        .exclude(status=Connection.Status.NOT_CONNECTED)
-        .values_list("realm_id", flat=True)
-    )
+    known = _known_realms({e["realm_id"] for e in events})
     rows = [
         WebhookEvent(
             realm_id=e["realm_id"],
@@ -180,19 +180,50 @@ def receive(request):
     if rows:
         with transaction.atomic():
             WebhookEvent.objects.bulk_create(rows, ignore_conflicts=True)
-            Connection.objects.filter(realm_id__in={r.realm_id for r in rows}).update(
-                last_webhook_at=timezone.now()
-            )
+            if stale := _stale_marks({r.realm_id for r in rows}):
+                Connection.objects.filter(realm_id__in=stale).update(last_webhook_at=timezone.now())
             keys = [r.dedupe_key for r in rows]
-            transaction.on_commit(lambda: _wake(keys))
+            # The task finds the events by their keys: nothing more to read here.
+            transaction.on_commit(lambda: tasks.wake_webhook_events(dedupe_keys=keys))
     return HttpResponse(status=200)
 
 
-def _wake(dedupe_keys: list[str]) -> None:
-    tasks.wake_webhook_events(
-        list(
-            WebhookEvent.objects.filter(
-                dedupe_key__in=dedupe_keys, status=WebhookEvent.Status.RECEIVED
-            ).values_list("pk", flat=True)
+# Per process: which realms are connected (asked again after KNOWN_SECONDS; a realm not known is
+# asked every time, so a new connection's events are never dropped), and when this process last
+# wrote a realm's "last webhook received" (written at most once every MARK_SECONDS). Each saves
+# a query on every delivery, the endpoint's hot path (bench/intake.py).
+KNOWN_SECONDS = 10.0
+MARK_SECONDS = 1.0
+_known: dict[str, float] = {}
+_marked: dict[str, float] = {}
+_cache_lock = threading.Lock()
+
+
+def _known_realms(realms: set[str]) -> set[str]:
+    now = time.monotonic()
+    with _cache_lock:
+        known = {realm for realm in realms if _known.get(realm, 0.0) > now}
+    if missing := realms - known:
+        found = set(
+            Connection.objects.filter(realm_id__in=missing)
+            .exclude(status=Connection.Status.NOT_CONNECTED)
+            .values_list("realm_id", flat=True)
         )
-    )
+        with _cache_lock:
+            _known.update(dict.fromkeys(found, now + KNOWN_SECONDS))
+        known |= found
+    return known
+
+
+def _stale_marks(realms: set[str]) -> set[str]:
+    now = time.monotonic()
+    with _cache_lock:
+        stale = {realm for realm in realms if _marked.get(realm, 0.0) <= now}
+        _marked.update(dict.fromkeys(stale, now + MARK_SECONDS))
+    return stale
+
+
+def forget_cached_realms() -> None:
+    with _cache_lock:
+        _known.clear()
+        _marked.clear()

@@ -394,6 +394,42 @@ def test_an_unknown_realm_answers_200_and_is_ignored(connected, client):
     assert WebhookEvent.objects.count() == 0
 
 
+def test_a_realm_connected_right_after_an_unknown_delivery_is_heard_at_once(
+    connected, client, qbo, company, django_capture_on_commit_callbacks
+):
+    """The endpoint remembers connected realms for seconds, never unknown ones: a company that
+    connects just after a delivery for its realm was ignored gets the next one stored."""
+    body = json.dumps(
+        [
+            {
+                "specversion": "1.0",
+                "id": f"evt-{n}",
+                "type": "qbo.payment.created.v1",
+                "time": "2026-11-25T10:00:00Z",
+                "intuitentityid": str(n),
+                "intuitaccountid": "424242",
+            }
+            for n in (1, 2)
+        ]
+    )
+    first, second = (
+        json.dumps([event]).encode() for event in json.loads(body)
+    )  # one event per delivery
+    post = lambda raw: client.post(  # noqa: E731
+        WEBHOOK,
+        data=raw,
+        content_type="application/json",
+        headers={"intuit-signature": signed(raw)},
+    )
+    assert post(first).status_code == 200 and WebhookEvent.objects.count() == 0
+    Connection.objects.filter(company=company).update(realm_id="424242", last_webhook_at=None)
+    with django_capture_on_commit_callbacks() as woken:
+        assert post(second).status_code == 200
+    assert list(WebhookEvent.objects.values_list("dedupe_key", flat=True)) == ["ce:evt-2"]
+    assert Connection.objects.get(company=company).last_webhook_at is not None
+    assert len(woken) == 1  # the task is woken with the event's key, nothing read back
+
+
 def test_a_payment_missed_while_cellbooks_was_down_is_caught_by_the_sweep(
     synced_invoice, qbo, company
 ):
