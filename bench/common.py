@@ -67,6 +67,7 @@ def write_result(name: str, report: dict) -> Path:
         "benchmark": name,
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
+        "backend": backend_label(),
         **report,
     }
     path = RESULTS / f"{name}.json"
@@ -234,7 +235,26 @@ def count_calls(entries: list[dict]) -> dict:
     }
 
 
-# ---- Cellbooks on a file-based SQLite database -------------------------------------------------
+# ---- Cellbooks on a file-based SQLite database, or on PostgreSQL + Redis ---------------------------
+# `python -m bench` runs each benchmark on SQLite, then (`--backends ... postgres`) again under
+# scripts/with-servers, which starts PostgreSQL and Redis and sets DATABASE_URL and REDIS_URL;
+# BENCH_BACKEND=postgres tells the benchmark to use them. Read once: setup_django replaces the
+# environment.
+SERVERS = {name: os.environ.get(name, "") for name in ("DATABASE_URL", "REDIS_URL")}
+
+
+def backend() -> str:
+    """ "sqlite" (a file-based SQLite database, Huey on SQLite) or "postgres" (+ Redis)."""
+    chosen = os.environ.get("BENCH_BACKEND", "sqlite")
+    if chosen == "postgres" and not SERVERS["DATABASE_URL"].startswith("postgres"):
+        raise SystemExit("BENCH_BACKEND=postgres needs DATABASE_URL and REDIS_URL (with-servers)")
+    return chosen
+
+
+def backend_label() -> str:
+    return "PostgreSQL + Redis" if backend() == "postgres" else "SQLite"
+
+
 def cellbooks_env(data_dir: Path, emulator: Emulator | None, **extra) -> dict:
     env = {
         **os.environ,
@@ -253,6 +273,11 @@ def cellbooks_env(data_dir: Path, emulator: Emulator | None, **extra) -> dict:
             p for p in (str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")) if p
         ),
     }
+    if backend() == "postgres":
+        env.update(SERVERS)
+        env["BENCH_BACKEND"] = "postgres"
+    else:
+        env.pop("REDIS_URL", None)
     if emulator is not None:
         env["QBO_EMULATOR_URL"] = emulator.url
     env.update({k: str(v) for k, v in extra.items()})
@@ -261,7 +286,8 @@ def cellbooks_env(data_dir: Path, emulator: Emulator | None, **extra) -> dict:
 
 
 def setup_django(data_dir: Path, emulator: Emulator | None, **extra) -> dict:
-    """Point this process at a fresh file-based SQLite database and migrate it."""
+    """Point this process at a fresh file-based SQLite database (or the PostgreSQL one) and
+    migrate it."""
     env = cellbooks_env(data_dir, emulator, **extra)
     os.environ.clear()
     os.environ.update(env)

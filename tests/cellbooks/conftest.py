@@ -121,3 +121,14 @@ def _forget_webhook_caches():
     forget_cached_realms()
     yield
     forget_cached_realms()
+
+
+@pytest.fixture(autouse=True)
+def _forget_realm_lookups():
+    """QuickBooks preferences and the A/P account are cached per realm for minutes: every test
+    (each with its own emulator company) starts from nothing."""
+    from cellbooks.quickbooks import realm_cache
+
+    realm_cache.forget()
+    yield
+    realm_cache.forget()

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from cellbooks.inventory.models import PurchaseOrder
 
-from . import bindings, documents, mapping, records
+from . import bindings, documents, mapping, realm_cache, records
 from .client import QBOClient, fault_from_item, quote, requestid_for
 from .errors import NotFoundError, PermanentError, QBOError, RetryableError, StaleObjectError
 from .models import Binding, IntegrationSettings
@@ -147,7 +147,9 @@ class Exporter:
     @property
     def prefs(self) -> dict:
         if self._prefs is None:
-            self._prefs = self.client.preferences()
+            self._prefs = realm_cache.get(
+                self.client.realm_id, "preferences", self.client.preferences
+            )
         return self._prefs
 
     def custom_numbers(self, qbo_entity: str) -> bool:
@@ -170,12 +172,17 @@ class Exporter:
 
     def ap_account_ref(self) -> dict | None:
         if self._ap_account is False:
-            rows = self.client.query(
-                "SELECT * FROM Account WHERE AccountType = 'Accounts Payable' AND Active = true"
+            self._ap_account = realm_cache.get(
+                self.client.realm_id, "ap_account", self._read_ap_account
             )
-            accounts = rows.get("Account", [])
-            self._ap_account = {"value": accounts[0]["Id"]} if accounts else None
         return self._ap_account
+
+    def _read_ap_account(self) -> dict | None:
+        rows = self.client.query(
+            "SELECT * FROM Account WHERE AccountType = 'Accounts Payable' AND Active = true"
+        )
+        accounts = rows.get("Account", [])
+        return {"value": accounts[0]["Id"]} if accounts else None
 
     @property
     def item_ref(self) -> dict:

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import audit, bindings, oauth, records
+from . import audit, bindings, oauth, realm_cache, records
 from .client import QBOClient, quote
 from .config import QBOConfig, load_config
 from .errors import AuthorizationLostError, NotConnectedError, QBOError
@@ -361,6 +361,7 @@ def save_settings(
         )
     integration_settings = get_settings(company=company)
     with connected_client(company=company, config=config) as client:
+        realm_cache.forget(client.realm_id)  # the settings page reads QuickBooks afresh
         income = _check_account(
             client,
             income_account_id,
