@@ -124,7 +124,7 @@ $(BENCH_STAMP): pyproject.toml $(STAMP)
 	touch $(BENCH_STAMP)
 
 # make bench [QUICK=1] [BENCH_ARGS="--latency-ms 150 --time-scale 10 --only bulk"]
-bench: install $(BENCH_STAMP)  ## run the benchmarks; results in bench/results, summary in docs/benchmarks.md
+bench: install $(BENCH_STAMP) servers  ## run the benchmarks (SQLite, then PostgreSQL + Redis); results in bench/results, summary in docs/benchmarks.md
 	$(BIN)/python -m bench $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 clean:

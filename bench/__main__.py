@@ -3,6 +3,10 @@ against ``qbo-emulator serve`` as a separate process (QBO's rate limits on). Res
 bench/results/*.json and *.png, and the summary to docs/benchmarks.md.
 
     python -m bench [--latency-ms 150] [--time-scale 10] [--quick] [--only bulk big_po ...]
+                    [--backends sqlite postgres]
+
+Each benchmark runs on SQLite; bulk, intake, sync_click and pages run again on PostgreSQL +
+Redis (scripts/with-servers starts both on free ports; `make servers` installs them).
 
 --quick runs smaller workloads (about 2–3 minutes) into bench/results/quick/ and leaves
 docs/benchmarks.md alone; the default run takes about 12–15 minutes on a 2-core machine.
@@ -11,6 +15,7 @@ docs/benchmarks.md alone; the default run takes about 12–15 minutes on a 2-cor
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import shutil
 import subprocess
@@ -19,12 +24,25 @@ import time
 
 from bench import common, report
 
-ALL = ["emulator", "bulk", "big_po", "payments", "intake", "documents"]
+ALL = ["emulator", "bulk", "big_po", "payments", "intake", "documents", "sync_click", "pages"]
+# Run again on PostgreSQL + Redis (scripts/with-servers starts both), side by side with SQLite.
+# The others do not depend on the database in a way worth the minutes: the emulator's own speed,
+# one big PO's read/group/map (Python), payment latency (QuickBooks' calls dominate).
+ON_POSTGRES = ["bulk", "intake", "sync_click", "pages"]
+BACKENDS = ["sqlite", "postgres"]
 
 
-def plan(args) -> dict[str, list[str]]:
+def plan(args, backend: str = "sqlite") -> dict[str, list[str]]:
     lat = ["--latency-ms", f"{args.latency_ms:g}"]
     scale = ["--time-scale", f"{args.time_scale:g}"]
+    steps = _plan(args, lat, scale)
+    if backend == "postgres":
+        size = steps["bulk"][steps["bulk"].index("--unscaled-invoices") :][:4]
+        steps["bulk"] = [*lat, "--unscaled-only", *size]
+    return steps
+
+
+def _plan(args, lat, scale) -> dict[str, list[str]]:
     if args.quick:
         return {
             "emulator": ["--seconds", "1"],
@@ -36,6 +54,10 @@ def plan(args) -> dict[str, list[str]]:
                 "--pos",
                 "60",
                 "--unscaled",
+                "--unscaled-invoices",
+                "240",
+                "--unscaled-pos",
+                "60",
                 "--naive-sample",
                 "10",
             ],
@@ -62,10 +84,26 @@ def plan(args) -> dict[str, list[str]]:
                 "--repeat",
                 "1",
             ],
-        }
+            "sync_click": [*lat, "--clicks", "10"],
+            "pages": ["--invoices", "2000", "--purchase-orders", "200", "--in-stock", "2000",
+                      "--repeat", "3"],
+        }  # fmt: skip
     return {
         "emulator": ["--seconds", "5"],
-        "bulk": [*lat, *scale, "--unscaled", "--capacity", "--naive-sample", "10"],
+        "bulk": [
+            *lat,
+            *scale,
+            "--unscaled",
+            # At time scale 1, more than a minute's worth (2 1/2 minutes at the ceiling): the
+            # first minute's burst and the steady state after it are both measured.
+            "--unscaled-invoices",
+            "3000",
+            "--unscaled-pos",
+            "700",
+            "--capacity",
+            "--naive-sample",
+            "10",
+        ],
         "big_po": [*lat, "--repeat", "3"],
         "payments": [
             *lat,
@@ -82,11 +120,34 @@ def plan(args) -> dict[str, list[str]]:
         ],
         "intake": ["--requests", "6000", "--seconds", "30"],
         "documents": ["--repeat", "3"],
+        "sync_click": [*lat, "--clicks", "40"],
+        "pages": ["--repeat", "7"],
     }
 
 
-def run_one(name: str, extra: list[str], *, outdir: str, command: str) -> tuple[int, float]:
+def run_one(
+    name: str, extra: list[str], *, outdir: str, command: str, backend: str = "sqlite"
+) -> tuple[int, float]:
     started = time.perf_counter()
+    if backend == "postgres":
+        out = f"{outdir}/{name}-postgres" if outdir else f"{name}-postgres"
+        code = subprocess.call(
+            [
+                str(common.ROOT / "scripts" / "with-servers"),
+                "--",
+                sys.executable,
+                "-m",
+                f"bench.{name}",
+                *extra,
+                "--out",
+                out,
+                "--command",
+                command,
+            ],
+            cwd=common.ROOT,
+            env={**os.environ, "BENCH_BACKEND": "postgres"},
+        )
+        return code, time.perf_counter() - started
     if name == "emulator":
         # bench_emulator.py (the emulator's own throughput) writes bench/results/emulator.json;
         # a quick run keeps the full run's file and files its own under quick/.
@@ -119,22 +180,35 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="small workloads, ~2-3 minutes")
     parser.add_argument("--only", nargs="+", choices=ALL, help="run only these")
+    parser.add_argument(
+        "--backends",
+        nargs="+",
+        choices=BACKENDS,
+        default=BACKENDS,
+        help="SQLite, and PostgreSQL + Redis for " + ", ".join(ON_POSTGRES) + " (both)",
+    )
     parser.add_argument("--no-report", action="store_true", help="skip charts and the doc")
     args = parser.parse_args(argv)
     command = "python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
     command = command.strip()
     outdir = "quick" if args.quick else ""
-    steps = plan(args)
     chosen = args.only or ALL
+    runs = [(name, "sqlite") for name in chosen if "sqlite" in args.backends]
+    runs += [
+        (name, "postgres") for name in chosen if name in ON_POSTGRES and "postgres" in args.backends
+    ]
     timings, failed = {}, []
     overall = time.perf_counter()
-    for name in chosen:
-        print(f"\n=== {name} ===", flush=True)
-        code, seconds = run_one(name, steps[name], outdir=outdir, command=command)
-        timings[name] = round(seconds, 1)
+    for name, backend in runs:
+        label = name if backend == "sqlite" else f"{name}-postgres"
+        print(f"\n=== {label} ===", flush=True)
+        code, seconds = run_one(
+            name, plan(args, backend)[name], outdir=outdir, command=command, backend=backend
+        )
+        timings[label] = round(seconds, 1)
         if code != 0:
-            failed.append(name)
-            print(f"!!! {name} failed (exit {code})", flush=True)
+            failed.append(label)
+            print(f"!!! {label} failed (exit {code})", flush=True)
     total = round(time.perf_counter() - overall, 1)
     print(f"\nbenchmarks took {total} s: {timings}", flush=True)
     if not args.no_report:
@@ -143,7 +217,7 @@ def main(argv=None) -> int:
             command=command,
             timings=timings,
             total=total,
-            write_doc=not args.quick and not args.only,
+            write_doc=not args.quick and not args.only and len(args.backends) == 2,
         )
     return 1 if failed else 0
 

@@ -46,6 +46,14 @@ def parse(argv=None):
     parser.add_argument("--capacity", action="store_true", help="also run without any limits")
     parser.add_argument("--unscaled", action="store_true", help="also run at time scale 1")
     parser.add_argument(
+        "--unscaled-invoices",
+        type=int,
+        default=0,
+        help="invoices in the time-scale-1 run (default: --invoices); more than a minute's "
+        "worth shows the steady state after the first minute's burst",
+    )
+    parser.add_argument("--unscaled-pos", type=int, default=0, help="POs in that run")
+    parser.add_argument(
         "--unscaled-only",
         action="store_true",
         help="only Cellbooks at time scale 1 (the PostgreSQL + Redis run: the naive way and the "
@@ -333,6 +341,14 @@ def main(argv=None) -> int:
         emulator.register_app(common.CLIENT_ID)
         print(f"bulk: {emulator.command()}", flush=True)
         run = dict(workers=args.workers, timeout=args.timeout, data_dir=data_dir, workload=workload)
+        run1 = {
+            **run,
+            "workload": {
+                **workload,
+                "invoices": args.unscaled_invoices or args.invoices,
+                "purchase_orders": args.unscaled_pos or args.pos,
+            },
+        }
 
         if args.unscaled_only:
             emulator.scale(1)
@@ -343,7 +359,7 @@ def main(argv=None) -> int:
                 {
                     "command": args.command or " ".join(sys.argv),
                     "emulator": {"latency_ms": args.latency_ms, "time_scale": 1},
-                    "workload": {**workload, "vendors": 10, "devices_per_invoice": "5-50"},
+                    "workload": {**run1["workload"], "vendors": 10, "devices_per_invoice": "5-50"},
                     "phases": [unscaled],
                     "summary": {"unscaled": _unscaled_figures(unscaled)},
                 },
@@ -369,7 +385,7 @@ def main(argv=None) -> int:
         if args.unscaled:
             emulator.scale(1)
             env1 = _rescale(env, 1)
-            unscaled = cellbooks_phase("cellbooks-unscaled", emulator, env=env1, **run)
+            unscaled = cellbooks_phase("cellbooks-unscaled", emulator, env=env1, **run1)
             _say(unscaled)
             naive_unscaled = naive_phase(
                 emulator,
@@ -396,6 +412,7 @@ def main(argv=None) -> int:
         "command": args.command or " ".join(sys.argv),
         "emulator": {"latency_ms": args.latency_ms, "time_scale": scale, "rate_limits": True},
         "workload": {**workload, "vendors": 10, "devices_per_invoice": "5-50"},
+        "unscaled_workload": run1["workload"],
         "ceiling": {
             "formula": "per realm and app: R = 500 requests/min, b = 40 batch requests/min of "
             "B = 30 operations. Single requests only: R = 500 docs/min. With batch: B*b + (R - b) "

@@ -259,6 +259,8 @@ class PurchaseOrder(CompanyOwned):
                 fields=["company", "number"], name="po_number_unique_per_company"
             )
         ]
+        # The list page walks a company's POs newest first and stops at a page.
+        indexes = [models.Index(fields=["company", "-date", "-id"], name="po_company_newest")]
 
     def __str__(self):
         return f"PO {self.number}"
@@ -313,7 +315,13 @@ class Invoice(CompanyOwned):
                 fields=["company", "number"], name="invoice_number_unique_per_company"
             )
         ]
-        indexes = [models.Index(fields=["company", "status"])]
+        indexes = [
+            models.Index(fields=["company", "status"]),
+            # The list page walks a company's invoices newest first and stops at a page; the
+            # dashboard does the same for the latest created.
+            models.Index(fields=["company", "-date", "-id"], name="invoice_company_newest"),
+            models.Index(fields=["company", "-created_at", "-id"], name="invoice_company_latest"),
+        ]
 
     def __str__(self):
         return f"Invoice {self.number}"

@@ -178,6 +178,43 @@ def invoices_for(*, company, status=None, today=None) -> QuerySet:
     return invoices.filter(status=status) if status else invoices
 
 
+def purchase_order_list(*, company, status=None) -> QuerySet:
+    """A list page's purchase orders, newest first, with no per-row aggregate: the database walks
+    them in order and stops at the page (``with_line_figures`` adds the page's counts and totals)."""
+    pos = PurchaseOrder.objects.filter(company=company).select_related("vendor")
+    return (pos.filter(status=status) if status else pos).order_by("-date", "-id")
+
+
+def invoice_list(*, company, status=None, today=None) -> QuerySet:
+    """A list page's invoices, newest first, with no per-invoice aggregate (the list shows none):
+    the database walks them in order and stops at the page. ``status`` may also be "overdue"
+    (needs ``today``)."""
+    invoices = Invoice.objects.filter(company=company).select_related("customer")
+    if status == "overdue":
+        invoices = invoices.filter(status__in=OUTSTANDING_STATUSES, due_date__lt=today)
+    elif status:
+        invoices = invoices.filter(status=status)
+    return invoices.order_by("-date", "-id")
+
+
+def with_line_figures(purchase_orders) -> list:
+    """The given purchase orders (a page of them) with ``device_count`` and ``total_cost`` (exact,
+    MoneySum), counted in one grouped query over those POs' lines only."""
+    rows = list(purchase_orders)
+    figures = {
+        row["purchase_order_id"]: row
+        for row in PurchaseOrderLine.objects.filter(purchase_order_id__in=[po.pk for po in rows])
+        .values("purchase_order_id")
+        .annotate(device_count=Count("pk"), total_cost=MoneySum("unit_cost"))
+        .order_by()
+    }
+    for po in rows:
+        found = figures.get(po.pk, {})
+        po.device_count = found.get("device_count", 0)
+        po.total_cost = found.get("total_cost")
+    return rows
+
+
 def purchase_order_lines(*, purchase_order) -> QuerySet:
     return purchase_order.lines.select_related("device__product", "device__condition")
 

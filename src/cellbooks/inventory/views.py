@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from cellbooks.accounts import selectors as accounts_selectors
 from cellbooks.core.dates import company_today
-from cellbooks.core.aggregates import MoneySum
 from cellbooks.core.integrations import registry as integrations
 from cellbooks.core.money import format_money
 from cellbooks.core.permissions import DOCUMENTS, PAYMENTS, can
@@ -64,15 +63,6 @@ def _next_number(company, kind) -> str:
     """The number the sequence would give the next document, shown pre-filled and editable."""
     sequence = NumberSequence.objects.for_company(company).filter(kind=kind).first()
     return f"{sequence.prefix}{sequence.next_value}" if sequence else ""
-
-
-def _purchase_orders_with_totals(*, company, status=None):
-    # One query for a whole page, summed exactly by the database (MoneySum: whole cents on SQLite).
-    return (
-        selectors.purchase_orders_for(company=company, status=status)
-        .annotate(total_cost=MoneySum("lines__unit_cost"))
-        .order_by("-date", "-id")
-    )
 
 
 # Dashboard -----------------------------------------------------------------------------------
@@ -210,15 +200,12 @@ def partner_list(request):
 @company_required
 def partner_detail(request, pk):
     partner = Partner.objects.get_for_company_or_404(request.company, pk=pk)
-    purchase_orders = _purchase_orders_with_totals(company=request.company).filter(vendor=partner)
-    invoices = (
-        selectors.invoices_for(company=request.company)
-        .filter(customer=partner)
-        .order_by("-date", "-id")
-    )
+    purchase_orders = selectors.purchase_order_list(company=request.company).filter(vendor=partner)
+    invoices = selectors.invoice_list(company=request.company).filter(customer=partner)
     context = {
         "partner": partner,
-        "purchase_orders": purchase_orders[:PARTNER_DOCUMENTS_SHOWN],
+        # Counts and exact totals for the POs shown only (one grouped query).
+        "purchase_orders": selectors.with_line_figures(purchase_orders[:PARTNER_DOCUMENTS_SHOWN]),
         "invoices": invoices[:PARTNER_DOCUMENTS_SHOWN],
     }
     return render(request, "inventory/partner_detail.html", context)
@@ -267,15 +254,14 @@ def partner_edit(request, pk):
 def purchase_order_list(request):
     filters = PurchaseOrderFilterForm(request.GET or None)
     status = filters.cleaned_data["status"] if filters.is_valid() else None
-    purchase_orders = _purchase_orders_with_totals(company=request.company, status=status or None)
+    purchase_orders = selectors.purchase_order_list(company=request.company, status=status or None)
+    page = paginate(request, purchase_orders)
+    # Counts and exact totals (MoneySum) for this page's POs only, in one grouped query.
+    page.object_list = selectors.with_line_figures(page.object_list)
     return render(
         request,
         "inventory/purchase_order_list.html",
-        {
-            "filters": filters,
-            "page_obj": paginate(request, purchase_orders),
-            "query": request.GET.urlencode(),
-        },
+        {"filters": filters, "page_obj": page, "query": request.GET.urlencode()},
     )
 
 
@@ -563,9 +549,9 @@ def purchase_order_void(request, pk):
 def invoice_list(request):
     filters = InvoiceFilterForm(request.GET or None)
     status = filters.cleaned_data["status"] if filters.is_valid() else None
-    invoices = selectors.invoices_for(
+    invoices = selectors.invoice_list(
         company=request.company, status=status or None, today=company_today(request.company)
-    ).order_by("-date", "-id")
+    )
     return render(
         request,
         "inventory/invoice_list.html",
