@@ -9,19 +9,18 @@ company's id answers 404); an export takes exactly the filters of the list it co
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from cellbooks.core.aggregates import MoneySum
 from cellbooks.core.dates import company_today
-from cellbooks.core.money import CENT, format_money
+from cellbooks.core.money import format_money
 from cellbooks.core.views import company_required, error_text, paginate
 
 from . import charts, exports, figures, pdf, selectors, services, tables
@@ -116,7 +115,7 @@ def purchase_order_export(request, fmt):
     status = filters.cleaned_data["status"] if filters.is_valid() else None
     purchase_orders = (
         selectors.purchase_orders_for(company=request.company, status=status or None)
-        .annotate(total_cost=Sum("lines__unit_cost"))
+        .annotate(total_cost=MoneySum("lines__unit_cost"))  # exact on every database
         .order_by("-date", "-id")
     )
     return exports.response(
@@ -124,16 +123,8 @@ def purchase_order_export(request, fmt):
         name=f"purchase-orders-{_stamp(request)}",
         title="Purchase orders",
         columns=tables.purchase_order_columns(),
-        rows=_exact_po_totals(tables.purchase_order_rows(purchase_orders)),
+        rows=tables.purchase_order_rows(purchase_orders),
     )
-
-
-def _exact_po_totals(rows):
-    """The database's sum of a PO's costs may be a float on SQLite: give it back in cents."""
-    for row in rows:
-        if row["total_cost"] is not None:
-            row["total_cost"] = Decimal(str(row["total_cost"])).quantize(CENT)
-        yield row
 
 
 @company_required
