@@ -103,9 +103,10 @@ servers:  ## install Debian's postgresql and redis-server (quick when they are t
 
 # The suite under tests/cellbooks again, on PostgreSQL with the worker queue on Redis (SQLite
 # stays the default and has its own run in `make test`); the servers are started and stopped here.
-test-postgres: install servers  ## run tests/cellbooks on PostgreSQL + Redis (started on free ports)
-	CELLBOOKS_REQUIRE_POSTGRES=1 scripts/with-servers -- \
-	  $(BIN)/python -m pytest tests/cellbooks tests/test_architecture.py -n 2 --dist loadfile
+# The browser story too, each stack as `make run-scaled` runs it (3 workers on PostgreSQL + Redis).
+test-postgres: install servers browser  ## run tests/cellbooks and the browser story on PostgreSQL + Redis (started on free ports)
+	CELLBOOKS_REQUIRE_POSTGRES=1 CELLBOOKS_E2E_SCALED=1 scripts/with-servers -- \
+	  $(BIN)/python -m pytest tests/cellbooks tests/e2e tests/test_architecture.py -n 2 --dist loadfile
 
 screenshots: install browser  ## run the browser test and refresh the README's docs/screenshots
 	CELLBOOKS_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/e2e -q

@@ -281,7 +281,7 @@ def table(results: dict) -> list[str]:
         if click:
             met = click["p50_ms"] < 1000 and click["p95_ms"] < 2000
             rows.append(
-                f"| 6 | click Sync → the page shows Synced ({click['clicks']} clicks, "
+                f"| 7 | click Sync → the page shows Synced ({click['clicks']} clicks, "
                 f"{click['latency_ms']:g} ms QBO latency), {label} | p50 {_fmt(click['p50_ms'], ' ms')}, "
                 f"p95 {_fmt(click['p95_ms'], ' ms')} (the worker's part: p50 {_fmt(click['worker_p50_ms'], ' ms')}; "
                 f"{click['polls_per_click']} polls of {click['bytes_per_poll']} bytes) | "
@@ -297,7 +297,7 @@ def table(results: dict) -> list[str]:
             )
             met = all(page["median_ms"] < pages["target_ms"] for page in pages["pages"].values())
             rows.append(
-                f"| 7 | list pages at {c['devices']:,} devices, {c['invoices']:,} invoices "
+                f"| 8 | list pages at {c['devices']:,} devices, {c['invoices']:,} invoices "
                 f"(server time, median), {label} | {figures} | < {pages['target_ms']} ms each | "
                 f"{'yes' if met else '**no**'} |"
             )

@@ -7,6 +7,10 @@
 - ``shots``: the folder a test's screenshots go to (test-output/e2e/<test>/, gitignored).
 
 Set CELLBOOKS_SCREENSHOTS=docs/screenshots to also copy the README's screenshots there.
+
+`make test-postgres` sets CELLBOOKS_E2E_SCALED=1: then each stack runs as `make run-scaled` does —
+a fresh PostgreSQL database on the run's server (DATABASE_URL), the queue on its Redis (REDIS_URL,
+a queue name of its own) and three worker processes — with nothing else changed.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,6 +149,27 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=5)
 
 
+def _scaled_out(data_dir: Path) -> dict:
+    """A database of its own on the run's PostgreSQL server and a queue of its own on its Redis:
+    only DATABASE_URL, REDIS_URL (and the queue's name) differ from `make run`."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
+    if not url.startswith("postgres") or not redis_url:
+        pytest.fail("CELLBOOKS_E2E_SCALED=1 needs DATABASE_URL (PostgreSQL) and REDIS_URL")
+    name = f"e2e_{uuid.uuid4().hex[:16]}"
+    parts = urlsplit(url)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return {
+        "DATABASE_URL": urlunsplit(parts._replace(path=f"/{name}")),
+        "REDIS_URL": redis_url,
+        "HUEY_NAME": name,
+    }
+
+
 @contextmanager
 def running_stack(data_dir: Path, *, demo: bool):
     """Cellbooks as `make run` starts it (with the demo company, or an empty install), its email
@@ -172,6 +198,9 @@ def running_stack(data_dir: Path, *, demo: bool):
         EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         EMAIL_FILE_PATH=str(data_dir / "email"),
     )
+    scaled = os.environ.get("CELLBOOKS_E2E_SCALED") == "1"
+    if scaled:
+        env.update(_scaled_out(data_dir))
     python = str(VENV_BIN / "python")
     # What `make run` does before honcho: migrate, load the demo once, collect static files.
     steps = [["migrate", "--no-input", "-v", "0"]]
@@ -184,7 +213,8 @@ def running_stack(data_dir: Path, *, demo: bool):
     log_path = data_dir / "servers.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [str(VENV_BIN / "honcho"), "-f", "Procfile", "start"],
+            [str(VENV_BIN / "honcho"), "-f", "Procfile", "start"]
+            + (["-c", "worker=3"] if scaled else []),
             cwd=REPO,
             env=env,
             stdout=log,

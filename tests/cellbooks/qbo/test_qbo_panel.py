@@ -52,6 +52,6 @@ def test_another_companys_document_or_an_unknown_kind_is_404(
     assert client.get(panel_url("purchase_order", received_po.pk)).status_code == 404
 
 
-def test_the_box_needs_a_login(client, received_po):
+def test_the_box_needs_a_login(client, user, received_po):
     response = client.get(panel_url("purchase_order", received_po.pk, queued=True))
     assert response.status_code == 302 and "/login" in response["Location"]
