@@ -42,7 +42,7 @@ def parse(argv=None):
     parser.add_argument("--invoices", type=int, default=1200)
     parser.add_argument("--pos", type=int, default=300)
     parser.add_argument("--customers", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=4, help="HUEY_WORKERS for the worker")
+    parser.add_argument("--workers", type=int, default=8, help="HUEY_WORKERS (the default)")
     parser.add_argument("--capacity", action="store_true", help="also run without any limits")
     parser.add_argument("--unscaled", action="store_true", help="also run at time scale 1")
     parser.add_argument(

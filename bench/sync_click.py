@@ -32,7 +32,7 @@ def parse(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=float, default=150)
     parser.add_argument("--clicks", type=int, default=40)
-    parser.add_argument("--workers", type=int, default=4, help="HUEY_WORKERS")
+    parser.add_argument("--workers", type=int, default=8, help="HUEY_WORKERS (the default)")
     parser.add_argument("--timeout", type=float, default=30.0, help="per click, seconds")
     parser.add_argument("--out", default="sync_click")
     parser.add_argument("--command", default="")

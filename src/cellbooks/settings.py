@@ -246,7 +246,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Background work: Huey on SQLite by default; Redis when REDIS_URL is set (scale-out).
 # The worker runs threads: sync work mostly waits on QuickBooks' answers, not on the CPU.
 _HUEY_CONSUMER = {
-    "workers": int(os.environ.get("HUEY_WORKERS", "4")),
+    "workers": int(os.environ.get("HUEY_WORKERS", "8")),
     "worker_type": "thread",
     "periodic": True,
     # An idle worker polls the SQLite queue at most this far apart (Huey's default is 10 s, which

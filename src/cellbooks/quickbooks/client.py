@@ -207,7 +207,9 @@ class QBOClient:
         if content is not None:
             headers["Content-Type"] = "application/json"
         if path == "batch" and self._batch_slot:
-            self._batch_slot = False  # taken beforehand by take_batch_slot
+            # Room taken beforehand by take_batch_slot: logged again now, as it goes out.
+            ratelimit.restamp(self.realm_id, batch=True, logged_at=self._batch_slot)
+            self._batch_slot = False
         else:
             ratelimit.acquire(self.realm_id, batch=path == "batch")
         started = time.monotonic()

@@ -100,7 +100,7 @@ def acquire(
     timeout: float = 120.0,
 ) -> bool:
     """Take room for one call (a batch call when ``batch``) in this realm's windows, waiting until
-    there is some, and return True. ``wait=False``: take it only if there is room now.
+    there is some, and return the time it was logged at (True when limits are off). ``wait=False``: take it only if there is room now.
     ``unless_batch_full``: wait for the request windows, but return False at once while the batch
     window is full (the worker then creates documents one by one instead)."""
     if not enabled():
@@ -108,9 +108,10 @@ def acquire(
     names = _names(batch)
     waited = 0.0
     while True:
-        full = _try_take(realm_id, names, time.time())
+        now = time.time()
+        full = _try_take(realm_id, names, now)
         if not full:
-            return True
+            return now  # the time it is logged at (truthy): ``restamp`` moves it to the send
         if not wait or (unless_batch_full and "batch" in full):
             return False
         delay = max(full.values())
@@ -118,6 +119,22 @@ def acquire(
             raise TimeoutError(f"waited {waited:.1f}s for QuickBooks' rate limit")
         time.sleep(delay)
         waited += delay
+
+
+def restamp(realm_id: str, *, batch: bool, logged_at: float) -> None:
+    """Room taken ahead (``acquire`` at ``logged_at``) is about to be used: log it now instead, so
+    the windows hold the time the call is really sent, as QuickBooks counts it (a batch call's
+    room is taken before its 30 documents are prepared)."""
+    if not enabled() or logged_at is True:
+        return
+    now = time.time()
+    with transaction.atomic():
+        for name, row in _rows(realm_id, _names(batch)).items():
+            log = list(row.log)
+            if logged_at in log:
+                log.remove(logged_at)
+            bisect.insort(log, max(now, logged_at))
+            RateBucket.objects.filter(pk=row.pk).update(log=log)
 
 
 def recent_calls(realm_id: str) -> dict[str, int]:

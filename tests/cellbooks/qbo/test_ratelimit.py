@@ -82,6 +82,17 @@ def test_when_the_batch_budget_is_spent_a_worker_hears_it_at_once(db, clock):
     assert ratelimit.acquire("r1", batch=True, wait=False) is False
 
 
+def test_room_taken_ahead_is_logged_again_when_the_call_goes(db, clock):
+    """A batch call's room is taken before its 30 documents are prepared: the windows must hold
+    the time it is really sent, as QuickBooks counts it."""
+    logged_at = ratelimit.acquire("r1", batch=True, unless_batch_full=True)
+    assert logged_at == clock.now
+    clock.now += 2.5  # preparing the documents
+    ratelimit.restamp("r1", batch=True, logged_at=logged_at)
+    logs = {b.name: b.log for b in RateBucket.objects.filter(realm_id="r1")}
+    assert logs == {"batch": [clock.now], "minute": [clock.now], "second": [clock.now]}
+
+
 def test_realms_have_their_own_windows(db, clock):
     sent_at("r1", clock, 10)
     start = clock.now
