@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "cellbooks.core",
     "cellbooks.accounts",
     "cellbooks.inventory",
+    "cellbooks.api",
     "cellbooks.quickbooks",
 ]
 
