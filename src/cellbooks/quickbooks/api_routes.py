@@ -14,8 +14,6 @@ The registry imports this module by its dotted path when the API is built (``int
 after the document schemas exist; the inventory's API never imports it.
 """
 
-from __future__ import annotations
-
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from ninja import Query, Router

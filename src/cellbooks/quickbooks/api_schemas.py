@@ -1,7 +1,5 @@
 """Request and response shapes of QuickBooks' REST API operations (api_routes.py)."""
 
-from __future__ import annotations
-
 import datetime
 from typing import Annotated, Any, Literal
 
