@@ -112,6 +112,10 @@ def update_settings(request, payload: SettingsIn):
     when QuickBooks has an item of that name that is not Cellbooks' — refused (409) until
     `adopt_existing_item` is true."""
     company = company_of(request)
+    connection = services.get_connection(company=company)
+    if not connection.is_connected:
+        lost = AuthorizationLostError() if connection.needs_reconnect else NotConnectedError()
+        raise _quickbooks_said_no(lost)
     current = services.get_settings(company=company)
     fields = {
         "item_name": current.item_name,
