@@ -77,8 +77,8 @@ INSTALLED_APPS = [
     "cellbooks.accounts",
     "cellbooks.inventory",
     "cellbooks.api",
-    "cellbooks.events",
     "cellbooks.quickbooks",
+    "cellbooks.events",
 ]
 
 MIDDLEWARE = [

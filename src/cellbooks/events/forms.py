@@ -7,8 +7,7 @@ from .models import Subscription
 
 def event_choices() -> list[tuple[str, str]]:
     return [(Subscription.ALL, "Everything, including kinds of events added later")] + [
-        (event_type.name, f"{event_type.name} — {event_type.description}")
-        for event_type in catalogue.all()
+        (event_type.name, event_type.description) for event_type in catalogue.all()
     ]
 
 
