@@ -62,7 +62,7 @@ def test_adding_devices_is_all_or_nothing_with_every_problem_named(api, draft):
         {
             "devices": [
                 device_row(2),
-                device_row(1),  # already in stock on this PO
+                device_row(1),  # already on this PO
                 device_row(4, condition="Z", cost="-1"),
                 device_row(2),  # twice in this request
             ]
@@ -70,7 +70,9 @@ def test_adding_devices_is_all_or_nothing_with_every_problem_named(api, draft):
     )
     assert response.status_code == 422
     problems = {tuple(p["loc"]): p["msg"] for p in response.json()["detail"]}
-    assert problems[("body", "devices", 1, "identifier")] == f"{imei_for(1)} is already in stock."
+    assert problems[("body", "devices", 1, "identifier")] == (
+        f"{imei_for(1)} is already on its way, on a purchase order not received yet."
+    )
     assert problems[("body", "devices", 2, "condition")].startswith("There is no condition 'Z'")
     assert problems[("body", "devices", 2, "cost")] == "Cost cannot be negative (-$1.00)."
     assert problems[("body", "devices", 3, "identifier")] == "Duplicate of item 0 in this request."
@@ -213,8 +215,8 @@ def test_a_line_price_changes_until_paid_never_below_what_was_paid(api, issued):
     too_low = api.patch(f"/invoices/{issued['id']}/lines/{line_id}", {"unit_price": "299.99"})
     assert too_low.status_code == 409
     assert too_low.json()["detail"][0]["msg"] == (
-        f"Invoice {issued['number']} would total $299.99, less than the $300.00 already paid: "
-        "delete or change a payment first."
+        f"Invoice {issued['number']} would total $299.99, less than the $300.00 already paid or "
+        "credited: delete or change a payment first."
     )
     assert ok(api.get(f"/invoices/{issued['id']}"))["total"] == "380.00"
     bad = api.patch(f"/invoices/{issued['id']}/lines/{line_id}", {"unit_price": "1.005"})
@@ -300,22 +302,32 @@ def test_a_sold_device_keeps_its_imei(api, issued):
     refused = api.patch(f"/devices/{device['id']}", {"identifier": imei_for(8)})
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["msg"] == (
-        f"{imei_for(1)} is sold: only a device in stock can change its IMEI or serial."
+        f"{imei_for(1)} is sold: only a device in stock or on its way can change its IMEI or "
+        "serial."
     )
 
 
-def test_a_devices_history_is_its_purchase_and_its_invoices(api, issued, customer):
+def test_a_devices_history_is_its_life_as_its_page_shows_it(api, issued, customer):
     device = ok(api.get("/devices", q=imei_for(1)))["items"][0]
     history = ok(api.get(f"/devices/{device['id']}/history"))
     assert history["device"]["identifier"] == imei_for(1)
-    assert history["purchase"]["vendor"]["name"] == "Phone Source Ltd"
-    assert (history["purchase"]["purchase_order"]["status"], history["purchase"]["unit_cost"]) == (
+    bought, sold = history["timeline"]
+    assert (bought["what"], bought["document"]["kind"], bought["document"]["status"]) == (
+        "Bought",
+        "purchase_order",
         "received",
-        "300.00",
     )
-    [sale] = history["invoices"]
-    assert sale["invoice"]["number"] == issued["number"]
-    assert (sale["customer"]["id"], sale["unit_price"]) == (customer["id"], "400.00")
+    assert (bought["partner"]["name"], bought["amount"]) == ("Phone Source Ltd", "300.00")
+    assert (sold["what"], sold["document"]["number"], sold["document"]["kind"]) == (
+        "Sold",
+        issued["number"],
+        "invoice",
+    )
+    assert (sold["partner"]["id"], sold["amount"], sold["device_id"]) == (
+        customer["id"],
+        "400.00",
+        device["id"],
+    )
 
     adjusted = ok(
         api.post(
@@ -330,7 +342,7 @@ def test_a_devices_history_is_its_purchase_and_its_invoices(api, issued, custome
         ),
         201,
     )
-    assert ok(api.get(f"/devices/{adjusted['id']}/history"))["purchase"] is None
+    assert ok(api.get(f"/devices/{adjusted['id']}/history"))["timeline"] == []
 
 
 # ---- products and conditions --------------------------------------------------------------------

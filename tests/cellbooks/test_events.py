@@ -369,3 +369,49 @@ def test_money_in_events_is_a_string_with_two_decimals(company, customer, stock)
         invoice=invoice, identifiers=[stock[0].identifier], unit_price=Decimal("399.5")
     )
     assert payloads.invoice(invoice)["total"] == "399.50"
+
+
+def test_a_completed_return_is_announced_with_its_devices(api, inbox, sent):
+    subscribe(api, inbox, "return.completed", "invoice.partially_paid")
+    receive_stock(api, [device_row(n, price="400.00") for n in (1, 2)])
+    customer = create_customer(api)
+    invoice = ok(
+        api.post(
+            "/invoices", {"customer": customer["id"], "identifiers": [imei_for(1), imei_for(2)]}
+        ),
+        201,
+    )
+    ok(api.post(f"/invoices/{invoice['id']}/open"))
+    with sent():
+        rma = ok(
+            api.post(
+                "/returns",
+                {
+                    "invoice": invoice["id"],
+                    "reason": "Cracked back glass",
+                    "devices": [{"identifier": imei_for(2), "disposition": "restock"}],
+                    "complete": True,
+                },
+            ),
+            201,
+        )
+
+    received = {event["type"]: event for event in map(inbox.event, inbox.all())}
+    assert set(received) == {"return.completed", "invoice.partially_paid"}
+    data = received["return.completed"]["data"]
+    assert (data["number"], data["status"], data["total"], data["credit"]) == (
+        rma["number"],
+        "completed",
+        "400.00",
+        "apply",
+    )
+    assert data["devices"] == [
+        {
+            "id": rma["lines"][0]["device_id"],
+            "identifier": imei_for(2),
+            "unit_price": "400.00",
+            "disposition": "restock",
+        }
+    ]
+    # The credit left half the invoice to pay: it is partially settled.
+    assert received["invoice.partially_paid"]["data"]["balance_due"] == "400.00"

@@ -256,40 +256,43 @@ class DeviceFilters(Schema):
     condition: Id | None = Field(None, description="A condition id.")
 
 
-class DocumentRef(Schema):
-    id: int
-    number: str
-    status: str
-    date: datetime.date
-
-
 class PartnerRef(Schema):
     id: int
     name: str
 
 
-class DevicePurchaseOut(Schema):
-    purchase_order: DocumentRef
-    vendor: PartnerRef
-    unit_cost: Money
+class TimelineDocumentRef(Schema):
+    kind: str = Field(..., description="purchase_order, invoice, customer_return or vendor_return.")
+    id: int
+    number: str
+    status: str
 
 
-class DeviceSaleOut(Schema):
-    invoice: DocumentRef
-    customer: PartnerRef
-    unit_price: Money
+class TimelineEventOut(Schema):
+    """One step of a device's life, as its page shows it."""
+
+    date: datetime.date
+    what: str = Field(
+        ...,
+        examples=["Bought"],
+        description="Ordered, Bought, On a draft invoice, Sold, On a voided invoice, Returned "
+        "by the customer, Returned to the vendor (with '(draft)' while not done).",
+    )
+    document: TimelineDocumentRef
+    partner: PartnerRef | None = Field(..., description="The vendor or customer.")
+    amount: Money | None = Field(..., description="The cost, price or credit at that step.")
+    device_id: int = Field(
+        ..., description="The device record (a unit sold and bought back is a new record)."
+    )
+    note: str
 
 
 class DeviceHistoryOut(Schema):
-    """What the device's page shows: where it was bought, and every invoice it has been on."""
+    """What the device's page shows: everything that happened to the units with its IMEI or
+    serial, oldest first."""
 
     device: DeviceOut
-    purchase: DevicePurchaseOut | None = Field(
-        ..., description="Null for a device added to stock directly."
-    )
-    invoices: list[DeviceSaleOut] = Field(
-        ..., description="Newest first; a voided invoice stays listed with its status."
-    )
+    timeline: list[TimelineEventOut]
 
 
 # --- partners -------------------------------------------------------------------------------

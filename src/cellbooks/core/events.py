@@ -8,12 +8,12 @@ never slows down or fails the action that caused it.
 A room first declares the events it may publish, once, when its app is ready::
 
     from cellbooks.core.events import catalogue
-    catalogue.register("return.created", "A customer return was recorded.")
+    catalogue.register("layaway.created", "A device was put on layaway.")
 
 and then, inside the transaction of the action::
 
     from cellbooks.core.events import publish
-    publish(company=company, type="return.created", data={"id": ..., "number": ...})
+    publish(company=company, type="layaway.created", data={"id": ..., "number": ...})
 
 ``data`` is plain JSON: strings (money as "12.50"), numbers, booleans, lists and dicts.
 """

@@ -192,7 +192,7 @@ def _delivery(request, delivery_id: int) -> Delivery:
 
 @router.get("/webhooks/event-types", response=ok(list[EventTypeOut], not_found=False))
 def list_event_types(request):
-    """Every event a subscription can ask for. `return.created` joins when returns exist."""
+    """Every event a subscription can ask for, with what it means and who sends it."""
     return [event_type.__dict__ for event_type in catalogue.all()]
 
 

@@ -1,10 +1,7 @@
 """The events Cellbooks itself publishes, from the inventory's signals (receivers.py). Integrations
-register their own (QuickBooks: invoice.synced, purchase_order.synced, sync.failed).
-
-A later feature registers and publishes its own the same way; returns, for instance, will add::
-
-    catalogue.register("return.created", "A customer returned devices (a return was recorded).")
-"""
+register their own (QuickBooks: invoice.synced, purchase_order.synced, return.synced,
+vendor_return.synced, sync.failed); a later feature registers and publishes its own the same way,
+through ``cellbooks.core.events``."""
 
 from cellbooks.core.events import catalogue
 
@@ -20,6 +17,18 @@ INVENTORY_EVENTS = {
     "payment.deleted": "A payment was deleted from an invoice.",
     "device.sold": "A device was sold: its invoice was issued, or it was added to an issued one. "
     "One event per device.",
+    "return.completed": "A customer return was completed: its devices are back (restocked or "
+    "written off) and its credit given.",
+    "return.voided": "A customer return was voided: a completed one is undone.",
+    "vendor_return.completed": "Devices went back to their vendor for a credit.",
+    "vendor_return.voided": "A vendor return was voided: a completed one is undone.",
+}
+# A document's kind (the inventory's signals) → the name its events start with.
+EVENT_PREFIX = {
+    "purchase_order": "purchase_order",
+    "invoice": "invoice",
+    "customer_return": "return",
+    "vendor_return": "vendor_return",
 }
 # Sent only by "Send a test event", to one subscription; nobody subscribes to it.
 PING = "ping"

@@ -4,7 +4,14 @@ two decimals (as in the REST API), ids that the REST API answers to."""
 from decimal import Decimal
 
 from cellbooks.core.money import CENT
-from cellbooks.inventory.models import Device, Invoice, Payment, PurchaseOrder
+from cellbooks.inventory.models import (
+    CustomerReturn,
+    Device,
+    Invoice,
+    Payment,
+    PurchaseOrder,
+    VendorReturn,
+)
 
 
 def money(amount) -> str | None:
@@ -63,4 +70,48 @@ def sold_device(device: Device, *, inv: Invoice, unit_price) -> dict:
         "status": device.status,
         "unit_price": money(unit_price),
         "invoice": {"id": inv.pk, "number": inv.number, "customer": partner(inv.customer)},
+    }
+
+
+def customer_return(rma: CustomerReturn) -> dict:
+    return {
+        "id": rma.pk,
+        "number": rma.number,
+        "status": rma.status,
+        "invoice_id": rma.invoice_id,
+        "customer": partner(rma.customer),
+        "date": rma.date.isoformat(),
+        "reason": rma.reason,
+        "credit": rma.credit,
+        "total": money(rma.total),
+        "devices": [
+            {
+                "id": line.device_id,
+                "identifier": line.device.identifier,
+                "unit_price": money(line.unit_price),
+                "disposition": line.disposition,
+            }
+            for line in rma.lines.select_related("device").order_by("id")
+        ],
+    }
+
+
+def vendor_return(rtv: VendorReturn) -> dict:
+    return {
+        "id": rtv.pk,
+        "number": rtv.number,
+        "status": rtv.status,
+        "vendor": partner(rtv.vendor),
+        "purchase_order_id": rtv.purchase_order_id,
+        "date": rtv.date.isoformat(),
+        "reason": rtv.reason,
+        "total": money(rtv.total),
+        "devices": [
+            {
+                "id": line.device_id,
+                "identifier": line.device.identifier,
+                "credit_amount": money(line.credit_amount),
+            }
+            for line in rtv.lines.select_related("device").order_by("id")
+        ],
     }

@@ -10,7 +10,7 @@ import logging
 from django.db import transaction
 from django.dispatch import receiver
 
-from cellbooks.core.events import event_published
+from cellbooks.core.events import catalogue, event_published
 from cellbooks.inventory import selectors
 from cellbooks.inventory.models import Invoice, InvoiceLine
 from cellbooks.inventory.signals import (
@@ -22,6 +22,7 @@ from cellbooks.inventory.signals import (
 )
 
 from . import payloads, services
+from .catalogue import EVENT_PREFIX
 from .models import Subscription
 
 log = logging.getLogger(__name__)
@@ -47,16 +48,28 @@ def announce(sender, company, type, data, **kwargs):  # noqa: A002 - the signal'
 
 @receiver(document_event)
 def document_changed(sender, company, kind, document, event, **kwargs):
-    name = f"{kind}.{event}"  # purchase_order.received, invoice.opened, *.voided
-    if kind == "invoice":
-        _record(company, lambda: [(name, payloads.invoice(document))], name)
-    else:
+    """purchase_order.received, invoice.opened, return.completed, *.voided…"""
+    prefix = EVENT_PREFIX.get(kind)
+    name = f"{prefix}.{event}"
+    if prefix is None or name not in catalogue:
+        return
 
-        def make():
+    def make():
+        if kind == "purchase_order":
             total = selectors.purchase_order_total(purchase_order=document)
-            return [(name, payloads.purchase_order(document, total=total))]
+            data = payloads.purchase_order(document, total=total)
+        else:
+            data = PAYLOADS[kind](document)
+        return [(name, data)]
 
-        _record(company, make, name)
+    _record(company, make, name)
+
+
+PAYLOADS = {
+    "invoice": payloads.invoice,
+    "customer_return": payloads.customer_return,
+    "vendor_return": payloads.vendor_return,
+}
 
 
 @receiver(invoice_status_changed)

@@ -14,6 +14,8 @@ SOURCE = "QuickBooks"
 SYNCED = {
     documents.INVOICE: "invoice.synced",
     documents.PURCHASE_ORDER: "purchase_order.synced",
+    documents.CUSTOMER_RETURN: "return.synced",
+    documents.VENDOR_RETURN: "vendor_return.synced",
 }
 FAILED = "sync.failed"
 
@@ -27,6 +29,16 @@ def register() -> None:
     catalogue.register(
         SYNCED[documents.PURCHASE_ORDER],
         "A purchase order was sent to QuickBooks as a Bill or a Purchase Order.",
+        source=SOURCE,
+    )
+    catalogue.register(
+        SYNCED[documents.CUSTOMER_RETURN],
+        "A customer return was sent to QuickBooks as a Credit Memo or a Refund Receipt.",
+        source=SOURCE,
+    )
+    catalogue.register(
+        SYNCED[documents.VENDOR_RETURN],
+        "A vendor return was sent to QuickBooks as a Vendor Credit.",
         source=SOURCE,
     )
     catalogue.register(

@@ -51,26 +51,29 @@ def get_device(request, device_id: DeviceId):
 
 @router.get("/devices/{device_id}/history", response=ok(DeviceHistoryOut))
 def get_device_history(request, device_id: DeviceId):
-    """Where the device was bought (its purchase order, vendor and cost) and every invoice it has
-    been on (customer, price, the invoice's status): what its page shows."""
-    history = selectors.device_history(device=_device(request, device_id))
-    line = history.purchase_line
+    """Everything that happened to the units with this device's IMEI or serial, oldest first:
+    bought on a purchase order, sold on an invoice, returned by a customer, returned to a vendor —
+    what its page shows."""
+    device = _device(request, device_id)
+    timeline = selectors.device_timeline(company=company_of(request), identifier=device.identifier)
     return {
-        "device": history.device,
-        "purchase": None
-        if line is None
-        else {
-            "purchase_order": line.purchase_order,
-            "vendor": line.purchase_order.vendor,
-            "unit_cost": line.unit_cost,
-        },
-        "invoices": [
+        "device": device,
+        "timeline": [
             {
-                "invoice": sale.invoice,
-                "customer": sale.invoice.customer,
-                "unit_price": sale.unit_price,
+                "date": event.when,
+                "what": event.what,
+                "document": {
+                    "kind": event.kind,
+                    "id": event.document.pk,
+                    "number": event.document.number,
+                    "status": event.document.status,
+                },
+                "partner": event.partner,
+                "amount": event.amount,
+                "device_id": event.device.pk,
+                "note": event.note,
             }
-            for sale in history.invoice_lines
+            for event in timeline
         ],
     }
 
