@@ -340,7 +340,7 @@ QBO = {
 # RETRY_MAX_SECONDS apart) until MAX_ATTEMPTS; events are kept RETENTION_DAYS.
 EVENTS = {
     "TIMEOUT": float(os.environ.get("WEBHOOKS_TIMEOUT", "10")),
-    "MAX_ATTEMPTS": int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "12")),
+    "MAX_ATTEMPTS": int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "14")),
     "RETRY_BASE_SECONDS": float(os.environ.get("WEBHOOKS_RETRY_BASE_SECONDS", "30")),
     "RETRY_MAX_SECONDS": float(os.environ.get("WEBHOOKS_RETRY_MAX_SECONDS", str(6 * 3600))),
     "LEASE_SECONDS": float(os.environ.get("WEBHOOKS_LEASE_SECONDS", "60")),

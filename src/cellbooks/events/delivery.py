@@ -6,7 +6,7 @@ So a delivery is sent at least once: receivers skip an event id they have alread
 
 An answer 2xx is delivered. Anything else — another status, a timeout, a refused connection — is
 retried with exponential backoff and jitter (``settings.EVENTS``: 30 s, 1 min, 2 min … at most
-6 h apart, 12 attempts: about a day), then marked failed, to be redelivered by hand.
+6 h apart, 14 attempts: 13 to 27 hours), then marked failed, to be redelivered by hand.
 """
 
 from __future__ import annotations
