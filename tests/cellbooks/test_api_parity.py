@@ -420,3 +420,41 @@ def test_another_companys_records_answer_404_everywhere(api, issued, other_compa
     assert [response.status_code for response in attempts] == [404] * len(attempts)
     assert Invoice.objects.get(pk=issued["id"]).total == 400
     assert ok(rival.get("/products"))["count"] == 0
+
+
+def key_with_role(company, role) -> ApiClient:
+    from cellbooks.accounts.models import ApiKey
+
+    _, raw = ApiKey.issue(company=company, name=f"{role} key", role=role)
+    return ApiClient(raw)
+
+
+def test_a_warehouse_key_looks_after_devices_but_not_their_money(api, stock, company):
+    warehouse = key_with_role(company, "warehouse")
+    device = ok(warehouse.get("/devices", q=imei_for(1)))["items"][0]
+    body = ok(warehouse.patch(f"/devices/{device['id']}", {"location": "Bin 4", "condition": "C"}))
+    assert (body["location"], body["condition"]) == ("Bin 4", "C")
+
+    refused = warehouse.patch(f"/devices/{device['id']}", {"price": "1.00", "notes": "cheap"})
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == (
+        "This API key's role (Warehouse) cannot change a device's price: only an owner's or a "
+        "bookkeeper's key can."
+    )
+    assert ok(api.get(f"/devices/{device['id']}"))["price"] == "400.00"
+    assert ok(api.get(f"/devices/{device['id']}"))["notes"] == ""  # all or nothing
+
+    for response in (
+        warehouse.post("/products", {"manufacturer": "Apple", "model": "iPad"}),
+        warehouse.patch(
+            f"/conditions/{ok(api.get('/conditions'))['items'][0]['id']}", {"code": "X"}
+        ),
+        warehouse.post(
+            "/webhooks/subscriptions", {"url": "https://example.com/h", "event_types": ["*"]}
+        ),
+    ):
+        assert response.status_code == 403, response.content
+    viewer = key_with_role(company, "viewer")
+    assert ok(viewer.get("/webhooks/event-types"))
+    assert viewer.get("/webhooks/subscriptions").status_code == 403
+    assert ok(viewer.get(f"/devices/{device['id']}/history"))["device"]["id"] == device["id"]

@@ -91,11 +91,18 @@ def ok(
 ) -> dict[int, Any]:
     """The responses of one operation, its errors included, for the OpenAPI document.
 
-    Every operation can answer 401 (no valid key) and 422 (a parameter or the body is refused);
+    Every operation can answer 401 (no valid key), 403 (the key's role may not run it), 422 (a
+    parameter or the body is refused) and 429 (too many wrong keys from this address lately);
     ``not_found``: it takes an id (in the URL or the body) that may not exist; ``conflict``: the
     record's state may forbid the action (409); ``unavailable``: it calls another system that may
     not answer (503). POST operations also document the Idempotency-Key's 409 (see api.py)."""
-    responses = {status: schema, 401: MessageOut, 422: ValidationErrorOut}
+    responses = {
+        status: schema,
+        401: MessageOut,
+        403: MessageOut,
+        422: ValidationErrorOut,
+        429: MessageOut,
+    }
     if not_found:
         responses[404] = NotFoundOut
     if conflict:

@@ -4,7 +4,7 @@ from django.db import transaction
 from ninja import Query, Router
 from ninja.pagination import paginate
 
-from cellbooks.api.auth import company_of
+from cellbooks.api.auth import ApiForbidden, company_of
 from cellbooks.api.errors import invalid, not_found
 from cellbooks.api.schemas import (
     DeviceCreate,
@@ -16,6 +16,7 @@ from cellbooks.api.schemas import (
     listed,
     ok,
 )
+from cellbooks.core import permissions
 from cellbooks.inventory import selectors, services
 from cellbooks.inventory.models import Device, Product
 
@@ -101,10 +102,17 @@ def create_device(request, payload: DeviceCreate):
 def update_device(request, device_id: DeviceId, payload: DeviceUpdate):
     """Change only the fields sent: price, location, notes, grade (`condition`), product, and —
     as on the device's edit page — the IMEI/serial while it is in stock, the cost while its
-    purchase order is a draft."""
+    purchase order is a draft. A warehouse key changes all but the cost and the price (403)."""
     company = company_of(request)
     device = _device(request, device_id)
     changes = payload.dict(exclude_unset=True)
+    money = sorted({"cost", "price"} & set(changes))
+    if money and not permissions.role_can(request.auth.role, permissions.DOCUMENTS):
+        # As on the device's page, where these fields are locked for the warehouse.
+        raise ApiForbidden(
+            f"This API key's role ({permissions.role_label(request.auth.role)}) cannot change "
+            f"a device's {' or '.join(money)}: only an owner's or a bookkeeper's key can."
+        )
     if "product" in changes:
         changes["product"] = _product(company, changes["product"])
     services.update_device(device=device, **changes)
