@@ -415,3 +415,23 @@ def test_a_completed_return_is_announced_with_its_devices(api, inbox, sent):
     ]
     # The credit left half the invoice to pay: it is partially settled.
     assert received["invoice.partially_paid"]["data"]["balance_due"] == "400.00"
+
+
+def test_setting_up_webhooks_is_in_the_activity_log(api, inbox, company):
+    from cellbooks.accounts.models import AuditEntry
+
+    created = subscribe(api, inbox, "invoice.paid")
+    ok(api.patch(f"/webhooks/subscriptions/{created['id']}", {"is_active": False}))
+    ok(api.post(f"/webhooks/subscriptions/{created['id']}/secret"))
+    assert api.delete(f"/webhooks/subscriptions/{created['id']}").status_code == 204
+
+    entries = AuditEntry.objects.filter(company=company, target_kind="webhook").order_by("id")
+    assert [e.action for e in entries] == [
+        "webhooks.endpoint_added",
+        "webhooks.endpoint_changed",
+        "webhooks.secret_replaced",
+        "webhooks.endpoint_removed",
+    ]
+    assert {e.actor_label.split(" (")[0] for e in entries} == {"API key “tests”"}
+    assert entries[1].summary == "Changed is_active; sending is off"
+    assert created["secret"] not in str([e.details for e in entries])  # never logged

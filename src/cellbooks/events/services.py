@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from cellbooks.core.events import catalogue
 
-from . import tasks
+from . import audit, tasks
 from .catalogue import PING
 from .models import Delivery, Event, Subscription
 
@@ -116,6 +116,7 @@ def create_subscription(
     )
     subscription.set_secret(values["secret"])
     subscription.save()
+    audit.endpoint_added(subscription)
     return subscription, values["secret"]
 
 
@@ -144,6 +145,7 @@ def update_subscription(*, subscription, **fields) -> Subscription:
     if errors:
         raise ValidationError(errors)
     subscription.save()
+    audit.endpoint_changed(subscription, fields)
     if not subscription.is_active:
         Delivery.objects.filter(subscription=subscription, status=Delivery.Status.PENDING).update(
             status=Delivery.Status.FAILED, last_error="Not sent: the endpoint was turned off."
@@ -158,12 +160,14 @@ def rotate_secret(*, subscription, secret=None) -> str:
     secret = _clean_secret(secret)
     subscription.set_secret(secret)
     subscription.save(update_fields=["secret_encrypted", "updated_at"])
+    audit.secret_replaced(subscription)
     return secret
 
 
 @transaction.atomic
 def delete_subscription(*, subscription) -> None:
     """Stop sending to this address; its delivery log goes with it."""
+    audit.endpoint_removed(subscription)
     subscription.delete()
 
 
