@@ -19,10 +19,19 @@ FORBIDDEN = {
         "cellbooks.inventory",
         "cellbooks.quickbooks",
         "cellbooks.api",
+        "cellbooks.events",
     ],
-    "cellbooks.accounts": ["cellbooks.inventory", "cellbooks.quickbooks", "cellbooks.api"],
-    "cellbooks.inventory": ["cellbooks.quickbooks", "cellbooks.api"],
-    "cellbooks.api": ["cellbooks.quickbooks"],
+    "cellbooks.accounts": [
+        "cellbooks.inventory",
+        "cellbooks.quickbooks",
+        "cellbooks.api",
+        "cellbooks.events",
+    ],
+    "cellbooks.inventory": ["cellbooks.quickbooks", "cellbooks.api", "cellbooks.events"],
+    "cellbooks.api": ["cellbooks.quickbooks", "cellbooks.events"],
+    # Webhooks hear QuickBooks through cellbooks.core.events, never by importing it (nor it them).
+    "cellbooks.events": ["cellbooks.quickbooks"],
+    "cellbooks.quickbooks": ["cellbooks.events"],
     "cellbooks": ["qbo_emulator"],
     "qbo_emulator": ["cellbooks"],
 }

@@ -76,7 +76,9 @@ INSTALLED_APPS = [
     "cellbooks.core",
     "cellbooks.accounts",
     "cellbooks.inventory",
+    "cellbooks.api",
     "cellbooks.quickbooks",
+    "cellbooks.events",
 ]
 
 MIDDLEWARE = [
@@ -338,4 +340,16 @@ QBO = {
     # Sync attempts, applied webhook events and finished sync requests older than this are pruned
     # (failures waiting for a person are kept until they are resolved).
     "RETENTION_DAYS": int(os.environ.get("QBO_RETENTION_DAYS", "90")),
+}
+
+# ---- Webhooks to the company's other systems (cellbooks.events) ---------------------------------
+# A delivery is retried with exponential backoff (RETRY_BASE_SECONDS doubling up to
+# RETRY_MAX_SECONDS apart) until MAX_ATTEMPTS; events are kept RETENTION_DAYS.
+EVENTS = {
+    "TIMEOUT": float(os.environ.get("WEBHOOKS_TIMEOUT", "10")),
+    "MAX_ATTEMPTS": int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "14")),
+    "RETRY_BASE_SECONDS": float(os.environ.get("WEBHOOKS_RETRY_BASE_SECONDS", "30")),
+    "RETRY_MAX_SECONDS": float(os.environ.get("WEBHOOKS_RETRY_MAX_SECONDS", str(6 * 3600))),
+    "LEASE_SECONDS": float(os.environ.get("WEBHOOKS_LEASE_SECONDS", "60")),
+    "RETENTION_DAYS": int(os.environ.get("WEBHOOKS_RETENTION_DAYS", "30")),
 }

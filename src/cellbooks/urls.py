@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("cellbooks.accounts.urls")),
     path("integrations/", core_views.integrations, name="integrations"),
     path("integrations/quickbooks/", include("cellbooks.quickbooks.urls")),
+    path("integrations/webhooks/", include("cellbooks.events.urls")),
     path("api/v1/", api.urls),
     path("", include("cellbooks.inventory.urls")),
 ]

@@ -339,6 +339,44 @@ def test_a_person_connects_quickbooks_syncs_and_gets_paid(page, shots, stack):
         expect(page.locator("#balance-due")).to_have_text("$0.00")
         expect(page.locator("#payments tbody tr")).to_have_count(2)
 
+    returned = sold[:2]
+    with story.step("return-completed", readme="26-return", focus="#return-lines"):
+        # Two devices come back from the paid invoice: a return keeps the credit for the
+        # customer; the devices go back in stock, the invoice stays as it was sent.
+        page.goto(invoice_url)
+        page.locator("#start-return").click()
+        page.get_by_label("Reason").fill("Ordered the wrong colour")
+        page.get_by_label("Kept as the customer's credit").check()
+        page.get_by_role("button", name="Start the return").click()
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_contain_text("Draft")
+        return_number = re.search(r"Return (\S+)", heading.inner_text()).group(1)
+        page.get_by_label("Scan or paste IMEIs / serials").fill("\n".join(returned))
+        page.get_by_role("button", name="Add to the return").click()
+        expect(page.locator("#return-total")).to_have_text(dollars(price * len(returned)))
+        page.locator("#complete-return").click()
+        expect(heading).to_contain_text("Completed")
+        return_url = page.url
+
+    with story.step("return-in-quickbooks", focus="#qbo-sync"):
+        # The invoice is in QuickBooks, so its return goes there too, on its own.
+        reload_until(page, "#qbo-sync-state", r"^Synced ", seconds=SYNC_SECONDS)
+
+    with story.step("credit-memo-in-emulator", readme="27-emulator-credit-memo"):
+        open_emulator_tab(page, stack, PLUS_COMPANY, "Credit memos")
+        memos = page.locator("#credit-memos tbody tr")
+        expect(memos).to_have_count(1)
+        expect(memos.first).to_contain_text(money(price * len(returned)))
+
+    with story.step("returned-devices-back-in-stock", focus="#device-timeline"):
+        page.goto(invoice_url)
+        expect(page.locator("#invoice-returns")).to_contain_text(return_number)
+        for identifier in returned:
+            page.goto(return_url)
+            page.locator("#return-lines").get_by_role("link", name=identifier).click()
+            expect(page.locator("#device-timeline")).to_contain_text("Returned by the customer")
+            expect(page.locator(".subtitle .badge")).to_have_text("In stock")
+
     with story.step("devices-exported", readme="22-devices"):
         # The device list, filtered, exported as CSV: the file holds exactly the rows shown.
         page.get_by_role("navigation").get_by_role("link", name="Devices").click()
@@ -346,7 +384,10 @@ def test_a_person_connects_quickbooks_syncs_and_gets_paid(page, shots, stack):
         page.get_by_label("Status").select_option(label="In stock")
         page.get_by_role("button", name="Search").click()
         shown = page.locator("tbody tr td.mono").all_inner_texts()
-        assert shown and set(shown) == {FIRST_PO[1][0], FIRST_PO[2][0]}, shown
+        # The unsold iPhones and the one the customer returned are in stock again.
+        still_sold = set(sold) - set(returned)
+        in_stock = {row[0] for row in FIRST_PO if row[2] == "iPhone 14 Pro"} - still_sold
+        assert shown and set(shown) == in_stock, shown
         with page.expect_download() as download:
             page.locator("#export-csv").click()
         rows = list(csv.DictReader(io.StringIO(download.value.path().read_text("utf-8-sig"))))

@@ -111,3 +111,26 @@ def _touch(key: ApiKey) -> None:
 def company_of(request: HttpRequest) -> Company:
     """The company the request's API key acts for; every query starts from it."""
     return request.auth.company
+
+
+def authenticated_key(request: HttpRequest) -> ApiKey | None:
+    """The active key the request's ``Authorization: Bearer`` names, or None — a plain look-up
+    for what wraps an operation (Idempotency-Key): no throttling count, no permission check, no
+    audit; the operation's own authentication does all of those."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return (
+        ApiKey.objects.active()
+        .select_related("company")
+        .filter(key_hash=ApiKey.hash_key(token))
+        .first()
+    )
+
+
+def requested_by(request: HttpRequest) -> dict:
+    """Who asked, for records that say so (e.g. a sync request): the API key, and its user when
+    the key belongs to one."""
+    key = request.auth
+    return {"user": getattr(key, "user", None), "api_key": key}

@@ -3,10 +3,16 @@
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 
-from .schemas import MessageOut, NotFoundOut
+from .schemas import MessageOut, NotFoundOut, ValidationErrorOut
 
 # The responses of an operation that answers a PDF (its 200 is described in ``openapi``).
-RESPONSES = {401: MessageOut, 404: NotFoundOut}
+RESPONSES = {
+    401: MessageOut,
+    403: MessageOut,
+    404: NotFoundOut,
+    422: ValidationErrorOut,
+    429: MessageOut,
+}
 
 
 def openapi(description: str) -> dict:

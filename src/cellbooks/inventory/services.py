@@ -204,17 +204,31 @@ def _typed_number(*, company, kind, number, exclude_pk=None) -> str:
     return number
 
 
-def _parse_date(value, *, field: str, label: str, default=None) -> datetime.date:
+# Documents are dated within these (a due date is computed by adding days, which must not leave
+# the calendar Python and the database know).
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2999, 12, 31)
+
+
+def _parse_date(value, *, field: str, label: str, default=None, bounded=True) -> datetime.date:
     if value is None or value == "":
         return default
     if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value).strip())
-    except ValueError:
-        _refuse(field, f"{label} '{value}' is not a date: use YYYY-MM-DD.")
+        date = value.date()
+    elif isinstance(value, datetime.date):
+        date = value
+    else:
+        try:
+            date = datetime.date.fromisoformat(str(value).strip())
+        except ValueError:
+            _refuse(field, f"{label} '{value}' is not a date: use YYYY-MM-DD.")
+    if bounded and not EARLIEST_DATE <= date <= LATEST_DATE:
+        _refuse(
+            field,
+            f"{label} {date.isoformat()} is out of range: use a date between "
+            f"{EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}.",
+        )
+    return date
 
 
 # --------------------------------------------------------------------------------------------
@@ -434,6 +448,118 @@ def create_condition(*, company, code, description="") -> Condition:
     )
 
 
+PRODUCT_FIELDS = {"manufacturer", "model", "capacity", "colour", "network", "kind"}
+
+
+def _check_kind(kind) -> None:
+    if kind not in Product.Kind.values:
+        _refuse("kind", f"Kind must be one of {', '.join(Product.Kind.values)}.")
+
+
+def _check_product_free(company, attrs: dict[str, str], *, exclude_pk=None) -> None:
+    clash = (
+        Product.objects.filter(company=company, **{f"{f}__iexact": v for f, v in attrs.items()})
+        .exclude(pk=exclude_pk)
+        .first()
+    )
+    if clash is not None:
+        _refuse("model", f"There is already a product {clash.display_name} (id {clash.pk}).")
+
+
+@transaction.atomic
+def create_product(
+    *, company, manufacturer, model, capacity="", colour="", network="", kind=None
+) -> Product:
+    """Add a product to the catalogue; the same attributes twice (ignoring case) are refused.
+    Without a kind, a tablet when the model name says so, else a phone."""
+    attrs = clean_product_attributes(
+        manufacturer=manufacturer, model=model, capacity=capacity, colour=colour, network=network
+    )
+    kind = kind or guess_product_kind(attrs["manufacturer"], attrs["model"])
+    _check_kind(kind)
+    _check_product_free(company, attrs)
+    try:
+        with transaction.atomic():
+            return Product.objects.create(company=company, kind=kind, **attrs)
+    except IntegrityError:  # created by someone else a moment ago
+        _check_product_free(company, attrs)
+        raise
+
+
+@transaction.atomic
+def update_product(*, product, **fields) -> Product:
+    """Correct a product's attributes or kind; its devices follow (documents already sent to an
+    accounting system show as changed until they are synced again)."""
+    _check_fields(fields, PRODUCT_FIELDS, "update_product")
+    current = {f: getattr(product, f) for f in PRODUCT_LIMITS}
+    wanted = {**current, **{f: v for f, v in fields.items() if f in PRODUCT_LIMITS}}
+    attrs = clean_product_attributes(**wanted)
+    if "kind" in fields:
+        _check_kind(fields["kind"])
+        product.kind = fields["kind"]
+    _check_product_free(product.company, attrs, exclude_pk=product.pk)
+    for field, value in attrs.items():
+        setattr(product, field, value)
+    product.save()
+    return product
+
+
+CONDITION_FIELDS = {"code", "description", "sort_order"}
+MAX_SORT_ORDER = 2_147_483_647  # what a PositiveIntegerField holds everywhere
+
+
+@transaction.atomic
+def update_condition(*, condition, **fields) -> Condition:
+    """Rename a grade, describe it, or move it in the company's scale."""
+    _check_fields(fields, CONDITION_FIELDS, "update_condition")
+    errors: dict[str, list[str]] = {}
+    if "code" in fields:
+        code = _collect(
+            errors,
+            _clean_text,
+            fields["code"],
+            field="code",
+            label="The code",
+            max_length=20,
+            required=True,
+        )
+        if code:
+            clash = Condition.objects.filter(
+                company_id=condition.company_id, code__iexact=code
+            ).exclude(pk=condition.pk)
+            if clash.exists():
+                errors.setdefault("code", []).append(f"There is already a condition {code}.")
+            else:
+                condition.code = code
+    if "description" in fields:
+        description = _collect(
+            errors,
+            _clean_text,
+            fields["description"],
+            field="description",
+            label="The description",
+            max_length=200,
+        )
+        if description is not None:
+            condition.description = description
+    if "sort_order" in fields:
+        order = fields["sort_order"]
+        if (
+            isinstance(order, bool)
+            or not isinstance(order, int)
+            or not 0 <= order <= MAX_SORT_ORDER
+        ):
+            errors.setdefault("sort_order", []).append(
+                f"The position is a whole number from 0 to {MAX_SORT_ORDER:,}."
+            )
+        else:
+            condition.sort_order = order
+    if errors:
+        raise ValidationError(errors)
+    condition.save()
+    return condition
+
+
 def condition_lookup(company) -> dict[str, Condition]:
     """The company's conditions by lower-case code, for matching what users type."""
     return {c.code.lower(): c for c in Condition.objects.filter(company=company)}
@@ -536,7 +662,12 @@ def parse_device_details(values: dict, *, today=None) -> dict:
         )  # fmt: skip
     if "tested_on" in values:
         tested_on = _collect(
-            errors, _parse_date, values["tested_on"], field="tested_on", label="The test date"
+            errors,
+            _parse_date,
+            values["tested_on"],
+            field="tested_on",
+            label="The test date",
+            bounded=False,  # a day in the past, checked below; no arithmetic on it
         )
         if tested_on and tested_on > (today or timezone.localdate()):
             errors.setdefault("tested_on", []).append(
@@ -1190,6 +1321,10 @@ def add_devices_to_invoice(
     )
     _recalculate_edited(inv)
     _copy_onto(invoice, inv)
+    if inv.status != Invoice.Status.DRAFT:
+        signals.devices_sold.send(
+            sender=Invoice, company=inv.company, invoice=inv, device_ids=[d.pk for d in devices]
+        )
     return lines
 
 
@@ -1296,9 +1431,8 @@ def open_invoice(*, invoice) -> Invoice:
             NON_FIELD_ERRORS,
             f"{document_label(inv)} has no devices: add at least one before opening it.",
         )
-    Device.objects.filter(invoice_lines__invoice=inv).update(
-        status=Device.Status.SOLD, updated_at=timezone.now()
-    )
+    sold = list(Device.objects.filter(invoice_lines__invoice=inv).values_list("pk", flat=True))
+    Device.objects.filter(pk__in=sold).update(status=Device.Status.SOLD, updated_at=timezone.now())
     inv.status = Invoice.Status.OPEN
     inv.opened_at = timezone.now()
     inv.save(update_fields=["status", "opened_at", "updated_at"])
@@ -1307,6 +1441,7 @@ def open_invoice(*, invoice) -> Invoice:
     signals.document_event.send(
         sender=Invoice, company=inv.company, kind="invoice", document=inv, event="opened"
     )
+    signals.devices_sold.send(sender=Invoice, company=inv.company, invoice=inv, device_ids=sold)
     return inv
 
 
@@ -1487,6 +1622,7 @@ def recalculate_invoice(*, invoice) -> Invoice:
         ).values_list("total", flat=True)
     )
     settled = invoice.amount_paid + invoice.amount_credited
+    previous = invoice.status
     if invoice.status not in (Invoice.Status.DRAFT, Invoice.Status.VOID):
         if settled >= invoice.total:
             invoice.status = Invoice.Status.PAID
@@ -1501,6 +1637,10 @@ def recalculate_invoice(*, invoice) -> Invoice:
         status=invoice.status,
         updated_at=timezone.now(),
     )
+    if invoice.status != previous:
+        signals.invoice_status_changed.send(
+            sender=Invoice, company=invoice.company, invoice=invoice, previous=previous
+        )
     return invoice
 
 

@@ -9,7 +9,8 @@ class QuickBooksConfig(AppConfig):
     def ready(self):
         from cellbooks.core.integrations import registry
 
-        from . import receivers  # noqa: F401 (connects the inventory signal receivers)
+        from . import announcements, receivers  # noqa: F401 (connects the signal receivers)
         from .integration import QuickBooksIntegration
 
         registry.register(QuickBooksIntegration())
+        announcements.register()

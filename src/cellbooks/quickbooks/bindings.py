@@ -40,6 +40,15 @@ def linked_keys(*, company, kinds: Iterable[str], local_ids: Iterable[int]) -> s
     )
 
 
+def linked_many(*, company, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Binding]:
+    """The links of the given ``(kind, local_id)`` records that are linked (one query)."""
+    keys = set(keys)
+    rows = _rows(company=company).filter(
+        kind__in={kind for kind, _ in keys}, local_id__in={local_id for _, local_id in keys}
+    )
+    return {(b.kind, b.local_id): b for b in rows if (b.kind, b.local_id) in keys}
+
+
 def in_quickbooks(*, company, kind: str, local_ids: Iterable[int]) -> set[int]:
     """The given documents that are linked to a QBO record neither deleted nor voided there."""
     return set(

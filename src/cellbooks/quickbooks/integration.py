@@ -96,6 +96,19 @@ class QuickBooksIntegration(Integration):
         "sync_purchase_order": INTEGRATIONS,
         "sync_return": INTEGRATIONS,
         "sync_vendor_return": INTEGRATIONS,
+        # as its pages: the connection, the settings as saved, a bulk sync's progress and the
+        # sync log are for everyone in the company; the live choices (a QuickBooks call),
+        # changing the settings, syncing and retrying need INTEGRATIONS
+        "get_connection": VIEW,
+        "get_settings": VIEW,
+        "get_settings_choices": INTEGRATIONS,
+        "update_settings": INTEGRATIONS,
+        "start_sync_job": INTEGRATIONS,
+        "get_sync_job": VIEW,
+        "list_sync_job_documents": VIEW,
+        "list_failures": VIEW,
+        "retry_failure": INTEGRATIONS,
+        "list_attempts": VIEW,
     }
 
     # ---- pages ----------------------------------------------------------------------------

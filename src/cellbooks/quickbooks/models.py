@@ -284,6 +284,11 @@ class SyncRequest(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A sync asked for through the REST API: the key that asked (and ``requested_by`` its user, if
+    # the key belongs to one).
+    requested_by_key = models.ForeignKey(
+        "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     requested_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     # A claim is a lease: the worker holding the request renews it while it works; once it

@@ -26,11 +26,13 @@ def request_sync(
     kind: str,
     local_id: int,
     user=None,
+    api_key=None,
     action: str = SyncRequest.Action.PUSH,
     batch_key: str = "",
     wake: bool = True,
 ) -> SyncRequest:
-    """Queue a sync of one document (idempotent: an open request for it is reused). ``wake=False``
+    """Queue a sync of one document (idempotent: an open request for it is reused). ``user`` and
+    ``api_key`` say who asked (a person on a page, a program through the REST API). ``wake=False``
     leaves waking the worker to the caller (bulk requests wake it once for all)."""
     with transaction.atomic():
         existing = SyncRequest.objects.filter(
@@ -54,6 +56,7 @@ def request_sync(
                         local_id=local_id,
                         action=action,
                         requested_by=user,
+                        requested_by_key=api_key,
                         batch_key=batch_key,
                     )
             except IntegrityError:  # raced with another request for the same document
@@ -72,7 +75,7 @@ def request_sync(
     return request
 
 
-def request_many(*, company, kind: str, local_ids, user=None) -> str:
+def request_many(*, company, kind: str, local_ids, user=None, api_key=None) -> str:
     """Queue several documents under one batch key (for the progress bar); the worker takes them
     in chunks through the batch endpoint."""
     batch_key = uuid.uuid4().hex[:16]
@@ -83,6 +86,7 @@ def request_many(*, company, kind: str, local_ids, user=None) -> str:
                 kind=kind,
                 local_id=local_id,
                 user=user,
+                api_key=api_key,
                 batch_key=batch_key,
                 wake=False,
             ).pk
@@ -142,12 +146,17 @@ def failures(*, company):
     )
 
 
-def retry(*, company, request_id: int, user=None) -> SyncRequest:
+def retry(*, company, request_id: int, user=None, api_key=None) -> SyncRequest:
     failed = SyncRequest.objects.get(
         company=company, pk=request_id, status=SyncRequest.Status.FAILED
     )
     return request_sync(
-        company=company, kind=failed.kind, local_id=failed.local_id, user=user, action=failed.action
+        company=company,
+        kind=failed.kind,
+        local_id=failed.local_id,
+        user=user,
+        api_key=api_key,
+        action=failed.action,
     )
 
 

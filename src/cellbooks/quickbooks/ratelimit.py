@@ -129,7 +129,7 @@ def restamp(realm_id: str, *, batch: bool, logged_at: float) -> None:
         return
     now = time.time()
     with transaction.atomic():
-        for name, row in _rows(realm_id, _names(batch)).items():
+        for row in _rows(realm_id, _names(batch)).values():
             log = list(row.log)
             if logged_at in log:
                 log.remove(logged_at)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import bindings
+from . import bindings, documents
 from .exporters import document_fingerprint
 from .links import qbo_record_url
 from .models import Binding, IntegrationSettings, SyncAttempt, SyncRequest
@@ -143,3 +143,67 @@ def move_target(*, company, binding: Binding | None) -> str:
     if binding.qbo_entity == target:
         return ""
     return "Purchase Order" if target == "PurchaseOrder" else "Bill"
+
+
+# ---- sync requests as the REST API lists them ----------------------------------------------------
+
+
+def document_numbers(*, company, keys) -> dict[tuple[str, int], str]:
+    """The numbers of these (kind, id) documents that still exist: one query per kind."""
+    wanted: dict[str, set[int]] = {}
+    for kind, local_id in keys:
+        wanted.setdefault(kind, set()).add(local_id)
+    numbers = {}
+    for kind, ids in wanted.items():
+        if kind in documents.MODELS:
+            rows = documents.MODELS[kind].objects.filter(company=company, pk__in=ids)
+            numbers.update({(kind, pk): number for pk, number in rows.values_list("pk", "number")})
+    return numbers
+
+
+def request_outcomes(*, company, requests: list[SyncRequest]) -> list[dict]:
+    """Each sync request with its document, who asked, what its last attempt did and the
+    QuickBooks document it is linked to — a few queries for the whole page."""
+    keys = {(r.kind, r.local_id) for r in requests}
+    numbers = document_numbers(company=company, keys=keys)
+    last_attempts: dict[int, SyncAttempt] = {}
+    for attempt in SyncAttempt.objects.filter(request__in=[r.pk for r in requests]).order_by(
+        "request_id", "-started_at", "-id"
+    ):
+        last_attempts.setdefault(attempt.request_id, attempt)
+    links = bindings.linked_many(company=company, keys=keys)
+    people = SyncRequest.objects.filter(pk__in=[r.pk for r in requests]).select_related(
+        "requested_by", "requested_by_key"
+    )
+    asked = {r.pk: (r.requested_by, r.requested_by_key) for r in people}
+    outcomes = []
+    for request in requests:
+        attempt = last_attempts.get(request.pk)
+        link = links.get((request.kind, request.local_id))
+        user, key = asked.get(request.pk, (None, None))
+        outcomes.append(
+            {
+                "id": request.pk,
+                "document": {
+                    "kind": request.kind,
+                    "id": request.local_id,
+                    "number": numbers.get((request.kind, request.local_id)),
+                },
+                "action": request.action,
+                "status": request.status,
+                "attempts": request.attempts,
+                "requested_at": request.requested_at,
+                "finished_at": request.finished_at,
+                "requested_by": {
+                    "user": user.get_username() if user else None,
+                    "api_key": key.name if key else None,
+                },
+                "job_id": request.batch_key or None,
+                "last_error": request.last_error,
+                "outcome": attempt.outcome if attempt else None,
+                "qbo_entity": link.qbo_entity if link else None,
+                "qbo_id": link.qbo_id if link else None,
+                "qbo_doc_number": (link.qbo_doc_number or None) if link else None,
+            }
+        )
+    return outcomes

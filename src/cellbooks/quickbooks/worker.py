@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import bindings, documents
+from . import announcements, bindings, documents
 from .client import QBOClient
 from .config import QBOConfig
 from .errors import (
@@ -192,16 +192,18 @@ def _finish(
     if status in (SyncRequest.Status.DONE, SyncRequest.Status.FAILED):
         request.finished_at = timezone.now()
     request.lease_expires_at = None
-    request.save(
-        update_fields=[
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "last_error",
-            "finished_at",
-            "lease_expires_at",
-        ]
-    )
+    with transaction.atomic():  # the outcome and its announcement (webhooks) commit together
+        request.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "last_error",
+                "finished_at",
+                "lease_expires_at",
+            ]
+        )
+        announcements.sync_settled(request, outcome=outcome)
     keeper.release([request.pk])
 
 

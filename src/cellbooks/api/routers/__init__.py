@@ -1,9 +1,14 @@
-"""One router per resource; ``cellbooks.api.api`` mounts them all."""
+"""One router per resource; ``cellbooks.api.api`` mounts them all. Shared here: the bounded
+pagination every list uses, the path parameter for ids, and identifier helpers."""
 
 from collections.abc import Callable, Sequence
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
+from ninja import Field, Path, Schema
+from ninja.pagination import LimitOffsetPagination
 
+from cellbooks.api.types import MAX_ID
 from cellbooks.core.identifiers import parse_identifier
 
 try:
@@ -16,6 +21,29 @@ except ImportError:  # pragma: no cover - older 1.x
 
 # The most rows one page of a list returns, whatever ``limit`` asks for.
 MAX_PAGE = 500
+DEFAULT_PAGE = 100
+
+
+def IdPath(what: str) -> Any:  # noqa: N802 - a type, used as one
+    """A path parameter that is a record's id: 1 to 2^63-1 (a 64-bit database id); anything else
+    answers 422 naming the parameter rather than reaching the database."""
+    return Annotated[int, Path(ge=1, le=MAX_ID, description=f"The {what}'s id.", examples=[1])]
+
+
+class Page(LimitOffsetPagination):
+    """``limit`` (1 to 500, default 100) and ``offset`` (0 or more) rows; the answer is
+    ``{"items": [...], "count": <all matching>}``."""
+
+    class Input(Schema):
+        limit: int = Field(
+            DEFAULT_PAGE, ge=1, le=MAX_PAGE, description=f"Rows per page, 1 to {MAX_PAGE}."
+        )
+        offset: int = Field(
+            0, ge=0, le=MAX_ID, description="Rows to skip: 0 for the first page, then + limit."
+        )
+
+    def __init__(self, **kwargs):
+        super().__init__(max_limit=MAX_PAGE, **kwargs)
 
 
 def normalised_identifier(identifier: str) -> str:

@@ -1,30 +1,36 @@
-"""Invoices: create with devices by identifier, read, list, open, void; the invoice and its
-packing list as PDFs."""
+"""Invoices: create with devices by identifier, read, list, edit, add devices, change a line's
+price, remove a device, open, void; the invoice and its packing list as PDFs."""
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from ninja import Query, Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from cellbooks.api import pdf as api_pdf
 from cellbooks.api.auth import company_of
 from cellbooks.api.errors import ApiError, not_found
 from cellbooks.api.schemas import (
     InvoiceCreate,
+    InvoiceDevicesIn,
     InvoiceFilters,
+    InvoiceLineUpdate,
     InvoiceOut,
     InvoiceSummary,
+    InvoiceUpdate,
     created,
+    listed,
     ok,
 )
 from cellbooks.inventory import pdf, selectors, services
-from cellbooks.inventory.models import Invoice, Partner
+from cellbooks.inventory.models import Invoice, InvoiceLine, Partner
 
-from . import MAX_PAGE, Status, duplicate_identifiers, normalised_identifier
+from . import IdPath, Page, Status, duplicate_identifiers, normalised_identifier
 
 router = Router(tags=["invoices"])
+InvoiceId = IdPath("invoice")
+LineId = IdPath("line")
 
 
 def _invoices(request, status=None) -> QuerySet[Invoice]:
@@ -45,9 +51,26 @@ def invoice_detail(request, invoice_id: int) -> Invoice:
     )
 
 
-@router.get("/invoices", response=ok(list[InvoiceSummary]))
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+def _customer(company, customer_id: int) -> Partner:
+    customer = Partner.objects.for_company(company).filter(pk=customer_id).first()
+    if customer is None:
+        raise not_found(("body", "customer"), f"No customer with id {customer_id}.")
+    return customer
+
+
+def _line(request, invoice_id: int, line_id: int) -> InvoiceLine:
+    invoice = _invoice(request, invoice_id)
+    line = InvoiceLine.objects.select_related("device").filter(invoice=invoice, pk=line_id).first()
+    if line is None:
+        raise not_found(("path", "line_id"), f"No line {line_id} on this invoice.")
+    line.invoice = invoice
+    return line
+
+
+@router.get("/invoices", response=listed(list[InvoiceSummary]))
+@paginate(Page)
 def list_invoices(request, filters: Query[InvoiceFilters]):
+    """Newest first."""
     invoices = _invoices(request, status=filters.status)
     if filters.customer is not None:
         invoices = invoices.filter(customer_id=filters.customer)
@@ -55,7 +78,7 @@ def list_invoices(request, filters: Query[InvoiceFilters]):
 
 
 @router.get("/invoices/{invoice_id}", response=ok(InvoiceOut))
-def get_invoice(request, invoice_id: int):
+def get_invoice(request, invoice_id: InvoiceId):
     return invoice_detail(request, invoice_id)
 
 
@@ -72,7 +95,7 @@ def _invoice_for_document(request, invoice_id: int) -> Invoice:
         "The invoice as a PDF: lines by product and grade with every IMEI, total, paid, balance."
     ),
 )
-def invoice_pdf(request, invoice_id: int):
+def invoice_pdf(request, invoice_id: InvoiceId):
     """The invoice the customer is sent, as a PDF (the same as its page's *Invoice PDF*)."""
     invoice = _invoice_for_document(request, invoice_id)
     return api_pdf.response(pdf.invoice_pdf(invoice), pdf.filename(invoice.number))
@@ -86,7 +109,7 @@ def invoice_pdf(request, invoice_id: int):
         "iCloud/Find My and carrier lock, cosmetic notes; no prices."
     ),
 )
-def invoice_packing_list_pdf(request, invoice_id: int):
+def invoice_packing_list_pdf(request, invoice_id: InvoiceId):
     """What ships with the devices, as a PDF (the same as its page's *Packing list*)."""
     invoice = _invoice_for_document(request, invoice_id)
     return api_pdf.response(
@@ -105,25 +128,8 @@ def create_invoice(request, payload: InvoiceCreate):
     4. If anything was refused, roll everything back and answer 422.
     """
     company = company_of(request)
-    customer = Partner.objects.for_company(company).filter(pk=payload.customer).first()
-    if customer is None:
-        raise not_found(("body", "customer"), f"No customer with id {payload.customer}.")
-    prices = {normalised_identifier(key): price for key, price in payload.unit_prices.items()}
-    problems = duplicate_identifiers(
-        payload.identifiers, loc=lambda index: ["body", "identifiers", index]
-    )
-    listed = {normalised_identifier(identifier) for identifier in payload.identifiers}
-    problems += [
-        {
-            "loc": ["body", "unit_prices", key],
-            "msg": "Not one of the identifiers.",
-            "type": "invalid",
-        }
-        for key in payload.unit_prices
-        if normalised_identifier(key) not in listed
-    ]
-    if problems:
-        raise ApiError(422, problems)
+    customer = _customer(company, payload.customer)
+    _check_identifiers(payload.identifiers, payload.unit_prices)
     with transaction.atomic():
         invoice = services.create_invoice(
             company=company,
@@ -133,19 +139,48 @@ def create_invoice(request, payload: InvoiceCreate):
             due_date=payload.due_date,
             notes=payload.notes,
         )
-        for index, identifier in enumerate(payload.identifiers):
-            try:
-                with transaction.atomic():
-                    services.add_devices_to_invoice(
-                        invoice=invoice,
-                        identifiers=[identifier],
-                        unit_price=prices.get(normalised_identifier(identifier)),
-                    )
-            except DjangoValidationError as exc:
-                problems += _line_problems(exc, index, identifier)
-        if problems:
-            raise ApiError(422, problems)  # leaving the atomic block by an exception rolls back
+        _add_devices(invoice, payload.identifiers, payload.unit_prices)  # an exception rolls back
     return Status(201, invoice_detail(request, invoice.pk))
+
+
+def _check_identifiers(identifiers: list[str], unit_prices: dict) -> None:
+    """No identifier twice, no price for an identifier not listed: 422 naming each."""
+    problems = duplicate_identifiers(identifiers, loc=lambda index: ["body", "identifiers", index])
+    listed_ones = {normalised_identifier(identifier) for identifier in identifiers}
+    problems += [
+        {
+            "loc": ["body", "unit_prices", key],
+            "msg": "Not one of the identifiers.",
+            "type": "invalid",
+        }
+        for key in unit_prices
+        if normalised_identifier(key) not in listed_ones
+    ]
+    if problems:
+        raise ApiError(422, problems)
+
+
+def _add_devices(invoice: Invoice, identifiers: list[str], unit_prices: dict) -> None:
+    """Add each device in its own savepoint (at its price from ``unit_prices``, or the device's own
+    price) so that every refused identifier is reported; a 422 listing them if any was refused
+    (the caller's transaction then rolls back)."""
+    prices = {normalised_identifier(key): price for key, price in unit_prices.items()}
+    problems = []
+    for index, identifier in enumerate(identifiers):
+        try:
+            with transaction.atomic():
+                services.add_devices_to_invoice(
+                    invoice=invoice,
+                    identifiers=[identifier],
+                    unit_price=prices.get(normalised_identifier(identifier)),
+                )
+        except DjangoValidationError as exc:
+            if not hasattr(exc, "error_dict") or set(exc.message_dict) == {NON_FIELD_ERRORS}:
+                # About the invoice as a whole: its status, or a total below what was paid.
+                raise
+            problems += _line_problems(exc, index, identifier)
+    if problems:
+        raise ApiError(422, problems)
 
 
 def _line_problems(exc: DjangoValidationError, index: int, identifier: str) -> list[dict]:
@@ -161,13 +196,58 @@ def _line_problems(exc: DjangoValidationError, index: int, identifier: str) -> l
     return problems
 
 
+@router.patch("/invoices/{invoice_id}", response=ok(InvoiceOut, conflict=True))
+def update_invoice(request, invoice_id: InvoiceId, payload: InvoiceUpdate):
+    """Change only the fields sent: customer, number, date, due date, notes — on a draft invoice,
+    as its edit page (an issued invoice's devices and prices still change: see its lines)."""
+    company = company_of(request)
+    changes = payload.dict(exclude_unset=True)
+    if "customer" in changes:
+        changes["customer"] = _customer(company, changes["customer"])
+    services.update_invoice(invoice=_invoice(request, invoice_id), **changes)
+    return invoice_detail(request, invoice_id)
+
+
+@router.post("/invoices/{invoice_id}/devices", response=created(InvoiceOut, conflict=True))
+def add_invoice_devices(request, invoice_id: InvoiceId, payload: InvoiceDevicesIn):
+    """Add devices in stock by IMEI/serial, as the create call does; all or nothing. An open or
+    partially paid invoice takes devices too (they are sold at once); a paid one does not."""
+    invoice = _invoice(request, invoice_id)
+    _check_identifiers(payload.identifiers, payload.unit_prices)
+    with transaction.atomic():
+        _add_devices(invoice, payload.identifiers, payload.unit_prices)
+    return Status(201, invoice_detail(request, invoice_id))
+
+
+@router.patch("/invoices/{invoice_id}/lines/{line_id}", response=ok(InvoiceOut, conflict=True))
+def update_invoice_line(
+    request, invoice_id: InvoiceId, line_id: LineId, payload: InvoiceLineUpdate
+):
+    """Change what one device sells for, until the invoice is paid in full; its total may never
+    drop below what has been paid (409)."""
+    services.set_invoice_line_price(
+        line=_line(request, invoice_id, line_id), unit_price=payload.unit_price
+    )
+    return invoice_detail(request, invoice_id)
+
+
+@router.delete("/invoices/{invoice_id}/lines/{line_id}", response=ok(InvoiceOut, conflict=True))
+def remove_invoice_line(request, invoice_id: InvoiceId, line_id: LineId):
+    """Take a device off an invoice that is not paid in full; it goes back in stock. The last
+    device of an issued invoice cannot go (void the invoice instead)."""
+    services.remove_invoice_line(line=_line(request, invoice_id, line_id))
+    return invoice_detail(request, invoice_id)
+
+
 @router.post("/invoices/{invoice_id}/open", response=ok(InvoiceOut, conflict=True))
-def open_invoice(request, invoice_id: int):
+def open_invoice(request, invoice_id: InvoiceId):
+    """A draft with devices is issued: its devices are sold and it starts owing money."""
     services.open_invoice(invoice=_invoice(request, invoice_id))
     return invoice_detail(request, invoice_id)
 
 
 @router.post("/invoices/{invoice_id}/void", response=ok(InvoiceOut, conflict=True))
-def void_invoice(request, invoice_id: int):
+def void_invoice(request, invoice_id: InvoiceId):
+    """An invoice without payments is voided; its devices go back in stock."""
     services.void_invoice(invoice=_invoice(request, invoice_id))
     return invoice_detail(request, invoice_id)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from ninja import Query, Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from cellbooks.api.auth import company_of
 from cellbooks.api.schemas import (
@@ -18,11 +18,12 @@ from cellbooks.api.schemas import (
     PartnerOut,
     PartnerUpdate,
     created,
+    listed,
     ok,
 )
 from cellbooks.inventory import selectors, services
 
-from . import MAX_PAGE, Status
+from . import IdPath, Page, Status
 
 router = Router()
 
@@ -42,15 +43,16 @@ CUSTOMERS = Role("customers", "customer", "is_customer", selectors.customers_for
 def _register(role: Role) -> None:
     """Add list / get / create / update under ``/<role.path>``."""
     meta = {"tags": [role.path]}
+    PartnerId = IdPath(role.noun)  # noqa: N806 - a type
 
     @router.get(
         f"/{role.path}",
-        response=ok(list[PartnerOut]),
+        response=listed(list[PartnerOut]),
         operation_id=f"list_{role.path}",
         summary=f"List {role.path}",
         **meta,
     )
-    @paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+    @paginate(Page)
     def list_partners(request, filters: Query[PartnerFilters]):
         partners = role.select(company=company_of(request))
         if filters.q.strip():
@@ -64,13 +66,13 @@ def _register(role: Role) -> None:
         summary=f"Get a {role.noun}",
         **meta,
     )
-    def get_partner(request, partner_id: int):
+    def get_partner(request, partner_id: PartnerId):
         company = company_of(request)
         return role.select(company=company).get_for_company_or_404(company, pk=partner_id)
 
     @router.post(
         f"/{role.path}",
-        response=created(PartnerOut),
+        response=created(PartnerOut, not_found=False),
         operation_id=f"create_{role.noun}",
         summary=f"Create a {role.noun}",
         **meta,
@@ -86,7 +88,7 @@ def _register(role: Role) -> None:
         summary=f"Update a {role.noun}",
         **meta,
     )
-    def update_partner(request, partner_id: int, payload: PartnerUpdate):
+    def update_partner(request, partner_id: PartnerId, payload: PartnerUpdate):
         """Change only the fields sent. A role in use (POs, invoices) cannot be removed."""
         company = company_of(request)
         partner = role.select(company=company).get_for_company_or_404(company, pk=partner_id)

@@ -7,12 +7,12 @@ from typing import Literal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from cellbooks.api.auth import company_of
 from cellbooks.api.errors import ApiError, error_items, not_found
-from cellbooks.api.schemas import PartnerRef, ok, one_of, with_integration_fields
-from cellbooks.api.types import Money, MoneyIn
+from cellbooks.api.schemas import PartnerRef, listed, ok, one_of, with_integration_fields
+from cellbooks.api.types import Id, Money, MoneyIn, Text
 from cellbooks.inventory import returns
 from cellbooks.inventory.models import (
     CustomerReturn,
@@ -24,9 +24,11 @@ from cellbooks.inventory.models import (
     VendorReturn,
 )
 
-from . import MAX_PAGE, Status
+from . import IdPath, Page, Status
 
 router = Router(tags=["returns"])
+ReturnId = IdPath("return")
+VendorReturnId = IdPath("vendor return")
 
 ReturnStatus = one_of(CustomerReturn.Status)
 CreditChoice = one_of(CustomerReturn.Credit)
@@ -87,12 +89,14 @@ ReturnOut = with_integration_fields("ReturnOut", _ReturnOut, kind="customer_retu
 class ReturnDeviceIn(Schema):
     identifier: str = Field(..., min_length=1, max_length=64)
     disposition: Disposition = "restock"
-    new_condition: str | None = Field(None, description="A condition code to restock it under.")
+    new_condition: Text(20) | None = Field(
+        None, description="A condition code to restock it under."
+    )
     new_location: str = Field("", max_length=100)
 
 
 class ReturnCreate(Schema):
-    invoice: int = Field(..., ge=1, description="The invoice the devices were sold on.")
+    invoice: Id = Field(..., description="The invoice the devices were sold on.")
     reason: str = Field(..., min_length=1, max_length=500)
     credit: CreditChoice = Field(
         "apply",
@@ -109,7 +113,7 @@ class ReturnCreate(Schema):
 
 class ReturnFilters(Schema):
     status: ReturnStatus | None = None
-    invoice: int | None = Field(None, ge=1, le=2**63 - 1)
+    invoice: Id | None = None
 
 
 class VendorReturnLineOut(Schema):
@@ -155,10 +159,10 @@ class VendorReturnDeviceIn(Schema):
 
 
 class VendorReturnCreate(Schema):
-    vendor: int = Field(..., ge=1)
+    vendor: Id
     reason: str = Field(..., min_length=1, max_length=500)
-    purchase_order: int | None = Field(
-        None, ge=1, description="A received PO of this vendor whose bill the credit applies to."
+    purchase_order: Id | None = Field(
+        None, description="A received PO of this vendor whose bill the credit applies to."
     )
     date: datetime.date | None = None
     notes: str = ""
@@ -198,8 +202,8 @@ def _return(request, return_id: int) -> CustomerReturn:
     return _returns(request).get_for_company_or_404(company_of(request), pk=return_id)
 
 
-@router.get("/returns", response=ok(list[ReturnOut]))
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@router.get("/returns", response=listed(list[ReturnOut]))
+@paginate(Page)
 def list_returns(request, filters: Query[ReturnFilters]):
     rows = _returns(request)
     if filters.status:
@@ -210,7 +214,7 @@ def list_returns(request, filters: Query[ReturnFilters]):
 
 
 @router.get("/returns/{return_id}", response=ok(ReturnOut))
-def get_return(request, return_id: int):
+def get_return(request, return_id: ReturnId):
     return _return(request, return_id)
 
 
@@ -249,19 +253,19 @@ def create_return(request, payload: ReturnCreate):
 
 
 @router.post("/returns/{return_id}/complete", response=ok(ReturnOut, conflict=True))
-def complete_return(request, return_id: int):
+def complete_return(request, return_id: ReturnId):
     returns.complete_customer_return(customer_return=_return(request, return_id))
     return _return(request, return_id)
 
 
 @router.post("/returns/{return_id}/void", response=ok(ReturnOut, conflict=True))
-def void_return(request, return_id: int):
+def void_return(request, return_id: ReturnId):
     returns.void_customer_return(customer_return=_return(request, return_id))
     return _return(request, return_id)
 
 
 @router.delete("/returns/{return_id}", response=ok(None, status=204, conflict=True))
-def delete_return(request, return_id: int):
+def delete_return(request, return_id: ReturnId):
     returns.delete_draft_return(customer_return=_return(request, return_id))
     return Status(204, None)
 
@@ -281,15 +285,15 @@ def _vendor_return(request, vendor_return_id: int) -> VendorReturn:
     return _vendor_returns(request).get_for_company_or_404(company_of(request), pk=vendor_return_id)
 
 
-@router.get("/vendor-returns", response=ok(list[VendorReturnOut]))
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@router.get("/vendor-returns", response=listed(list[VendorReturnOut]))
+@paginate(Page)
 def list_vendor_returns(request, status: one_of(VendorReturn.Status) | None = None):
     rows = _vendor_returns(request)
     return rows.filter(status=status) if status else rows
 
 
 @router.get("/vendor-returns/{vendor_return_id}", response=ok(VendorReturnOut))
-def get_vendor_return(request, vendor_return_id: int):
+def get_vendor_return(request, vendor_return_id: VendorReturnId):
     return _vendor_return(request, vendor_return_id)
 
 
@@ -334,18 +338,18 @@ def create_vendor_return(request, payload: VendorReturnCreate):
 @router.post(
     "/vendor-returns/{vendor_return_id}/complete", response=ok(VendorReturnOut, conflict=True)
 )
-def complete_vendor_return(request, vendor_return_id: int):
+def complete_vendor_return(request, vendor_return_id: VendorReturnId):
     returns.complete_vendor_return(vendor_return=_vendor_return(request, vendor_return_id))
     return _vendor_return(request, vendor_return_id)
 
 
 @router.post("/vendor-returns/{vendor_return_id}/void", response=ok(VendorReturnOut, conflict=True))
-def void_vendor_return(request, vendor_return_id: int):
+def void_vendor_return(request, vendor_return_id: VendorReturnId):
     returns.void_vendor_return(vendor_return=_vendor_return(request, vendor_return_id))
     return _vendor_return(request, vendor_return_id)
 
 
 @router.delete("/vendor-returns/{vendor_return_id}", response=ok(None, status=204, conflict=True))
-def delete_vendor_return(request, vendor_return_id: int):
+def delete_vendor_return(request, vendor_return_id: VendorReturnId):
     returns.delete_draft_vendor_return(vendor_return=_vendor_return(request, vendor_return_id))
     return Status(204, None)

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quickbooks", "0005_return_kinds"),
+        ("quickbooks", "0006_sync_request_api_key"),
     ]
 
     operations = [
