@@ -77,24 +77,76 @@ def request_sync(
 
 def request_many(*, company, kind: str, local_ids, user=None, api_key=None) -> str:
     """Queue several documents under one batch key (for the progress bar); the worker takes them
-    in chunks through the batch endpoint."""
+    in chunks through the batch endpoint. Same rules as ``request_sync`` for each document (an open
+    request is reused), set at a time: a few queries per thousand documents, one transaction, so a
+    bulk sync of thousands starts at once."""
     batch_key = uuid.uuid4().hex[:16]
-    with transaction.atomic():
-        ids = [
-            request_sync(
+    local_ids = list(dict.fromkeys(local_ids))
+    try:
+        with transaction.atomic():
+            ids = _request_many(company, kind, local_ids, user, api_key, batch_key)
+    except IntegrityError:
+        # Raced with another request for one of these documents: one at a time, each of which
+        # knows how to join the request that won.
+        with transaction.atomic():
+            ids = [
+                request_sync(
+                    company=company,
+                    kind=kind,
+                    local_id=local_id,
+                    user=user,
+                    api_key=api_key,
+                    batch_key=batch_key,
+                    wake=False,
+                ).pk
+                for local_id in local_ids
+            ]
+            _pause_or_wake(company, ids)
+    return batch_key
+
+
+IDS_PER_QUERY = 900  # below SQLite's older limit of 999 parameters a statement
+
+
+def _request_many(company, kind, local_ids, user, api_key, batch_key) -> list[int]:
+    now = timezone.now()
+    ids: list[int] = []
+    for start in range(0, len(local_ids), IDS_PER_QUERY):
+        chunk = local_ids[start : start + IDS_PER_QUERY]
+        open_requests = SyncRequest.objects.filter(
+            company=company, kind=kind, local_id__in=chunk, status__in=SyncRequest.OPEN_STATUSES
+        )
+        existing = dict(open_requests.values_list("local_id", "pk"))
+        if existing:
+            open_requests.update(batch_key=batch_key)
+            open_requests.filter(status=SyncRequest.Status.PENDING).update(next_attempt_at=now)
+        created = SyncRequest.objects.bulk_create(
+            SyncRequest(
                 company=company,
                 kind=kind,
                 local_id=local_id,
-                user=user,
-                api_key=api_key,
+                requested_by=user,
+                requested_by_key=api_key,
                 batch_key=batch_key,
-                wake=False,
-            ).pk
-            for local_id in local_ids
-        ]
-        if not connection_paused(company):
-            transaction.on_commit(lambda: tasks.wake(ids))
-    return batch_key
+            )
+            for local_id in chunk
+            if local_id not in existing
+        )
+        new = {request.local_id: request.pk for request in created}
+        ids += [existing.get(local_id) or new[local_id] for local_id in chunk]
+    _pause_or_wake(company, ids)
+    return ids
+
+
+def _pause_or_wake(company, ids: list[int]) -> None:
+    """Inside the queuing transaction: pause the new work while the connection needs reconnecting,
+    else wake a worker for it once the transaction commits."""
+    if connection_paused(company):
+        SyncRequest.objects.filter(pk__in=ids, status=SyncRequest.Status.PENDING).update(
+            status=SyncRequest.Status.PAUSED
+        )
+    else:
+        transaction.on_commit(lambda: tasks.wake(ids))
 
 
 def batch_progress(*, company, batch_key: str) -> dict:

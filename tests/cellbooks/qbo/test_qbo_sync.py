@@ -245,6 +245,30 @@ def test_work_is_paused_while_quickbooks_needs_reconnecting(ready, qbo, company,
     assert len(request_log(qbo)) == before
 
 
+def test_a_bulk_request_joins_the_open_request_and_pauses_with_the_connection(
+    ready, qbo, company, open_invoice
+):
+    from cellbooks.quickbooks import tokens
+
+    single = outbox.request_sync(
+        company=company, kind="invoice", local_id=open_invoice.pk, wake=False
+    )
+    key = outbox.request_many(
+        company=company, kind="invoice", local_ids=[open_invoice.pk, open_invoice.pk]
+    )
+    rows = SyncRequest.objects.filter(company=company, kind="invoice", local_id=open_invoice.pk)
+    assert list(rows.values_list("pk", "batch_key", "status")) == [(single.pk, key, "pending")]
+
+    tokens.mark_needs_reconnect(Connection.objects.get(company=company), reason="test")
+    before = len(request_log(qbo))
+    again = outbox.request_many(company=company, kind="invoice", local_ids=[open_invoice.pk])
+    run_pending()
+
+    assert list(rows.values_list("pk", "batch_key", "status")) == [(single.pk, again, "paused")]
+    assert len(request_log(qbo)) == before
+    assert outbox.batch_progress(company=company, batch_key=again)["paused"] == 1
+
+
 def test_purchase_orders_go_to_qbo_purchase_orders_on_a_plus_company(
     ready, qbo, company, received_po
 ):
