@@ -117,7 +117,15 @@ TEMPLATES = [
 ]
 
 _default_db = f"sqlite:///{_private_file(DATA_DIR / 'cellbooks.sqlite3')}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
+# Connections are kept between requests (opening one is a measurable part of a webhook's cost, and
+# on PostgreSQL most of it) and checked before reuse, so a restarted database server costs nothing.
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", _default_db),
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while a writer commits; IMMEDIATE transactions take the write lock
     # up front so concurrent writers queue on the busy timeout instead of failing mid-transaction.
@@ -129,8 +137,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             " PRAGMA foreign_keys=ON;"
         ),
     }
-# Keep connections open between requests (opening one is a measurable part of a webhook's cost).
-DATABASES["default"].setdefault("CONN_MAX_AGE", int(os.environ.get("CONN_MAX_AGE", "60")))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

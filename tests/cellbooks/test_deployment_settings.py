@@ -87,12 +87,15 @@ print(json.dumps({
     "huey": type(HUEY).__name__,
     "redis": HUEY.storage.conn.connection_pool.connection_kwargs["port"],
     "name": HUEY.name,
+    "connections_kept": settings.DATABASES["default"]["CONN_MAX_AGE"],
+    "checked_before_reuse": settings.DATABASES["default"]["CONN_HEALTH_CHECKS"],
 }))
 """
 
 
 def test_database_url_and_redis_url_are_the_only_step_to_scale_out(tmp_path):
-    """The drivers come with the standard install: no import error, no other setting."""
+    """The drivers come with the standard install: no import error, no other setting; database
+    connections are kept between requests (and checked before reuse)."""
     shown = json.loads(
         run_with(
             tmp_path,
@@ -108,4 +111,7 @@ def test_database_url_and_redis_url_are_the_only_step_to_scale_out(tmp_path):
         "huey": "RedisHuey",
         "redis": 6380,
         "name": "cellbooks",
+        # Each request must not open a new PostgreSQL connection (a webhook's cost triples).
+        "connections_kept": 60,
+        "checked_before_reuse": True,
     }
