@@ -358,4 +358,7 @@ EVENTS = {
     "RETRY_MAX_SECONDS": float(os.environ.get("WEBHOOKS_RETRY_MAX_SECONDS", str(6 * 3600))),
     "LEASE_SECONDS": float(os.environ.get("WEBHOOKS_LEASE_SECONDS", "60")),
     "RETENTION_DAYS": int(os.environ.get("WEBHOOKS_RETENTION_DAYS", "30")),
+    # An install whose companies must not reach its private network (a hosting provider) sets 1:
+    # then no delivery goes to loopback or private addresses. Link-local ones are always refused.
+    "REFUSE_PRIVATE": os.environ.get("WEBHOOKS_REFUSE_PRIVATE", "") in ("1", "true", "on"),
 }

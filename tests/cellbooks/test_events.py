@@ -435,3 +435,60 @@ def test_setting_up_webhooks_is_in_the_activity_log(api, inbox, company):
     assert {e.actor_label.split(" (")[0] for e in entries} == {"API key “tests”"}
     assert entries[1].summary == "Changed is_active; sending is off"
     assert created["secret"] not in str([e.details for e in entries])  # never logged
+
+
+def test_a_link_local_address_is_refused_when_subscribing(api):
+    """169.254.169.254 is where clouds hand out a machine's credentials: never a webhook."""
+    response = api.post(
+        "/webhooks/subscriptions",
+        {"url": "http://169.254.169.254/latest/meta-data/", "event_types": ["*"]},
+    )
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "url"] and "link-local" in error["msg"]
+    assert not services.Subscription.objects.exists()
+
+
+def test_a_host_that_resolves_to_a_link_local_address_gets_nothing(api, inbox, sent, monkeypatch):
+    subscription = subscribe(api, inbox, "purchase_order.received")
+    services.Subscription.objects.filter(pk=subscription["id"]).update(
+        url="http://metadata.example.test/hook"
+    )
+    monkeypatch.setattr(
+        sender.socket,
+        "getaddrinfo",
+        lambda host, port, **kw: [(2, 1, 6, "", ("169.254.169.254", port))],
+    )
+    vendor = ok(api.post("/vendors", {"name": "Phone Source Ltd"}), 201)
+    po = ok(api.post("/purchase-orders", {"vendor": vendor["id"], "devices": [device_row(1)]}), 201)
+
+    with sent():
+        ok(api.post(f"/purchase-orders/{po['id']}/receive"))
+
+    [attempt] = DeliveryAttempt.objects.all()
+    assert attempt.status_code is None
+    assert attempt.error.startswith("Not sent: metadata.example.test is 169.254.169.254")
+    assert Delivery.objects.get().status == Delivery.Status.PENDING  # retried later, not lost
+
+
+def test_an_install_can_refuse_private_addresses(api, inbox, sent, settings):
+    subscribe(api, inbox, "purchase_order.received")  # the inbox listens on 127.0.0.1
+    settings.EVENTS = {**settings.EVENTS, "REFUSE_PRIVATE": True}
+    refused = api.post("/webhooks/subscriptions", {"url": inbox.url, "event_types": ["*"]})
+    assert (
+        refused.status_code == 422 and "private or loopback" in refused.json()["detail"][0]["msg"]
+    )
+    vendor = ok(api.post("/vendors", {"name": "Phone Source Ltd"}), 201)
+    po = ok(api.post("/purchase-orders", {"vendor": vendor["id"], "devices": [device_row(1)]}), 201)
+
+    with sent():
+        ok(api.post(f"/purchase-orders/{po['id']}/receive"))
+
+    assert inbox.all() == []
+    [attempt] = DeliveryAttempt.objects.all()
+    assert "private or loopback address" in attempt.error
+
+    settings.EVENTS = {**settings.EVENTS, "REFUSE_PRIVATE": False}
+    run_due_deliveries()
+    [(headers, _)] = inbox.all()
+    assert headers["cellbooks-event-type"] == "purchase_order.received"

@@ -7,16 +7,26 @@ So a delivery is sent at least once: receivers skip an event id they have alread
 An answer 2xx is delivered. Anything else — another status, a timeout, a refused connection — is
 retried with exponential backoff and jitter (``settings.EVENTS``: 30 s, 1 min, 2 min … at most
 6 h apart, 14 attempts: 13 to 27 hours), then marked failed, to be redelivered by hand.
+
+Where a delivery may go (``refused_address``): never to a link-local, multicast, unspecified or
+reserved address (169.254.169.254 is where clouds serve their machines' credentials), checked on
+the addresses the host name resolves to just before each POST; and, when the install serves
+companies that must not reach its private network (``WEBHOOKS_REFUSE_PRIVATE=1``), never to
+loopback or private ranges either. A self-hosted install keeps posting to the business's own
+systems on its network by default.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import random
+import socket
 import ssl
 import time
 from datetime import timedelta
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import certifi
 import httpx
@@ -29,6 +39,10 @@ from .models import Delivery, DeliveryAttempt, Event
 
 log = logging.getLogger(__name__)
 USER_AGENT = "Cellbooks-Webhooks/1"
+
+
+class RefusedAddress(Exception):
+    """The endpoint's host resolves to an address deliveries may not go to."""
 
 
 def _config(name: str):
@@ -73,11 +87,41 @@ def headers_for(delivery: Delivery, timestamp: int) -> dict[str, str]:
     }
 
 
+def address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why a delivery may not go to this address, or None."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip.is_reserved:
+        return "a link-local, multicast or reserved address, where webhooks never go"
+    if _config("REFUSE_PRIVATE") and (ip.is_loopback or ip.is_private):
+        return "a private or loopback address, which this installation does not post to"
+    return None
+
+
+def refused_address(url: str) -> str | None:
+    """Why a delivery may not go to this URL's host as it resolves now, or None. A host that does
+    not resolve is left to the POST, which reports it like any unreachable endpoint."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        found = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+    except (OSError, ValueError):
+        return None
+    for address in sorted(found):
+        problem = address_problem(ipaddress.ip_address(address.split("%")[0]))
+        if problem:
+            return f"{host} is {address}: {problem}."
+    return None
+
+
 def send(delivery: Delivery, client: httpx.Client) -> DeliveryAttempt:
     """POST the event, record the attempt, settle the delivery: delivered, retry later, failed."""
     started, clock = timezone.now(), time.monotonic()
     attempt = DeliveryAttempt(delivery=delivery, started_at=started)
     try:
+        if refused := refused_address(delivery.subscription.url):
+            raise RefusedAddress(refused)
         response = client.post(
             delivery.subscription.url,
             content=delivery.event.body.encode(),
@@ -87,6 +131,8 @@ def send(delivery: Delivery, client: httpx.Client) -> DeliveryAttempt:
         attempt.response_excerpt = response.text[:500]
         if not response.is_success:
             attempt.error = f"The endpoint answered {response.status_code}."
+    except RefusedAddress as exc:
+        attempt.error = f"Not sent: {exc}"[:500]
     except httpx.TimeoutException:
         attempt.error = f"No answer within {_config('TIMEOUT'):g} seconds."
     except httpx.HTTPError as exc:

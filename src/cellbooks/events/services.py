@@ -8,9 +8,11 @@ all, and the worker is woken once it has committed.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import secrets
+from urllib.parse import urlsplit
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -22,6 +24,7 @@ from cellbooks.core.events import catalogue
 
 from . import audit, tasks
 from .catalogue import PING
+from .delivery import address_problem
 from .models import Delivery, Event, Subscription
 
 MAX_SUBSCRIPTIONS = 20  # per company: each event fans out to every subscription that wants it
@@ -48,6 +51,12 @@ def _clean_url(url) -> str:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         _refuse("url", f"'{url}' is not a web address: use http:// or https://.")
+    try:  # an address written as digits is checked now; a host name, before each delivery
+        problem = address_problem(ipaddress.ip_address(urlsplit(url).hostname or ""))
+    except ValueError:
+        problem = None
+    if problem:
+        _refuse("url", f"'{url}' is {problem}.")
     return url
 
 
