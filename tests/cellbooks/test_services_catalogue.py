@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cellbooks.inventory import services
-from cellbooks.inventory.models import Condition, Device, NumberSequence, Product
+from cellbooks.inventory.models import Condition, Device, NumberSequence, Partner, Product
 
 
 def errors_of(call, **kwargs) -> dict:
@@ -169,6 +169,37 @@ def test_condition_codes_are_unique_ignoring_case(company):
 @pytest.fixture
 def iphone(company):
     return services.get_or_create_product(company=company, manufacturer="Apple", model="iPhone 13")
+
+
+def test_a_name_taken_between_the_check_and_the_insert_is_refused_as_a_taken_name(
+    company, monkeypatch
+):
+    """Two people add the same partner or grade at the same moment: both pass the check, the
+    database refuses the second insert, and its author reads why — never a server error."""
+    real_partner_check, real_condition_check = (
+        services._validate_partner,
+        services._check_condition_free,
+    )
+
+    def partner_check_then_rival(partner):
+        real_partner_check(partner)
+        monkeypatch.setattr(services, "_validate_partner", real_partner_check)
+        Partner.objects.create(company=company, name="ACME WIRELESS", is_vendor=True)
+
+    def condition_check_then_rival(company, code):
+        real_condition_check(company, code)
+        monkeypatch.setattr(services, "_check_condition_free", real_condition_check)
+        Condition.objects.create(company=company, code="a+", sort_order=9)
+
+    monkeypatch.setattr(services, "_validate_partner", partner_check_then_rival)
+    errors = errors_of(
+        services.create_partner, company=company, name="Acme Wireless", is_vendor=True
+    )
+    assert errors == {"name": ["There is already a partner called ACME WIRELESS."]}
+
+    monkeypatch.setattr(services, "_check_condition_free", condition_check_then_rival)
+    errors = errors_of(services.create_condition, company=company, code="A+")
+    assert errors == {"code": ["There is already a condition A+."]}
 
 
 def test_it_adds_a_device_to_stock(company, iphone, imei):

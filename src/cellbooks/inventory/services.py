@@ -340,7 +340,12 @@ def create_partner(
         notes=notes,
     )
     _validate_partner(partner)
-    partner.save()
+    try:
+        with transaction.atomic():
+            partner.save()
+    except IntegrityError:  # the same name taken by someone else a moment ago
+        _validate_partner(partner)
+        raise
     return partner
 
 
@@ -351,7 +356,12 @@ def update_partner(*, partner, **fields) -> Partner:
     for field, value in fields.items():
         setattr(partner, field, bool(value) if field in ("is_vendor", "is_customer") else value)
     _validate_partner(partner)
-    partner.save()
+    try:
+        with transaction.atomic():
+            partner.save()
+    except IntegrityError:  # the same name taken by someone else a moment ago
+        _validate_partner(partner)
+        raise
     return partner
 
 
@@ -437,15 +447,24 @@ def create_condition(*, company, code, description="") -> Condition:
     description = _clean_text(
         description, field="description", label="The description", max_length=200
     )
+    _check_condition_free(company, code)
+    last = Condition.objects.filter(company=company).order_by("-sort_order").first()
+    try:
+        with transaction.atomic():
+            return Condition.objects.create(
+                company=company,
+                code=code,
+                description=description,
+                sort_order=(last.sort_order + 1) if last else 0,
+            )
+    except IntegrityError:  # added by someone else a moment ago
+        _check_condition_free(company, code)
+        raise
+
+
+def _check_condition_free(company, code: str) -> None:
     if Condition.objects.filter(company=company, code__iexact=code).exists():
         _refuse("code", f"There is already a condition {code}.")
-    last = Condition.objects.filter(company=company).order_by("-sort_order").first()
-    return Condition.objects.create(
-        company=company,
-        code=code,
-        description=description,
-        sort_order=(last.sort_order + 1) if last else 0,
-    )
 
 
 PRODUCT_FIELDS = {"manufacturer", "model", "capacity", "colour", "network", "kind"}
