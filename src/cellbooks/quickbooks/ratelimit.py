@@ -68,9 +68,16 @@ def _rows(realm_id: str, names: list[str]) -> dict[str, RateBucket]:
     return found
 
 
-def _try_take(realm_id: str, names: list[str], now: float) -> dict[str, float]:
+def _try_take(
+    realm_id: str,
+    names: list[str],
+    now: float,
+    replacing: float | None = None,
+) -> dict[str, float]:
     """Log a call at ``now`` in every window of ``names`` if each has room, and return {}.
-    Otherwise log nothing and return, for each full window, the seconds until it has room."""
+    Otherwise log nothing and return, for each full window, the seconds until it has room.
+    ``replacing``: the time of room taken ahead for this same call, which is not counted and is
+    taken out of the logs when the call is logged at ``now``."""
     configured = limits()
     with transaction.atomic():
         rows = _rows(realm_id, names)
@@ -78,7 +85,10 @@ def _try_take(realm_id: str, names: list[str], now: float) -> dict[str, float]:
         logs = {}
         for name in names:
             limit = configured[name]
-            log = [t for t in rows[name].log if t > now - limit.window]
+            log = list(rows[name].log)
+            if replacing is not None and replacing in log:
+                log.remove(replacing)
+            log = [t for t in log if t > now - limit.window]
             logs[name] = log
             if len(log) >= limit.calls:
                 # The call that must leave the window first to make room for one more.
@@ -98,18 +108,20 @@ def acquire(
     wait: bool = True,
     unless_batch_full: bool = False,
     timeout: float = 120.0,
+    replacing: float | None = None,
 ) -> bool:
     """Take room for one call (a batch call when ``batch``) in this realm's windows, waiting until
-    there is some, and return the time it was logged at (True when limits are off). ``wait=False``: take it only if there is room now.
-    ``unless_batch_full``: wait for the request windows, but return False at once while the batch
-    window is full (the worker then creates documents one by one instead)."""
+    there is some, and return the time it was logged at (True when limits are off).
+    ``wait=False``: take it only if there is room now. ``unless_batch_full``: wait for the request
+    windows, but return False at once while the batch window is full (the worker then creates
+    documents one by one instead). ``replacing``: see ``restamp``."""
     if not enabled():
         return True
     names = _names(batch)
     waited = 0.0
     while True:
         now = time.time()
-        full = _try_take(realm_id, names, now)
+        full = _try_take(realm_id, names, now, replacing)
         if not full:
             return now  # the time it is logged at (truthy): ``restamp`` moves it to the send
         if not wait or (unless_batch_full and "batch" in full):
@@ -122,19 +134,12 @@ def acquire(
 
 
 def restamp(realm_id: str, *, batch: bool, logged_at: float) -> None:
-    """Room taken ahead (``acquire`` at ``logged_at``) is about to be used: log it now instead, so
-    the windows hold the time the call is really sent, as QuickBooks counts it (a batch call's
-    room is taken before its 30 documents are prepared)."""
-    if not enabled() or logged_at is True:
-        return
-    now = time.time()
-    with transaction.atomic():
-        for row in _rows(realm_id, _names(batch)).values():
-            log = list(row.log)
-            if logged_at in log:
-                log.remove(logged_at)
-            bisect.insort(log, max(now, logged_at))
-            RateBucket.objects.filter(pk=row.pk).update(log=log)
+    """Room taken ahead (``acquire`` at ``logged_at``) is about to be used: log the call now
+    instead, so the windows hold the time it is really sent, as QuickBooks counts it. Room that
+    was free then may not be now (other calls went meanwhile): then it waits, like ``acquire``,
+    without counting the room it took ahead — so no window ever holds more than its limit."""
+    if enabled() and logged_at is not True:
+        acquire(realm_id, batch=batch, replacing=logged_at)
 
 
 def recent_calls(realm_id: str) -> dict[str, int]:

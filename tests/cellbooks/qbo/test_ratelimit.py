@@ -93,6 +93,21 @@ def test_room_taken_ahead_is_logged_again_when_the_call_goes(db, clock):
     assert logs == {"batch": [clock.now], "minute": [clock.now], "second": [clock.now]}
 
 
+def test_room_taken_ahead_that_others_used_meanwhile_is_waited_for_not_overfilled(db, clock):
+    """Room taken ahead is not a licence: if ten single calls went while the batch call was being
+    built, the batch call waits for the second to turn instead of being QuickBooks' eleventh."""
+    logged_at = ratelimit.acquire("r1", batch=True, unless_batch_full=True)
+    clock.now += 0.5
+    singles = sent_at("r1", clock, 10)  # the tenth once the room taken ahead left the window
+    waits = len(clock.slept)
+    ratelimit.restamp("r1", batch=True, logged_at=logged_at)
+    sent = clock.now
+    assert len(clock.slept) > waits and sent - singles[0] >= 1.2  # waited for the window
+    assert most_in_any_window([*singles, sent], 1.0) <= 10
+    logs = {b.name: b.log for b in RateBucket.objects.filter(realm_id="r1")}
+    assert logs["batch"] == [sent] and logged_at not in logs["second"]
+
+
 def test_realms_have_their_own_windows(db, clock):
     sent_at("r1", clock, 10)
     start = clock.now
