@@ -352,7 +352,7 @@ def main(argv=None) -> int:
 
         if args.unscaled_only:
             emulator.scale(1)
-            unscaled = cellbooks_phase("cellbooks-unscaled", emulator, env=_rescale(env, 1), **run)
+            unscaled = cellbooks_phase("cellbooks-unscaled", emulator, env=_rescale(env, 1), **run1)
             _say(unscaled)
             common.write_result(
                 args.out,
