@@ -303,6 +303,18 @@ def _validate_partner(partner: Partner) -> None:
         raise ValidationError(errors)
 
 
+def _save_partner(partner: Partner) -> None:
+    """Validate and save; a name taken by someone else between the check and the write is
+    refused like any taken name, not as a database error."""
+    _validate_partner(partner)
+    try:
+        with transaction.atomic():
+            partner.save()
+    except IntegrityError:
+        _validate_partner(partner)
+        raise
+
+
 def _check_roles_still_in_use(partner: Partner, errors: dict) -> None:
     if not partner.is_vendor and PurchaseOrder.objects.filter(vendor=partner).exists():
         errors.setdefault("is_vendor", []).append(
@@ -339,13 +351,7 @@ def create_partner(
         is_customer=bool(is_customer),
         notes=notes,
     )
-    _validate_partner(partner)
-    try:
-        with transaction.atomic():
-            partner.save()
-    except IntegrityError:  # the same name taken by someone else a moment ago
-        _validate_partner(partner)
-        raise
+    _save_partner(partner)
     return partner
 
 
@@ -355,13 +361,7 @@ def update_partner(*, partner, **fields) -> Partner:
     _check_fields(fields, PARTNER_FIELDS, "update_partner")
     for field, value in fields.items():
         setattr(partner, field, bool(value) if field in ("is_vendor", "is_customer") else value)
-    _validate_partner(partner)
-    try:
-        with transaction.atomic():
-            partner.save()
-    except IntegrityError:  # the same name taken by someone else a moment ago
-        _validate_partner(partner)
-        raise
+    _save_partner(partner)
     return partner
 
 

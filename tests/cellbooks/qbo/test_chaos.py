@@ -8,20 +8,17 @@ PostgreSQL with the queue on Redis in `make test-postgres`), `manage.py run_huey
 the emulator in this test's process (its fault rules on the /v3 API).
 """
 
-import json
 import os
 import random
 import signal
 import time
 from collections import Counter
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from qbo_helpers import CLIENT_ID, qbo_environment
+from qbo_helpers import qbo_environment
 from worker_processes import Backend
 
-HERE = Path(__file__).resolve().parent
 # The suite's size; CHAOS_PURCHASE_ORDERS / CHAOS_INVOICES / CHAOS_KILLS make a bigger run by hand.
 PURCHASE_ORDERS = int(os.environ.get("CHAOS_PURCHASE_ORDERS", "40"))
 INVOICES = int(os.environ.get("CHAOS_INVOICES", "30"))
@@ -58,15 +55,7 @@ def backend(qbo, tmp_path):
 
 
 def test_a_bulk_sync_survives_faults_and_killed_workers(qbo, backend, tmp_path):
-    token = qbo.http.post("/_emulator/tokens", json={"client_id": CLIENT_ID, "realm_id": qbo.realm})
-    made = backend.run_script(
-        str(HERE / "chaos_setup.py"),
-        json.dumps(token.json()),
-        qbo.realm,
-        str(PURCHASE_ORDERS),
-        str(INVOICES),
-    )
-    documents = json.loads(made.strip().splitlines()[-1])
+    documents = backend.bulk_sync_queued(qbo, purchase_orders=PURCHASE_ORDERS, invoices=INVOICES)
     total = PURCHASE_ORDERS + INVOICES
     # The first six writes meet each kind of fault once, for certain; then chance takes over.
     rules = [{"kind": kind, "method": "POST", "count": 1} for kind, _ in FAULTS]

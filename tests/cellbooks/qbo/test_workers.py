@@ -7,19 +7,16 @@ PostgreSQL with the queue on Redis in `make test-postgres` — where the claims 
 survivors' sweep hands them back; nothing is restarted.
 """
 
-import json
 import os
 import signal
 import time
 from collections import Counter
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from qbo_helpers import CLIENT_ID, qbo_environment
+from qbo_helpers import qbo_environment
 from worker_processes import Backend
 
-HERE = Path(__file__).resolve().parent
 PURCHASE_ORDERS = int(os.environ.get("WORKERS_PURCHASE_ORDERS", "150"))
 INVOICES = int(os.environ.get("WORKERS_INVOICES", "150"))
 WORKERS = 3
@@ -48,15 +45,7 @@ def wait(condition, what: str, timeout: float, backend) -> None:
 
 
 def test_three_workers_share_a_bulk_sync_and_one_is_killed_midway(qbo, backend, tmp_path):
-    token = qbo.http.post("/_emulator/tokens", json={"client_id": CLIENT_ID, "realm_id": qbo.realm})
-    made = backend.run_script(
-        str(HERE / "chaos_setup.py"),
-        json.dumps(token.json()),
-        qbo.realm,
-        str(PURCHASE_ORDERS),
-        str(INVOICES),
-    )
-    documents = json.loads(made.strip().splitlines()[-1])
+    documents = backend.bulk_sync_queued(qbo, purchase_orders=PURCHASE_ORDERS, invoices=INVOICES)
     total = PURCHASE_ORDERS + INVOICES
     assert backend.counts() == {"pending": total}
 

@@ -8,6 +8,7 @@ placeholders on both), so the test checks what the workers wrote, not what this 
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -17,6 +18,7 @@ from contextlib import closing
 from pathlib import Path
 
 from django.db import connection
+from qbo_helpers import CLIENT_ID
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -105,6 +107,22 @@ class Backend:
             text=True,
         )
         return done.stdout
+
+    def bulk_sync_queued(self, qbo, *, purchase_orders: int, invoices: int) -> dict:
+        """A connected company with this many received POs and open invoices (some partly paid),
+        all queued as one bulk sync (chaos_setup.py, in the backend's own process); returns their
+        ids by kind."""
+        token = qbo.http.post(
+            "/_emulator/tokens", json={"client_id": CLIENT_ID, "realm_id": qbo.realm}
+        )
+        made = self.run_script(
+            str(Path(__file__).resolve().parent / "chaos_setup.py"),
+            json.dumps(token.json()),
+            qbo.realm,
+            str(purchase_orders),
+            str(invoices),
+        )
+        return json.loads(made.strip().splitlines()[-1])
 
     def manage(self, *args: str, check: bool = True, **env) -> subprocess.CompletedProcess:
         return subprocess.run(
