@@ -15,9 +15,9 @@ purchase orders (synced as Bills) that bought those devices, from 10 vendors.
   Cellbooks itself can go on this machine — the scaled figures mean something only while this is
   well above the scaled ceiling.
 
-API calls come from the emulator's request log. Ceiling under QBO's limits (facts §8.1), per realm
-and app: 500 requests/min, 10/s, 40 batch requests/min of ≤ 30 operations each →
-single requests only: 500 documents/min; with batch: 40 × 30 + (500 − 40) = 1,660 documents/min.
+API calls come from the emulator's request log. Ceiling under QBO's limits
+(docs/intuit-api.md §8.1), per realm and app: 500 requests/min, 10/s, 40 batch requests/min of
+≤ 30 operations each → single requests only: 500 documents/min; with batch: 40 × 30 + (500 − 40) = 1,660 documents/min.
 """
 
 from __future__ import annotations

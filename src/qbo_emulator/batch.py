@@ -1,5 +1,5 @@
-"""POST /batch (facts §4): up to 30 items, each answered under its ``bId`` with an entity, a
-QueryResponse, a CDCResponse or a Fault; the HTTP status is 200 even when items fail.
+"""POST /batch (docs/intuit-api.md §4): up to 30 items, each answered under its ``bId`` with an
+entity, a QueryResponse, a CDCResponse or a Fault; the HTTP status is 200 even when items fail.
 
 Items run one after another in the order sent. [U] Intuit says not to rely on the order and
 that items cannot see each other's results; here a later item does see an earlier one's write
@@ -20,7 +20,7 @@ def run_batch(emulator, realm_id: str, body: dict) -> dict:
     if not isinstance(items, list) or not items:
         raise errors.required_param("BatchItemRequest")
     if len(items) > MAX_ITEMS:
-        # [U] The exact fault above 30 items is unknown (facts §4).
+        # [U] The exact fault above 30 items is unknown (docs/intuit-api.md §4).
         raise errors.QBOError(
             400,
             2010,

@@ -1,4 +1,4 @@
-"""Change data capture (facts §5): every entity of the listed types changed since
+"""Change data capture (docs/intuit-api.md §5): every entity of the listed types changed since
 ``changedSince`` (within the last 30 days), with deleted ones as ``status: "Deleted"`` stubs,
 at most 1000 objects in all."""
 
@@ -34,7 +34,7 @@ def run_cdc(realm, entities: str, changed_since: str) -> list[dict]:
         since = since.replace(tzinfo=realm.tz)
     now = realm.now()
     if since < now - timedelta(days=WINDOW_DAYS):
-        # [U] The code for a changedSince older than 30 days is unknown (facts §11).
+        # [U] The code for a changedSince older than 30 days is unknown (docs/intuit-api.md §11).
         raise errors.QBOError(
             400,
             2010,

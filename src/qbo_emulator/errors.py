@@ -1,4 +1,4 @@
-"""Typed errors carrying the real QBO codes, messages and details (facts §1.5).
+"""Typed errors carrying the real QBO codes, messages and details (docs/intuit-api.md §1.5).
 
 Every business rule raises a ``QBOError``; the HTTP layer turns it into the service ``Fault``
 envelope (``{"Fault": {"Error": [...], "type": ...}, "time": ...}``). Gateway-level failures
@@ -189,7 +189,7 @@ def business_validation(specific: str, element: str | None = None) -> QBOError:
 
 
 def permission_denied(detail: str) -> QBOError:
-    # 5020 "Permission denied for feature" (old IPP list; facts §1.5 and §2.3).
+    # 5020 "Permission denied for feature" (old IPP list; docs/intuit-api.md §1.5 and §2.3).
     return QBOError(400, 5020, "Permission Denied Error", f"Permission Denied Error : {detail}")
 
 
@@ -231,7 +231,8 @@ def system_error(
 
 
 def gateway_401_body(detail: str, now_ms: int) -> dict:
-    """The lowercase gateway body a bad/expired/revoked token gets (facts §1.5, code 3200)."""
+    """The lowercase gateway body a bad/expired/revoked token gets (docs/intuit-api.md §1.5,
+    code 3200)."""
     return {
         "warnings": None,
         "intuitObject": None,
@@ -269,5 +270,5 @@ THROTTLE_XML = (
 
 
 def throttle_xml(time: str) -> str:
-    """Throttle answers come back as XML even when JSON was asked for (facts §1.5)."""
+    """Throttle answers come back as XML even when JSON was asked for (docs/intuit-api.md §1.5)."""
     return THROTTLE_XML.format(time=time)

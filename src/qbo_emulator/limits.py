@@ -1,5 +1,6 @@
-"""Rate limits (facts §8.1): per realm and app, 500 requests a minute and 10 a second; batch
-requests also count against 40 a minute. Enforced only when ``settings.rate_limits_enabled``.
+"""Rate limits (docs/intuit-api.md §8.1): per realm and app, 500 requests a minute and 10 a
+second; batch requests also count against 40 a minute. Enforced only when
+``settings.rate_limits_enabled``.
 
 Windows are sliding, measured on the emulator clock (so ``POST /_emulator/clock`` empties
 them) and shrunk by ``settings.time_scale`` (time_scale 60 turns the minute into a second).

@@ -1,4 +1,4 @@
-"""The QBO query language (facts §3).
+"""The QBO query language (docs/intuit-api.md §3).
 
     SELECT * | field[, field...] | *, field | COUNT(*) FROM Entity [WHERE cond [AND cond]...]
         [ORDERBY|ORDER BY field [ASC|DESC][, ...]] [STARTPOSITION n] [MAXRESULTS n]
@@ -482,7 +482,7 @@ def execute(rows: list[dict], query: Query, *, has_active: bool) -> dict:
     predicates = [predicate(c) for c in query.conditions]
     selected = [r for r in rows if all(p(r) for p in predicates)]
     if has_active and not any(c.field.lower() == "active" for c in query.conditions):
-        # Without a filter on Active, only active rows are returned (facts §3).
+        # Without a filter on Active, only active rows are returned (docs/intuit-api.md §3).
         selected = [r for r in selected if r.get("Active", True) is not False]
     if query.count:
         return {"totalCount": len(selected)}

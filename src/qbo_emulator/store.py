@@ -81,7 +81,7 @@ class Realm:
         self.sequences: dict[str, int] = {}
         # Deleted transactions, for CDC: {"entity", "Id", "LastUpdatedTime", "ts"}.
         self.tombstones: list[dict] = []
-        # requestid -> {"fingerprint", "status", "body"} (facts §1.4).
+        # requestid -> {"fingerprint", "status", "body"} (docs/intuit-api.md §1.4).
         self.replays: dict[str, dict] = {}
         # Derived lookups (name uniqueness, payment applications); rebuilt on demand.
         self.indexes: dict = {}
@@ -435,7 +435,7 @@ class Store:
             realm.pending.append((realm.realm_id, et.name, old["Id"], "Delete", now))
             et.reindex(realm, None, old)
             et.after_commit(realm, None, old)
-            # [U] The delete answer (facts §11): a stub with status "Deleted".
+            # [U] The delete answer (docs/intuit-api.md §11): a stub with status "Deleted".
             return {"status": "Deleted", "domain": "QBO", "Id": old["Id"]}
 
     def void_entity(

@@ -1,4 +1,4 @@
-"""Webhook delivery imitating Intuit's (facts §6).
+"""Webhook delivery imitating Intuit's (docs/intuit-api.md §6).
 
 Every committed write reaches ``notify``. For each app connected to that company with a webhook
 URL, the event joins the queue of that (app, realm) pair. One worker thread per queue sends the
@@ -36,9 +36,9 @@ POLL_SECONDS = 0.02  # how often a waiting worker looks at the (movable) emulato
 
 _ALL_TXN_OPS = {"Create", "Update", "Delete", "Void", "Emailed"}
 _NAME_LIST_OPS = {"Create", "Update", "Delete", "Merge"}
-# Intuit's table of webhook entities and operations (facts §6.3). Entities the facts file does
-# not list (BillPayment, JournalEntry, Term, Department, PaymentMethod) follow Intuit's webhooks
-# page as we understand it: marked uncertain in docs/emulator.md.
+# Intuit's table of webhook entities and operations (docs/intuit-api.md §6.3). Entities that
+# section does not list (BillPayment, JournalEntry, Term, Department, PaymentMethod) follow
+# Intuit's webhooks page as we understand it: marked uncertain in docs/emulator.md.
 WEBHOOK_ENTITIES: dict[str, set[str]] = {
     "Payment": _ALL_TXN_OPS,
     "Invoice": _ALL_TXN_OPS,
@@ -69,7 +69,8 @@ WEBHOOK_ENTITIES: dict[str, set[str]] = {
     "TaxAgency": {"Create", "Update"},
 }
 _OPERATIONS = {op.lower(): op for op in _ALL_TXN_OPS | _NAME_LIST_OPS}
-# CloudEvents verbs. "voided"/"emailed"/"deleted" are what most clients expect (facts §11 [U]).
+# CloudEvents verbs. "voided"/"emailed"/"deleted" are what most clients expect
+# (docs/intuit-api.md §11 [U]).
 _CLOUDEVENT_VERBS = {
     "Create": "created",
     "Update": "updated",
@@ -212,7 +213,7 @@ class WebhookDispatcher:
             "operation": op,
             "updated_at": _as_datetime(updated_at or self.emulator.clock.now()).isoformat(),
         }
-        # Webhooks only fire for companies connected through OAuth (facts §6.3).
+        # Webhooks only fire for companies connected through OAuth (docs/intuit-api.md §6.3).
         apps = [a for a in self.emulator.auth.connections(realm_id) if a.get("webhook_url")]
         with self._cond:
             for app in apps:

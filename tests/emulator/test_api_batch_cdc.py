@@ -1,4 +1,4 @@
-"""Batch (facts §4) and change data capture (facts §5)."""
+"""Batch (docs/intuit-api.md §4) and change data capture (docs/intuit-api.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The query language: grammar, operators, escapes, paging, errors (facts §3)."""
+"""The query language: grammar, operators, escapes, paging, errors (docs/intuit-api.md §3)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The state of the OAuth 2.0 / OpenID Connect server imitating Intuit's (facts §7); its HTTP
-endpoints are in ``routes/oauth.py``.
+"""The state of the OAuth 2.0 / OpenID Connect server imitating Intuit's (docs/intuit-api.md §7);
+its HTTP endpoints are in ``routes/oauth.py``.
 
 State: registered apps, authorization codes, grants (one per consent: app + realm + scopes), and
 the access and refresh tokens of each grant. Tokens are opaque random strings; the id_token is an
@@ -39,7 +39,7 @@ ID_TOKEN_LIFETIME = 3600
 
 ACCOUNTING = "com.intuit.quickbooks.accounting"
 PAYMENT = "com.intuit.quickbooks.payment"
-# Scopes that need a company: only these put realmId on the redirect (facts §7.2).
+# Scopes that need a company: only these put realmId on the redirect (docs/intuit-api.md §7.2).
 COMPANY_SCOPES = {ACCOUNTING, PAYMENT}
 KNOWN_SCOPES = COMPANY_SCOPES | {
     "openid",

@@ -203,7 +203,8 @@ class EntityType:
             merged = clone(old)
             merged.update(data)
             return merged
-        # Full update: every writable field the client omitted is cleared (facts §1.2 [U]).
+        # Full update: every writable field the client omitted is cleared
+        # (docs/intuit-api.md §1.2 [U]).
         kept = {k: clone(v) for k, v in old.items() if k in SYSTEM_FIELDS or k in self.computed}
         kept.update(data)
         return kept

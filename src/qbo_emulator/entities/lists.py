@@ -9,7 +9,7 @@ from . import ledger
 from .base import EntityType, Realm, is_true
 from .names import realm_currency
 
-# AccountType -> Classification (facts §2.6; Classification is derived, read-only).
+# AccountType -> Classification (docs/intuit-api.md §2.6; Classification is derived, read-only).
 ACCOUNT_CLASSIFICATION = {
     "Bank": "Asset",
     "Accounts Receivable": "Asset",
@@ -95,7 +95,7 @@ class AccountType(EntityType):
         number = str(record.get("AcctNum", ""))
         if ":" in number:
             raise errors.invalid_characters("AcctNum", "colons (:)")
-        # AcctNum: 7 characters in US/UK/IN companies, 20 in AU/CA (facts §2.6).
+        # AcctNum: 7 characters in US/UK/IN companies, 20 in AU/CA (docs/intuit-api.md §2.6).
         max_number = 20 if realm.meta.get("country") in ("AU", "CA") else 7
         if len(number) > max_number:
             raise errors.string_length("AcctNum", max_number, len(number))

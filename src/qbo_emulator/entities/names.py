@@ -1,5 +1,5 @@
 """Customer, Vendor and Employee: the people lists whose DisplayName is unique across all three
-(6240, facts §2.7)."""
+(6240, docs/intuit-api.md §2.7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Payment and BillPayment: applying money to invoices and bills (facts §2.4)."""
+"""Payment and BillPayment: applying money to invoices and bills (docs/intuit-api.md §2.4)."""
 
 from __future__ import annotations
 
@@ -100,7 +100,8 @@ class PaymentBase(TxnType):
 
     def on_void(self, realm: Realm, record: dict) -> dict:
         """Void: "amounts and quantities are zeroed, all lines are cleared, and 'Voided' is
-        injected into PrivateNote" (facts §1.2). The invoices it paid are open again."""
+        injected into PrivateNote" (Intuit's Payment reference, docs/intuit-api.md §1.2). The
+        invoices it paid are open again."""
         record["Line"] = []
         record["TotalAmt"] = Decimal("0.00")
         if "UnappliedAmt" in record:

@@ -1,4 +1,4 @@
-"""Bill, PurchaseOrder, VendorCredit and Purchase (facts §2.2, §2.3, §2.8)."""
+"""Bill, PurchaseOrder, VendorCredit and Purchase (docs/intuit-api.md §2.2, §2.3, §2.8)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class ExpenseFormType(TxnType):
     def defaults(self, realm: Realm, record: dict) -> None:
         super().defaults(realm, record)
         if self.needs_ap_account and not record.get("APAccountRef"):
-            # Implied when the company has a single A/P account (facts §2.2).
+            # Implied when the company has a single A/P account (docs/intuit-api.md §2.2).
             payables = [
                 a
                 for a in realm.table("Account").values()
@@ -94,7 +94,7 @@ class PurchaseOrderType(ExpenseFormType):
     duplicate_doc_numbers_checked = True
 
     def uses_custom_numbers(self, realm: Realm) -> bool:
-        # PO numbering has its own switch (facts §2.3).
+        # PO numbering has its own switch (docs/intuit-api.md §2.3).
         return realm.other_pref("VendorAndPurchasesPrefs.UseCustomTxnNumbers") == "true"
 
     def defaults(self, realm: Realm, record: dict) -> None:

@@ -1,4 +1,4 @@
-"""Invoice and CreditMemo (facts §2.1, §2.8)."""
+"""Invoice and CreditMemo (docs/intuit-api.md §2.1, §2.8)."""
 
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ class TxnType(EntityType):
 
     def number_lines(self, record: dict, old: dict | None) -> None:
         """Line Ids: an existing Id updates that line; no Id, Id <= 0 or an unknown Id makes a
-        new line (facts §2.0). LineNum follows the order sent."""
+        new line (docs/intuit-api.md §2.0). LineNum follows the order sent."""
         lines = [
             dict(line)
             for line in record.get("Line", [])
@@ -116,7 +116,7 @@ class TxnType(EntityType):
         )
 
     def due_date(self, realm: Realm, record: dict) -> None:
-        """DueDate defaults to TxnDate plus the term's days (facts §2.1)."""
+        """DueDate defaults to TxnDate plus the term's days (docs/intuit-api.md §2.1)."""
         if record.get("DueDate"):
             return
         days = 0
@@ -166,7 +166,7 @@ class TxnType(EntityType):
 
     def zero_amounts(self, record: dict) -> None:
         """ "Amounts and quantities are zeroed ... 'Voided' is injected into PrivateNote,
-        prepended to existing text" (facts §1.2)."""
+        prepended to existing text" (docs/intuit-api.md §1.2)."""
         for line in record.get("Line", []):
             if "Amount" in line:
                 line["Amount"] = Decimal("0")

@@ -125,7 +125,7 @@ def routes(emulator) -> list[Route]:
             }
         )
 
-    # --- OAuth apps and tokens (facts §7; docs/emulator.md "Control plane") ---
+    # --- OAuth apps and tokens (docs/intuit-api.md §7; docs/emulator.md "Control plane") ---
 
     async def apps(request: Request) -> Response:
         if request.method == "GET":

@@ -1,7 +1,7 @@
-"""The OAuth 2.0 / OpenID Connect endpoints, on Intuit's paths (facts §7): discovery, authorize
-(the consent page), token, revoke, userinfo and JWKS. The state behind them (apps, codes, grants,
-tokens, the signing key) is ``emulator.auth`` (``auth/state.py``); the consent page's HTML is
-``ui/consent.py``.
+"""The OAuth 2.0 / OpenID Connect endpoints, on Intuit's paths (docs/intuit-api.md §7):
+discovery, authorize (the consent page), token, revoke, userinfo and JWKS. The state behind them
+(apps, codes, grants, tokens, the signing key) is ``emulator.auth`` (``auth/state.py``); the
+consent page's HTML is ``ui/consent.py``.
 
 Answers are Intuit's: bare ``{"error": "..."}`` bodies, an ``intuit_tid`` header and
 ``Cache-Control: no-store`` on every one.

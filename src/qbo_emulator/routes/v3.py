@@ -37,7 +37,8 @@ def json_response(body: dict, status: int = 200, headers: dict | None = None) ->
 
 
 def qbo_headers() -> dict:
-    # Every answer carries an intuit_tid that Intuit support uses for tracing (facts §1.2).
+    # Every answer carries an intuit_tid that Intuit support uses for tracing
+    # (docs/intuit-api.md §1.2).
     return {"intuit_tid": f"1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"}
 
 

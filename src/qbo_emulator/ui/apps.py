@@ -97,7 +97,8 @@ def routes(emulator) -> list[Route]:
         realm_id, client_id = request.path_params["realm_id"], request.path_params["client_id"]
         app = emulator.auth.disconnect(client_id, realm_id)
         emulator.schedule_save()
-        # Intuit revokes the tokens and sends the *browser* to the app's Disconnect URL (facts §7.4).
+        # Intuit revokes the tokens and sends the *browser* to the app's Disconnect URL
+        # (docs/intuit-api.md §7.4).
         if app and app.get("disconnect_url"):
             url = app["disconnect_url"]
             sep = "&" if "?" in url else "?"
