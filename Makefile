@@ -40,9 +40,10 @@ run: demo  ## install, migrate, load the demo, run web + worker + QBO emulator (
 	HOST=$(HOST) PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) \
 	  QBO_EMULATOR_URL=$${QBO_EMULATOR_URL:-http://$(HOST):$(EMULATOR_PORT)} \
 	  CELLBOOKS_PUBLIC_URL=$${CELLBOOKS_PUBLIC_URL:-http://$(HOST):$(PORT)} \
-	  $(BIN)/honcho -f Procfile start
+	  $(BIN)/honcho -f Procfile start -c more-workers=0
 
-# The demo on PostgreSQL + Redis with WORKERS worker processes (the Procfile's `worker`, N times);
+# The demo on PostgreSQL + Redis with WORKERS worker processes (the Procfile's `worker`, which also
+# enqueues the periodic tasks, and WORKERS - 1 `more-workers`);
 # the servers keep their files in $(DATA_DIR)/scaled between runs. Ctrl-C stops everything.
 WORKERS ?= 3
 run-scaled: install servers  ## the demo on PostgreSQL + Redis with WORKERS=3 worker processes
@@ -62,7 +63,7 @@ _run-scaled:
 	HOST=$(HOST) PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) \
 	  QBO_EMULATOR_URL=$${QBO_EMULATOR_URL:-http://$(HOST):$(EMULATOR_PORT)} \
 	  CELLBOOKS_PUBLIC_URL=$${CELLBOOKS_PUBLIC_URL:-http://$(HOST):$(PORT)} \
-	  $(BIN)/honcho -f Procfile start -c worker=$(WORKERS)
+	  $(BIN)/honcho -f Procfile start -c more-workers=$$(( $(WORKERS) - 1 ))
 
 emulator: install  ## run the QBO emulator alone, with the demo app and company
 	$(BIN)/qbo-emulator serve --host $(HOST) --port $(EMULATOR_PORT) --data $(DATA_DIR)/emulator --demo

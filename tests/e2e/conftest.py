@@ -214,7 +214,8 @@ def running_stack(data_dir: Path, *, demo: bool):
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [str(VENV_BIN / "honcho"), "-f", "Procfile", "start"]
-            + (["-c", "worker=3"] if scaled else []),
+            # Scaled: three worker processes, one of which enqueues the periodic tasks.
+            + ["-c", "more-workers=2" if scaled else "more-workers=0"],
             cwd=REPO,
             env=env,
             stdout=log,
