@@ -9,7 +9,6 @@ import json
 import os
 import sys
 import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
@@ -37,11 +36,11 @@ def main(threads: int) -> None:
     _, raw = ApiKey.issue(company=company, name="race")
     connection.close()
     body = json.dumps({"vendor": vendor.pk, "notes": "one, whatever happens"})
-    start_at = time.time() + 0.5
+    start = threading.Barrier(threads)  # every thread posts the moment the last one is ready
     answers, errors = [], []
 
     def post():
-        time.sleep(max(0.0, start_at - time.time()))
+        start.wait(timeout=60)
         try:
             response = Client().post(
                 "/api/v1/purchase-orders",

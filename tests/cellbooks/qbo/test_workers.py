@@ -9,12 +9,11 @@ survivors' sweep hands them back; nothing is restarted.
 
 import os
 import signal
-import time
 from collections import Counter
 from decimal import Decimal
 
 import pytest
-from qbo_helpers import qbo_environment
+from qbo_helpers import qbo_environment, wait_for
 from worker_processes import Backend
 
 PURCHASE_ORDERS = int(os.environ.get("WORKERS_PURCHASE_ORDERS", "150"))
@@ -37,13 +36,6 @@ def backend(qbo, tmp_path):
     made.drop()
 
 
-def wait(condition, what: str, timeout: float, backend) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what}: {backend.counts()}"
-        time.sleep(0.1)
-
-
 def test_three_workers_share_a_bulk_sync_and_one_is_killed_midway(qbo, backend, tmp_path):
     documents = backend.bulk_sync_queued(qbo, purchase_orders=PURCHASE_ORDERS, invoices=INVOICES)
     total = PURCHASE_ORDERS + INVOICES
@@ -63,11 +55,11 @@ def test_three_workers_share_a_bulk_sync_and_one_is_killed_midway(qbo, backend, 
                 if holder in holders
             )
 
-        wait(
+        wait_for(
             lambda: backend.counts().get("done", 0) >= total // 3 and running_holders(),
-            "a third done with a worker holding claims",
-            180,
-            backend,
+            what=lambda: f"a third done with a worker holding claims: {backend.counts()}",
+            timeout=180,
+            interval=0.1,
         )
         victim_holder = running_holders().most_common(1)[0][0]
         victim = holders[victim_holder]
@@ -82,7 +74,12 @@ def test_three_workers_share_a_bulk_sync_and_one_is_killed_midway(qbo, backend, 
         ]
         done_at_kill = backend.counts().get("done", 0)
         assert done_at_kill < total, "killed after the end, not midway"
-        wait(lambda: backend.counts().get("done", 0) == total, "stuck", 240, backend)
+        wait_for(
+            lambda: backend.counts().get("done", 0) == total,
+            what=lambda: f"every request done: {backend.counts()}",
+            timeout=240,
+            interval=0.1,
+        )
     finally:
         for process in workers:
             if process.poll() is None:
