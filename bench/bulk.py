@@ -151,6 +151,7 @@ def cellbooks_phase(name, emulator, *, workload, env, data_dir, workers, timeout
         "calls": calls,
         "calls_per_doc": round(calls["total"] / synced, 3) if synced else None,
         "timeline": _thin(timeline),
+        "calls_timeline": common.calls_timeline(emulator.requests(realm)),
     }
 
 

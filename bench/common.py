@@ -235,6 +235,26 @@ def count_calls(entries: list[dict]) -> dict:
     }
 
 
+def calls_timeline(entries: list[dict], step: float = 5.0) -> list[list]:
+    """The emulator's log of /v3 calls in ``step``-second slices from the first call: [start s,
+    single requests, batch requests, answers 429] — how a run spent QuickBooks' windows."""
+    v3 = [e for e in entries if e["path"].startswith("/v3/")]
+    if not v3:
+        return []
+    sent = [
+        (datetime.fromisoformat(e["time"]).timestamp() - e["duration_ms"] / 1000, e) for e in v3
+    ]
+    first = min(t for t, _ in sent)
+    slices: dict[int, list] = {}
+    for t, entry in sent:
+        n = int((t - first) // step)
+        row = slices.setdefault(n, [round(n * step, 1), 0, 0, 0])
+        row[2 if entry["path"].endswith("/batch") else 1] += 1
+        if entry["status"] == 429:
+            row[3] += 1
+    return [slices[n] for n in sorted(slices)]
+
+
 # ---- Cellbooks on a file-based SQLite database, or on PostgreSQL + Redis ---------------------------
 # `python -m bench` runs each benchmark on SQLite, then (`--backends ... postgres`) again under
 # scripts/with-servers, which starts PostgreSQL and Redis and sets DATABASE_URL and REDIS_URL;

@@ -20,6 +20,7 @@ and then, inside the transaction of the action::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.dispatch import Signal
@@ -65,8 +66,10 @@ class EventCatalogue:
 catalogue = EventCatalogue()
 
 
-def publish(*, company, type: str, data: dict) -> None:  # noqa: A002 - the event's type
-    """Announce that ``type`` happened in ``company``; call it inside the action's transaction."""
+def publish(*, company, type: str, data: dict | Callable[[], dict]) -> None:  # noqa: A002
+    """Announce that ``type`` happened in ``company``; call it inside the action's transaction.
+    ``data`` may be a function that builds it: called only when someone wants the event, so an
+    event nobody subscribed to costs no queries."""
     if type not in catalogue:
         raise ValueError(f"unknown event type {type!r}: register it in the catalogue first")
     event_published.send(sender=None, company=company, type=type, data=data)

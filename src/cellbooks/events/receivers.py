@@ -43,7 +43,7 @@ def _record(company, make_events, *types: str) -> None:
 
 @receiver(event_published)
 def announce(sender, company, type, data, **kwargs):  # noqa: A002 - the signal's argument
-    _record(company, lambda: [(type, data)], type)
+    _record(company, lambda: [(type, data() if callable(data) else data)], type)
 
 
 @receiver(document_event)

@@ -62,42 +62,45 @@ def _document(request: SyncRequest) -> dict:
 
 def sync_settled(request: SyncRequest, *, outcome: str) -> None:
     """Announce a sync request that is done (``<kind>.synced``) or failed (``sync.failed``);
-    called in the transaction that records it."""
+    called in the transaction that records it. What the event says is read only if someone
+    subscribed to it (a bulk sync of thousands costs nothing more when nobody did)."""
     if request.kind not in SYNCED:
         return
     if request.status == SyncRequest.Status.DONE:
-        binding = bindings.linked(
-            company=request.company, kind=request.kind, local_id=request.local_id
-        )
-        quickbooks = None
-        if binding is not None:
-            quickbooks = {
-                "entity": binding.qbo_entity,
-                "id": binding.qbo_id,
-                "doc_number": binding.qbo_doc_number or None,
-                "total": str(binding.qbo_total.quantize(CENT))
-                if binding.qbo_total is not None
-                else None,
-                "url": qbo_record_url(binding.qbo_entity, binding.qbo_id, binding.realm_id),
-            }
         publish(
             company=request.company,
             type=SYNCED[request.kind],
-            data={
-                "document": _document(request),
-                "action": request.action,
-                "outcome": outcome,
-                "quickbooks": quickbooks,
-            },
+            data=lambda: _synced(request, outcome),
         )
     elif request.status == SyncRequest.Status.FAILED:
         publish(
             company=request.company,
             type=FAILED,
-            data={
+            data=lambda: {
                 "document": _document(request),
                 "action": request.action,
                 "attempts": request.attempts,
                 "error": request.last_error,
             },
         )
+
+
+def _synced(request: SyncRequest, outcome: str) -> dict:
+    binding = bindings.linked(company=request.company, kind=request.kind, local_id=request.local_id)
+    quickbooks = None
+    if binding is not None:
+        quickbooks = {
+            "entity": binding.qbo_entity,
+            "id": binding.qbo_id,
+            "doc_number": binding.qbo_doc_number or None,
+            "total": str(binding.qbo_total.quantize(CENT))
+            if binding.qbo_total is not None
+            else None,
+            "url": qbo_record_url(binding.qbo_entity, binding.qbo_id, binding.realm_id),
+        }
+    return {
+        "document": _document(request),
+        "action": request.action,
+        "outcome": outcome,
+        "quickbooks": quickbooks,
+    }

@@ -31,15 +31,6 @@ def linked(*, company, kind: str, local_id: int) -> Binding | None:
     return _rows(company=company, kind=kind).filter(local_id=local_id).first()
 
 
-def linked_keys(*, company, kinds: Iterable[str], local_ids: Iterable[int]) -> set[tuple[str, int]]:
-    """``(kind, local_id)`` of the given records that are linked (one query)."""
-    return set(
-        Binding.objects.filter(company=company, kind__in=set(kinds), local_id__in=set(local_ids))
-        .exclude(qbo_id="")
-        .values_list("kind", "local_id")
-    )
-
-
 def linked_many(*, company, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Binding]:
     """The links of the given ``(kind, local_id)`` records that are linked (one query)."""
     keys = set(keys)
@@ -47,6 +38,24 @@ def linked_many(*, company, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, 
         kind__in={kind for kind, _ in keys}, local_id__in={local_id for _, local_id in keys}
     )
     return {(b.kind, b.local_id): b for b in rows if (b.kind, b.local_id) in keys}
+
+
+def rows_of(*, company, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Binding]:
+    """Every row, linked or not, of the given ``(kind, local_id)`` records (one query): what a
+    worker needs to know about a chunk of documents before sending them."""
+    keys = set(keys)
+    rows = Binding.objects.filter(
+        company=company,
+        kind__in={kind for kind, _ in keys},
+        local_id__in={local_id for _, local_id in keys},
+    )
+    return {(b.kind, b.local_id): b for b in rows if (b.kind, b.local_id) in keys}
+
+
+def awaits_answer(row: Binding | None) -> bool:
+    """Whether this row is that of a document whose create was sent without a known outcome
+    (see ``pending_create``)."""
+    return row is not None and not row.qbo_id and row.create_sent_at is not None
 
 
 def in_quickbooks(*, company, kind: str, local_ids: Iterable[int]) -> set[int]:
@@ -101,6 +110,15 @@ def linked_children(*, company, kind: str, parent_local_id: int) -> list[Binding
     return list(_rows(company=company, kind=kind).filter(parent_local_id=parent_local_id))
 
 
+def parents_with_children(*, company, kind: str, parent_local_ids: Iterable[int]) -> set[int]:
+    """Which of these Cellbooks records have linked records of ``kind`` (one query)."""
+    return set(
+        _rows(company=company, kind=kind)
+        .filter(parent_local_id__in=list(parent_local_ids))
+        .values_list("parent_local_id", flat=True)
+    )
+
+
 def count(*, company) -> int:
     """How many Cellbooks records point at records in the linked QBO company."""
     return _rows(company=company).count()
@@ -116,11 +134,13 @@ def bind(
     entity: dict,
     qbo_entity: str,
     created: bool = False,
+    fetch: bool = True,
     **fields,
-) -> Binding:
+) -> Binding | None:
     """Link a record to the QBO ``entity`` just created, adopted or updated, and commit it now, in
     its own transaction, whatever happens next. ``created``: a new QBO record was made for it (or
-    an orphan adopted), which the ``creations`` counter remembers for good."""
+    an orphan adopted), which the ``creations`` counter remembers for good. Returns the row as
+    stored (``fetch=False``: nothing, one query less)."""
     values = {
         "realm_id": realm_id,
         "qbo_entity": qbo_entity,
@@ -134,18 +154,18 @@ def bind(
     }
     if "TotalAmt" in entity and "qbo_total" not in fields:
         values["qbo_total"] = money(entity["TotalAmt"])
+    row = Binding.objects.filter(company=company, kind=kind, local_id=local_id)
     try:
         with transaction.atomic():
-            binding, _ = Binding.objects.update_or_create(
-                company=company, kind=kind, local_id=local_id, defaults=values
-            )
             if created:
-                Binding.objects.filter(pk=binding.pk).update(creations=F("creations") + 1)
-                binding.refresh_from_db(fields=["creations"])
+                values["creations"] = F("creations") + 1
+            if not row.update(**values):
+                if created:
+                    values["creations"] = 1
+                Binding.objects.create(company=company, kind=kind, local_id=local_id, **values)
     except IntegrityError:
-        # Another worker bound it a moment ago: theirs and ours are the same QBO record.
-        binding = Binding.objects.get(company=company, kind=kind, local_id=local_id)
-    return binding
+        pass  # Another worker bound it a moment ago: theirs and ours are the same QBO record.
+    return row.get() if fetch else None
 
 
 def note_create_sent(
@@ -173,6 +193,36 @@ def note_create_sent(
             return
         except IntegrityError:
             continue
+
+
+def note_creates_sent(*, company, realm_id: str, entities: dict[tuple[str, int], str]) -> None:
+    """``note_create_sent`` for many records at once (a batch call), in one transaction:
+    ``entities`` maps each ``(kind, local_id)`` to the QBO entity it is being created as."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = rows_of(company=company, keys=entities)
+        for qbo_entity in set(entities.values()):
+            Binding.objects.filter(
+                pk__in=[
+                    row.pk
+                    for key, row in rows.items()
+                    if entities[key] == qbo_entity and not row.qbo_id
+                ]
+            ).update(create_sent_at=now, realm_id=realm_id, qbo_entity=qbo_entity)
+        Binding.objects.bulk_create(
+            [
+                Binding(
+                    company=company,
+                    kind=kind,
+                    local_id=local_id,
+                    realm_id=realm_id,
+                    qbo_entity=qbo_entity,
+                    create_sent_at=now,
+                )
+                for (kind, local_id), qbo_entity in entities.items()
+                if (kind, local_id) not in rows
+            ]
+        )
 
 
 def note_create_refused(*, company, kind: str, local_id: int) -> None:

@@ -93,6 +93,9 @@ class QBOClient:
         return self._batch_slot
 
     def close(self):
+        if self._batch_slot:  # taken and never used: it stops counting a window from now
+            ratelimit.landed(self.realm_id, self._batch_slot, batch=True)
+            self._batch_slot = False
         self.http.close()
 
     def __enter__(self):
@@ -206,12 +209,11 @@ class QBOClient:
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         if content is not None:
             headers["Content-Type"] = "application/json"
-        if path == "batch" and self._batch_slot:
-            # Room taken beforehand by take_batch_slot: logged again now, as it goes out.
-            ratelimit.restamp(self.realm_id, batch=True, logged_at=self._batch_slot)
-            self._batch_slot = False
+        batch = path == "batch"
+        if batch and self._batch_slot:
+            ticket, self._batch_slot = self._batch_slot, False  # taken by take_batch_slot
         else:
-            ratelimit.acquire(self.realm_id, batch=path == "batch")
+            ticket = ratelimit.acquire(self.realm_id, batch=batch)
         started = time.monotonic()
         status = None
         response = None
@@ -231,6 +233,7 @@ class QBOClient:
                 hint="Cellbooks checks QuickBooks for the document before trying again, so nothing is duplicated.",
             ) from exc
         finally:
+            ratelimit.landed(self.realm_id, ticket, batch=batch)
             self.calls.append(
                 Call(
                     method=method,

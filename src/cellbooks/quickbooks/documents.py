@@ -54,6 +54,21 @@ def load(*, company, kind: str, local_id: int):
     return MODELS[kind].objects.select_related("company").get(pk=local_id, company=company)
 
 
+def load_many(*, company, keys) -> dict[tuple[str, int], object]:
+    """The documents of ``keys`` ((kind, local_id)) that exist, with their company and partner
+    read along: one query a kind."""
+    wanted: dict[str, set[int]] = {}
+    for kind, local_id in keys:
+        wanted.setdefault(kind, set()).add(local_id)
+    found = {}
+    for kind, ids in wanted.items():
+        partner = "customer" if kind in SALES else "vendor"
+        rows = MODELS[kind].objects.select_related("company", partner)
+        for document in rows.filter(company=company, pk__in=ids):
+            found[(kind, document.pk)] = document
+    return found
+
+
 @dataclass(frozen=True)
 class DocumentName:
     label: str  # "Invoice INV-1004"

@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.db import IntegrityError
 from django.utils import timezone
 
 from cellbooks.inventory.models import PurchaseOrder
@@ -44,6 +45,7 @@ class Prepared:
     version: str
     fingerprint: str
     binding: Binding | None
+    creations: int | None = None  # QBO records made for it before; None: not read yet
 
 
 @dataclass
@@ -55,6 +57,8 @@ class PushResult:
     message: str = ""
     notes: list[str] = field(default_factory=list)
 
+
+UNREAD = object()  # ``prepare``'s row: not read by the caller
 
 # QBO's clock and ours differ a little: an orphan is looked for from a bit before we sent it.
 ORPHAN_CLOCK_SKEW = timedelta(minutes=10)
@@ -189,16 +193,23 @@ class Exporter:
         return {"value": self.settings.item_qbo_id, "name": self.settings.item_name}
 
     # ---- documents -------------------------------------------------------------------------
-    def prepare(self, document) -> Prepared | PushResult:
+    def prepare(self, document, *, row: Binding | None | object = UNREAD) -> Prepared | PushResult:
         """Everything before the write: checks, partner, payload and its fingerprint. Returns a
-        PushResult when there is nothing to write (unchanged, or a void)."""
+        PushResult when there is nothing to write (unchanged, or a void). ``row``: the
+        document's binding row (linked or not, None when it has none) when the caller has read
+        it already (a bulk sync reads a chunk's at once)."""
         kind = documents.kind_of(document)
         if document.status == "draft":
             raise SyncRefused(DRAFTS_STAY[kind])
         if document.status == "void":
             return self.void(document)
         partner, partner_kind = documents.partner_of(document)
-        binding = bindings.linked(company=self.company, kind=kind, local_id=document.pk)
+        creations = None
+        if row is UNREAD:
+            binding = bindings.linked(company=self.company, kind=kind, local_id=document.pk)
+        else:
+            binding = row if row is not None and row.qbo_id else None
+            creations = row.creations if row is not None else 0
         qbo_entity = binding.qbo_entity if binding else self.target_entity(kind, document)
         doc = document_input(document)
         fingerprint = document_fingerprint(document, doc)
@@ -214,7 +225,7 @@ class Exporter:
                 binding.qbo_id,
                 message="Nothing changed since the last sync.",
             )
-        return Prepared(kind, qbo_entity, doc, payload, version, fingerprint, binding)
+        return Prepared(kind, qbo_entity, doc, payload, version, fingerprint, binding, creations)
 
     def push(self, document) -> PushResult:
         """Create or update the document in QBO (an invoice brings its payments along)."""
@@ -276,8 +287,7 @@ class Exporter:
     def create_batch(self, batch: list[Prepared]) -> list[PushResult | QBOError]:
         """Create up to 30 new documents in one batch call; one result or error per document, in
         order. Each is marked "create sent" first and linked as soon as its answer is read."""
-        for prepared in batch:
-            self._note_create_sent(prepared)
+        self._note_creates_sent(batch)
         items = [
             {"bId": str(i), "operation": "create", p.qbo_entity: p.payload}
             for i, p in enumerate(batch)
@@ -386,9 +396,11 @@ class Exporter:
         """How many QBO records were made for this document before (it can be unlinked after a
         delete there): part of the create's requestid, so a re-creation is not answered with the
         deleted document's stored response, while a retry of the same creation still is."""
-        return bindings.creations(
-            company=self.company, kind=prepared.kind, local_id=prepared.doc.local_id
-        )
+        if prepared.creations is None:
+            prepared.creations = bindings.creations(
+                company=self.company, kind=prepared.kind, local_id=prepared.doc.local_id
+            )
+        return prepared.creations
 
     def _record_created(self, prepared: Prepared, created: dict) -> None:
         bindings.bind(
@@ -401,6 +413,7 @@ class Exporter:
             created=True,
             last_pushed_hash=prepared.version,
             local_hash=prepared.fingerprint,
+            fetch=False,
         )
 
     def _note_create_sent(self, prepared: Prepared) -> None:
@@ -411,6 +424,17 @@ class Exporter:
             realm_id=self.client.realm_id,
             qbo_entity=prepared.qbo_entity,
         )
+
+    def _note_creates_sent(self, batch: list[Prepared]) -> None:
+        try:
+            bindings.note_creates_sent(
+                company=self.company,
+                realm_id=self.client.realm_id,
+                entities={(p.kind, p.doc.local_id): p.qbo_entity for p in batch},
+            )
+        except IntegrityError:  # a row appeared meanwhile: one at a time, which copes with it
+            for prepared in batch:
+                self._note_create_sent(prepared)
 
     def _note_create_refused(self, prepared: Prepared) -> None:
         bindings.note_create_refused(

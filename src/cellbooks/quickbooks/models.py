@@ -361,12 +361,15 @@ class SyncAttempt(models.Model):
 
 
 class RateBucket(models.Model):
-    """A sliding window per realm and limit, shared by every worker through the database: the Unix
-    times of the calls sent within the window (at most the limit's count, 500 for a minute)."""
+    """A sliding window per realm and limit, shared by every worker through the database: the calls
+    that may still share a window with the next one (at most the limit's count, 500 for a minute),
+    each as [Unix time it was let go, Unix time its answer came back or null while in flight]."""
 
     realm_id = models.CharField(max_length=32)
     name = models.CharField(max_length=20)  # "second", "minute", "batch"
-    log = models.JSONField(default=list, help_text="Unix times of the calls in the window")
+    log = models.JSONField(
+        default=list, help_text="[let go, answered or null] Unix times of the calls that count"
+    )
 
     class Meta:
         constraints = [

@@ -25,12 +25,15 @@ class PartnerResolver:
     def __init__(self, *, company, client: QBOClient):
         self.company = company
         self.client = client
+        self._refs: dict[tuple[str, int], dict] = {}  # (kind, partner id) → ref, for this run
 
     def ref(self, partner: Partner, kind: str) -> dict:
         """The QBO customer or vendor for this partner's role: bound, found by name, or created."""
+        if (kind, partner.pk) in self._refs:
+            return self._refs[(kind, partner.pk)]
         binding = bindings.linked(company=self.company, kind=kind, local_id=partner.pk)
         if binding:
-            return {"value": binding.qbo_id, "name": binding.qbo_name}
+            return self._remember(kind, partner.pk, binding.qbo_id, binding.qbo_name)
         entity = ROLE_ENTITY[kind]
         name = mapping.clean_display_name(partner.name)
         suffixed = mapping.suffixed_display_name(partner.name, entity)
@@ -60,11 +63,11 @@ class PartnerResolver:
     def prime(self, partners: list[tuple[Partner, str]]) -> None:
         """Resolve many partners' QBO records at once (bulk sync): one query per 30 names, then
         batch creates; anything unusual (a name taken by another kind) is left to ``ref``."""
-        linked = bindings.linked_keys(
-            company=self.company,
-            kinds=[kind for _, kind in partners],
-            local_ids=[partner.pk for partner, _ in partners],
+        linked = bindings.linked_many(
+            company=self.company, keys=[(kind, partner.pk) for partner, kind in partners]
         )
+        for (kind, local_id), binding in linked.items():
+            self._remember(kind, local_id, binding.qbo_id, binding.qbo_name)
         todo = {
             (kind, partner.pk): partner
             for partner, kind in partners
@@ -109,8 +112,13 @@ class PartnerResolver:
             entity=record,
             qbo_entity=ROLE_ENTITY[kind],
             qbo_name=name,
+            fetch=False,
         )
-        return {"value": str(record["Id"]), "name": name}
+        return self._remember(kind, partner.pk, str(record["Id"]), name)
+
+    def _remember(self, kind: str, local_id: int, qbo_id: str, name: str) -> dict:
+        ref = self._refs[(kind, local_id)] = {"value": qbo_id, "name": name}
+        return ref
 
     def _find_by_name(self, entity: str, name: str) -> dict | None:
         rows = self.client.query(f"SELECT * FROM {entity} WHERE DisplayName = {quote(name)}")

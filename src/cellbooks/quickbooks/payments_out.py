@@ -53,9 +53,26 @@ class PaymentExporter:
         self.company = company
         self.client = client
         self.partners = partners
+        self._nothing_to_do: set[int] = set()
+
+    def prime(self, invoice_ids) -> None:
+        """Find out at once (two queries) which of these invoices have no payment typed in
+        Cellbooks and none in QuickBooks: their next ``push`` asks nothing more. Call it just
+        before pushing them (a bulk sync, a chunk of just-created invoices)."""
+        ids = set(invoice_ids)
+        typed = Payment.objects.filter(
+            company=self.company, invoice_id__in=ids, source=Payment.MANUAL
+        ).values_list("invoice_id", flat=True)
+        pushed = bindings.parents_with_children(
+            company=self.company, kind=KIND, parent_local_ids=ids
+        )
+        self._nothing_to_do = ids - set(typed) - pushed
 
     def push(self, invoice: Invoice) -> list[str]:
         """Make QBO hold exactly the invoice's Cellbooks payments; return what was done."""
+        if invoice.pk in self._nothing_to_do:
+            self._nothing_to_do.discard(invoice.pk)  # primed for this push only
+            return []
         invoice_binding = bindings.linked(
             company=self.company, kind=bindings.Kind.INVOICE, local_id=invoice.pk
         )

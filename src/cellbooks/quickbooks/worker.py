@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import announcements, bindings, documents
+from . import announcements, bindings, documents, ratelimit
 from .client import QBOClient
 from .config import QBOConfig
 from .errors import (
@@ -49,9 +51,11 @@ def claim(request_ids, *, limit: int | None = None, skip_locked: bool | None = N
 
     Where the database offers it (PostgreSQL), the due rows are selected ``FOR UPDATE SKIP
     LOCKED`` and leased in the same transaction: workers claiming from the same list at once each
-    get different rows without waiting on each other. Elsewhere (SQLite, which has one writer at a
-    time anyway) each row is leased by a conditional UPDATE that only a still-pending row passes.
-    ``skip_locked`` forces one path (tests run both on PostgreSQL)."""
+    get different rows without waiting on each other. SQLite has one writer at a time and our
+    transactions take the write lock as they begin, so the due rows are selected and leased the
+    same way, by nobody else meanwhile. Elsewhere each row is leased by a conditional UPDATE that
+    only a still-pending row passes. ``skip_locked`` forces one path (tests run both on
+    PostgreSQL)."""
     ids = list(dict.fromkeys(request_ids))
     if limit is not None:
         limit = max(0, limit)
@@ -67,8 +71,10 @@ def claim(request_ids, *, limit: int | None = None, skip_locked: bool | None = N
     due = SyncRequest.objects.filter(status=SyncRequest.Status.PENDING, next_attempt_at__lte=now)
     claimed: list[int] = []
     with transaction.atomic():
-        if skip_locked:
-            rows = due.filter(pk__in=ids).select_for_update(skip_locked=True).order_by("pk")
+        if skip_locked or _writes_serialized():
+            rows = due.filter(pk__in=ids).order_by("pk")
+            if skip_locked:
+                rows = rows.select_for_update(skip_locked=True)
             claimed = list(rows.values_list("pk", flat=True)[:limit])
             if claimed:
                 SyncRequest.objects.filter(pk__in=claimed).update(**lease)
@@ -83,6 +89,15 @@ def claim(request_ids, *, limit: int | None = None, skip_locked: bool | None = N
     keeper.hold(claimed)
     found = SyncRequest.objects.select_related("company").in_bulk(claimed)
     return [found[pk] for pk in claimed if pk in found]
+
+
+def _writes_serialized() -> bool:
+    """Whether a transaction here holds the database's only write lock from its first statement
+    (SQLite with ``BEGIN IMMEDIATE``, as settings.py configures it)."""
+    return (
+        connection.vendor == "sqlite"
+        and connection.settings_dict.get("OPTIONS", {}).get("transaction_mode") == "IMMEDIATE"
+    )
 
 
 def _claim(request_id: int) -> SyncRequest | None:
@@ -273,12 +288,10 @@ def _process_company_batch(requests: list[SyncRequest], config) -> None:
         return
     exporter = Exporter(company=company, client=client, settings=integration_settings)
     try:
-        loaded = {}
-        for request in requests:
-            try:
-                loaded[request.pk] = _document(request)
-            except ObjectDoesNotExist:
-                loaded[request.pk] = None
+        keys = {request.pk: (request.kind, request.local_id) for request in requests}
+        found = documents.load_many(company=company, keys=keys.values())
+        loaded = {pk: found.get(key) for pk, key in keys.items()}
+        rows = bindings.rows_of(company=company, keys=keys.values())
         try:
             exporter.partners.prime(
                 [documents.partner_of(d) for d in loaded.values() if d is not None]
@@ -293,11 +306,12 @@ def _process_company_batch(requests: list[SyncRequest], config) -> None:
                 _settle(request, attempt, PermanentError(GONE))
                 attempt.save()
                 continue
+            row = rows.get(keys[request.pk])
             try:
-                if request.action != SyncRequest.Action.PUSH or _may_exist_unlinked(request):
+                if request.action != SyncRequest.Action.PUSH or bindings.awaits_answer(row):
                     outcome = _run(exporter, request, document)
                 else:
-                    prepared = exporter.prepare(document)
+                    prepared = exporter.prepare(document, row=row)
                     if isinstance(prepared, Prepared) and prepared.binding is None:
                         creates.append((request, attempt, prepared))
                         continue
@@ -310,6 +324,7 @@ def _process_company_batch(requests: list[SyncRequest], config) -> None:
             chunk = creates[start : start + BATCH_SIZE]
             prepared = [p for _, _, p in chunk]
             outcomes = _create_in_lanes(exporter, client, prepared)
+            exporter.payments.prime(p.doc.local_id for p in prepared if p.kind == documents.INVOICE)
             for (request, attempt, _), outcome in zip(chunk, outcomes, strict=True):
                 if not isinstance(outcome, QBOError):
                     try:
@@ -324,35 +339,66 @@ def _process_company_batch(requests: list[SyncRequest], config) -> None:
         client.close()
 
 
+class SingleLane:
+    """Seats for the threads of this process that create documents one call each while a bulk
+    sync is under way. QuickBooks' ceiling needs both lanes busy at once: batch calls alone spend
+    their 40 a minute in the first seconds and leave the request budget idle, and while every
+    thread is filling a batch call nobody sends single creates. A thread holding a seat sends
+    its documents one by one even when the batch window has room."""
+
+    def __init__(self, seats: int):
+        self.seats = seats
+        self.taken = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def seat(self, wanted: bool = True):
+        """Yields whether this thread got a seat (never when not ``wanted`` or all are taken)."""
+        with self._lock:
+            got = wanted and self.taken < self.seats
+            self.taken += got
+        try:
+            yield got
+        finally:
+            if got:
+                with self._lock:
+                    self.taken -= 1
+
+
+# Three threads keep the single lane at QuickBooks' 10 a second at 150 ms a call; the lane opens
+# once a bulk sync has sent this many batch calls this minute (smaller syncs go 30 to a call).
+SINGLE_LANE = SingleLane(seats=3)
+BULK_UNDER_WAY = 10
+
+
 def _create_in_lanes(exporter: Exporter, client: QBOClient, prepared: list[Prepared]) -> list:
     """Create new documents in two lanes. The batch lane sends them 30 to a call while the
-    realm's batch budget (40 calls a minute) has room; meanwhile the single lane creates them one
-    call each from the request budget the batch calls leave (500 a minute in all), and the rest
-    goes as one batch call as soon as a slot frees up. QuickBooks' ceiling is reached only with
-    both: 40 × 30 + 460 = 1,660 documents a minute (bench/bulk.py). A lone document goes alone."""
+    realm's batch budget (40 calls a minute) has room; the single lane creates them one call each
+    from the request budget the batch calls leave (500 a minute in all): a few threads sit in it
+    while a bulk sync is under way, and every thread joins it while the batch budget is spent,
+    sending the rest as one batch call as soon as a slot frees up. QuickBooks' ceiling is reached
+    only with both: 40 × 30 + 460 = 1,660 documents a minute (bench/bulk.py). A lone document
+    goes alone."""
     outcomes: list = [None] * len(prepared)
     waiting = list(range(len(prepared)))
-    while waiting:
-        if len(waiting) > 1 and client.take_batch_slot():
-            try:
-                results = exporter.create_batch([prepared[i] for i in waiting])
-            except QBOError as exc:
-                results = [exc] * len(waiting)
-            for i, result in zip(waiting, results, strict=True):
-                outcomes[i] = result
-            break
-        i = waiting.pop(0)
-        outcomes[i] = exporter.create_each([prepared[i]])[0]
+    bulk = len(waiting) > 1 and _bulk_under_way(client)
+    with SINGLE_LANE.seat(wanted=bulk) as seated:
+        while waiting:
+            if len(waiting) > 1 and not seated and client.take_batch_slot():
+                try:
+                    results = exporter.create_batch([prepared[i] for i in waiting])
+                except QBOError as exc:
+                    results = [exc] * len(waiting)
+                for i, result in zip(waiting, results, strict=True):
+                    outcomes[i] = result
+                break
+            i = waiting.pop(0)
+            outcomes[i] = exporter.create_each([prepared[i]])[0]
     return outcomes
 
 
-def _may_exist_unlinked(request: SyncRequest) -> bool:
-    return (
-        bindings.pending_create(
-            company=request.company, kind=request.kind, local_id=request.local_id
-        )
-        is not None
-    )
+def _bulk_under_way(client: QBOClient) -> bool:
+    return ratelimit.recent_calls(client.realm_id).get("batch", 0) >= BULK_UNDER_WAY
 
 
 def reclaim_lapsed(now=None) -> int:

@@ -5,11 +5,13 @@ batch calls while the batch budget lasts, single creates from the rest of the re
 A fake clock drives the windows (time.time and time.sleep inside the limiter), so the checks are
 exact and take no time."""
 
+from contextlib import ExitStack
+
 import pytest
 from qbo_helpers import qbo_documents, writes
 
 from cellbooks.inventory import services as inventory
-from cellbooks.quickbooks import outbox, ratelimit
+from cellbooks.quickbooks import outbox, ratelimit, worker
 from cellbooks.quickbooks.models import RateBucket, SyncRequest
 from cellbooks.quickbooks.worker import process_batch
 
@@ -36,12 +38,16 @@ def clock(monkeypatch, settings):
     return fake
 
 
-def sent_at(realm, clock, calls, *, batch=False):
+def sent_at(realm, clock, calls, *, batch=False, answered_in=0.001):
+    """Let ``calls`` calls go one after the other, each answered ``answered_in`` seconds later;
+    return the times they were let go."""
     times = []
     for _ in range(calls):
-        assert ratelimit.acquire(realm, batch=batch)
+        ticket = ratelimit.acquire(realm, batch=batch)
+        assert ticket
         times.append(clock.now)
-        clock.now += 0.001  # a call takes a moment to send
+        clock.now += answered_in
+        ratelimit.landed(realm, ticket, batch=batch)
     return times
 
 
@@ -52,23 +58,25 @@ def most_in_any_window(times, span):
 
 def test_a_quiet_realm_sends_its_first_ten_at_once_then_waits_for_the_second_to_turn(db, clock):
     times = sent_at("r1", clock, 11)
-    assert clock.slept[:1] == [pytest.approx(1.2 - 0.010)]  # the window, plus its margin
-    assert times[9] - times[0] < 0.01 and times[10] - times[0] >= 1.2
+    # The first call, answered at +0.001, leaves the second's window (1 s and its margin) after.
+    assert clock.slept[:1] == [pytest.approx(0.001 + 1.05 - 0.010)]
+    assert times[9] - times[0] < 0.01 and times[10] - times[0] >= 1.05
 
 
 def test_no_sliding_window_of_quickbooks_ever_holds_more_than_its_limit(db, clock):
     times = sent_at("r1", clock, 520)
     assert most_in_any_window(times, 1.0) == 10
-    assert most_in_any_window(times, 60.0) <= 500
+    assert most_in_any_window(times, 60.0) == 500
     # ... and the minute's budget is used, not just the second's: 500 go in the first minute.
-    assert sum(1 for t in times if t < times[0] + 61.0) == 500
-    assert ratelimit.recent_calls("r1") == {"minute": 500, "second": 10}
+    assert sum(1 for t in times if t < times[0] + 60.0) == 500
+    recent = ratelimit.recent_calls("r1")
+    assert recent["minute"] == 500 and 0 < recent["second"] <= 10
 
 
 def test_batch_calls_count_against_both_budgets(db, clock):
     batches = sent_at("r1", clock, 45, batch=True)
     assert most_in_any_window(batches, 60.0) == 40
-    assert batches[40] - batches[0] >= 61.0
+    assert batches[40] - batches[0] >= 60.0
     recent = ratelimit.recent_calls("r1")
     assert recent["minute"] == recent["batch"] > 0  # each batch call is a request too
 
@@ -82,30 +90,55 @@ def test_when_the_batch_budget_is_spent_a_worker_hears_it_at_once(db, clock):
     assert ratelimit.acquire("r1", batch=True, wait=False) is False
 
 
-def test_room_taken_ahead_is_logged_again_when_the_call_goes(db, clock):
-    """A batch call's room is taken before its 30 documents are prepared: the windows must hold
-    the time it is really sent, as QuickBooks counts it."""
-    logged_at = ratelimit.acquire("r1", batch=True, unless_batch_full=True)
-    assert logged_at == clock.now
-    clock.now += 2.5  # preparing the documents
-    ratelimit.restamp("r1", batch=True, logged_at=logged_at)
-    logs = {b.name: b.log for b in RateBucket.objects.filter(realm_id="r1")}
-    assert logs == {"batch": [clock.now], "minute": [clock.now], "second": [clock.now]}
+def test_calls_in_flight_count_until_they_are_answered(db, clock):
+    """Ten calls let go and not answered yet fill the second: however long they take, one of
+    them may reach QuickBooks just before an eleventh."""
+    tickets = [ratelimit.acquire("r1") for _ in range(10)]
+    clock.now += 5.0  # slow answers: all ten still in flight five seconds later
+    assert ratelimit.acquire("r1", wait=False) is False
+    for ticket in tickets:
+        ratelimit.landed("r1", ticket, batch=False)
+    answered = clock.now
+    assert ratelimit.acquire("r1", wait=False) is False  # answered just now: may have arrived now
+    assert ratelimit.acquire("r1")  # waits a window after the answers, then goes
+    assert clock.now >= answered + 1.0
 
 
-def test_room_taken_ahead_that_others_used_meanwhile_is_waited_for_not_overfilled(db, clock):
-    """Room taken ahead is not a licence: if ten single calls went while the batch call was being
-    built, the batch call waits for the second to turn instead of being QuickBooks' eleventh."""
-    logged_at = ratelimit.acquire("r1", batch=True, unless_batch_full=True)
-    clock.now += 0.5
-    singles = sent_at("r1", clock, 10)  # the tenth once the room taken ahead left the window
-    waits = len(clock.slept)
-    ratelimit.restamp("r1", batch=True, logged_at=logged_at)
-    sent = clock.now
-    assert len(clock.slept) > waits and sent - singles[0] >= 1.2  # waited for the window
-    assert most_in_any_window([*singles, sent], 1.0) <= 10
-    logs = {b.name: b.log for b in RateBucket.objects.filter(realm_id="r1")}
-    assert logs["batch"] == [sent] and logged_at not in logs["second"]
+def test_a_late_answer_keeps_its_call_in_the_window_from_its_answer(db, clock):
+    """What QuickBooks counts is the arrival, anywhere between letting the call go and its answer.
+    A call answered late may have arrived late: it counts for a whole window after its answer, so
+    the calls let go after it cannot make eleven in any second, whenever each one arrived."""
+    slow = ratelimit.acquire("r1")
+    start = clock.now
+    quick = sent_at("r1", clock, 9)  # the second's other nine, answered at once
+    clock.now = start + 0.9
+    ratelimit.landed("r1", slow, batch=False)  # it may have arrived at start + 0.9
+    clock.now = start + 1.2  # the quick nine have left the window; the slow one has not
+    later = sent_at("r1", clock, 10)
+    # Arrival times as QuickBooks could have seen them: the slow call at its answer.
+    assert most_in_any_window([start + 0.9, *later], 1.0) <= 10
+    assert most_in_any_window([*quick, start + 0.9, *later], 1.0) <= 10
+    assert later[9] >= start + 0.9 + 1.0  # the tenth waited for the slow call to leave
+
+
+def test_room_taken_ahead_for_a_batch_call_counts_from_then_and_is_spent_by_the_call(
+    db, clock, settings
+):
+    """A batch call's room is taken before it is sent (``take_batch_slot``): it counts from then
+    — earlier than the call, never later — and the call spends it instead of taking more."""
+    ticket = ratelimit.acquire("r1", batch=True, unless_batch_full=True)
+    clock.now += 2.5  # the call is being built
+    assert ratelimit.recent_calls("r1") == {"batch": 1, "minute": 1, "second": 1}
+    ratelimit.landed("r1", ticket, batch=True)
+    clock.now += 1.1
+    assert ratelimit.recent_calls("r1") == {"batch": 1, "minute": 1, "second": 0}
+
+
+def test_a_call_left_in_flight_by_a_dead_worker_stops_counting(db, clock, settings):
+    ratelimit.acquire("r1")  # never answered: its worker was killed
+    assert ratelimit.recent_calls("r1")["minute"] == 1
+    clock.now += 2 * settings.QBO["TIMEOUT"] + 61
+    assert ratelimit.recent_calls("r1")["minute"] == 0
 
 
 def test_realms_have_their_own_windows(db, clock):
@@ -183,5 +216,30 @@ def test_with_batch_budget_left_they_go_thirty_to_a_call(
 
     new = _calls(writes(qbo)[before:])
     assert progress["done"] == 6
+    assert new.count("documents") == 1 and "invoice" not in new  # the batch lane
+    assert len(qbo_documents(qbo, "Invoice")) == 6
+
+
+def test_while_a_bulk_sync_is_under_way_a_few_threads_keep_creating_one_by_one(
+    ready, qbo, company, customer, imei, clock
+):
+    """Batch calls alone leave most of the request budget idle: once a bulk sync has sent a few
+    batch calls this minute, a thread with a seat in the single lane creates its documents one
+    call each even though the batch window has room — and one without a seat batches them."""
+    invoices = _invoices(company, customer, imei, 6, first=500)
+    sent_at(qbo.realm, clock, worker.BULK_UNDER_WAY, batch=True)
+    before = len(writes(qbo))
+
+    progress = _bulk_sync(company, invoices[:3])
+    new = _calls(writes(qbo)[before:])
+    assert progress["done"] == 3
+    assert new.count("invoice") == 3 and "documents" not in new  # the single lane
+
+    with ExitStack() as others:  # other threads hold every seat
+        assert all(others.enter_context(worker.SINGLE_LANE.seat()) for _ in range(3))
+        before = len(writes(qbo))
+        progress = _bulk_sync(company, invoices[3:])
+    new = _calls(writes(qbo)[before:])
+    assert progress["done"] == 3
     assert new.count("documents") == 1 and "invoice" not in new  # the batch lane
     assert len(qbo_documents(qbo, "Invoice")) == 6
