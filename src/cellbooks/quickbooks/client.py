@@ -84,12 +84,18 @@ class QBOClient:
         self.calls: list[Call] = []
         self._batch_slot = False  # room for one batch call already taken (take_batch_slot)
 
-    def take_batch_slot(self) -> bool:
+    def take_batch_slot(self, *, wait: bool = False) -> bool:
         """Take room for a batch call in the realm's rate windows (the next ``batch()`` spends it
         instead of waiting): waits for the request windows, but answers False at once while the
-        batch budget (40 calls a minute) is used up."""
+        batch budget (40 calls a minute) is used up — or, with ``wait``, waits for it too (up to
+        two minutes)."""
         if not self._batch_slot:
-            self._batch_slot = ratelimit.acquire(self.realm_id, batch=True, unless_batch_full=True)
+            try:
+                self._batch_slot = ratelimit.acquire(
+                    self.realm_id, batch=True, unless_batch_full=not wait
+                )
+            except TimeoutError:
+                return False
         return self._batch_slot
 
     def close(self):

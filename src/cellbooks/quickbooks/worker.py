@@ -344,7 +344,9 @@ class SingleLane:
     sync is under way. QuickBooks' ceiling needs both lanes busy at once: batch calls alone spend
     their 40 a minute in the first seconds and leave the request budget idle, and while every
     thread is filling a batch call nobody sends single creates. A thread holding a seat sends
-    its documents one by one even when the batch window has room."""
+    its documents one by one even when the batch window has room; the others only ever send
+    batch calls, waiting for the batch window when it is full, so that every batch call carries
+    a whole chunk."""
 
     def __init__(self, seats: int):
         self.seats = seats
@@ -365,26 +367,28 @@ class SingleLane:
                     self.taken -= 1
 
 
-# Three threads keep the single lane at QuickBooks' 10 a second at 150 ms a call; the lane opens
+# Three threads keep the single lane at QuickBooks' 10 a second at 150 ms a call; the lanes split
 # once a bulk sync has sent this many batch calls this minute (smaller syncs go 30 to a call).
 SINGLE_LANE = SingleLane(seats=3)
 BULK_UNDER_WAY = 10
 
 
 def _create_in_lanes(exporter: Exporter, client: QBOClient, prepared: list[Prepared]) -> list:
-    """Create new documents in two lanes. The batch lane sends them 30 to a call while the
-    realm's batch budget (40 calls a minute) has room; the single lane creates them one call each
-    from the request budget the batch calls leave (500 a minute in all): a few threads sit in it
-    while a bulk sync is under way, and every thread joins it while the batch budget is spent,
-    sending the rest as one batch call as soon as a slot frees up. QuickBooks' ceiling is reached
-    only with both: 40 × 30 + 460 = 1,660 documents a minute (bench/bulk.py). A lone document
-    goes alone."""
+    """Create new documents in two lanes: 30 to a batch call from the realm's batch budget (40
+    calls a minute), and one call each from the request budget the batch calls leave (500 a
+    minute in all). QuickBooks' ceiling is reached only with both busy: 40 × 30 + 460 = 1,660
+    documents a minute (bench/bulk.py).
+
+    Outside a bulk sync a chunk goes as one batch call while the batch window has room, and one
+    by one while it has none (sending the rest as one batch call as soon as a slot frees up). In
+    a bulk sync the threads split (``SingleLane``): a few create one by one, the rest wait for the
+    batch window with whole chunks. A lone document goes alone."""
     outcomes: list = [None] * len(prepared)
     waiting = list(range(len(prepared)))
     bulk = len(waiting) > 1 and _bulk_under_way(client)
     with SINGLE_LANE.seat(wanted=bulk) as seated:
         while waiting:
-            if len(waiting) > 1 and not seated and client.take_batch_slot():
+            if len(waiting) > 1 and not seated and client.take_batch_slot(wait=bulk):
                 try:
                     results = exporter.create_batch([prepared[i] for i in waiting])
                 except QBOError as exc:

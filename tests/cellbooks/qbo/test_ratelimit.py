@@ -225,21 +225,29 @@ def test_while_a_bulk_sync_is_under_way_a_few_threads_keep_creating_one_by_one(
 ):
     """Batch calls alone leave most of the request budget idle: once a bulk sync has sent a few
     batch calls this minute, a thread with a seat in the single lane creates its documents one
-    call each even though the batch window has room — and one without a seat batches them."""
-    invoices = _invoices(company, customer, imei, 6, first=500)
+    call each even though the batch window has room; one without a seat sends them in a batch
+    call, waiting for the batch window when it is full rather than spending the request budget
+    the seated threads use."""
+    invoices = _invoices(company, customer, imei, 9, first=500)
     sent_at(qbo.realm, clock, worker.BULK_UNDER_WAY, batch=True)
-    before = len(writes(qbo))
 
-    progress = _bulk_sync(company, invoices[:3])
-    new = _calls(writes(qbo)[before:])
-    assert progress["done"] == 3
-    assert new.count("invoice") == 3 and "documents" not in new  # the single lane
+    def sync(some):
+        before = len(writes(qbo))
+        assert _bulk_sync(company, some)["done"] == len(some)
+        return _calls(writes(qbo)[before:])
+
+    new = sync(invoices[:3])
+    assert new.count("invoice") == 3 and "documents" not in new  # a seat: the single lane
 
     with ExitStack() as others:  # other threads hold every seat
         assert all(others.enter_context(worker.SINGLE_LANE.seat()) for _ in range(3))
-        before = len(writes(qbo))
-        progress = _bulk_sync(company, invoices[3:])
-    new = _calls(writes(qbo)[before:])
-    assert progress["done"] == 3
-    assert new.count("documents") == 1 and "invoice" not in new  # the batch lane
-    assert len(qbo_documents(qbo, "Invoice")) == 6
+        new = sync(invoices[3:6])
+        assert new.count("documents") == 1 and "invoice" not in new  # the batch lane
+
+        spent = ratelimit.recent_calls(qbo.realm)["batch"]
+        sent_at(qbo.realm, clock, 40 - spent, batch=True)  # the minute's batch budget is gone
+        waited_from = clock.now
+        new = sync(invoices[6:])
+        assert new.count("documents") == 1 and "invoice" not in new  # still the batch lane …
+        assert clock.now - waited_from >= 50  # … once the minute's first batch calls left
+    assert len(qbo_documents(qbo, "Invoice")) == 9
