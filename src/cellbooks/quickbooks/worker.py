@@ -348,10 +348,17 @@ class SingleLane:
     batch calls, waiting for the batch window when it is full, so that every batch call carries
     a whole chunk."""
 
-    def __init__(self, seats: int):
-        self.seats = seats
+    MOST = 3  # enough to keep QuickBooks' 10 calls a second going at 150 ms a call
+
+    def __init__(self):
         self.taken = 0
         self._lock = threading.Lock()
+
+    @property
+    def seats(self) -> int:
+        """Three, or fewer when the worker runs fewer than six threads: at least as many are
+        left for the batch lane (a worker of one thread has no seat and works as it can)."""
+        return min(self.MOST, int(settings.HUEY.get("consumer", {}).get("workers", 1)) // 2)
 
     @contextmanager
     def seat(self, wanted: bool = True):
@@ -367,9 +374,9 @@ class SingleLane:
                     self.taken -= 1
 
 
-# Three threads keep the single lane at QuickBooks' 10 a second at 150 ms a call; the lanes split
-# once a bulk sync has sent this many batch calls this minute (smaller syncs go 30 to a call).
-SINGLE_LANE = SingleLane(seats=3)
+SINGLE_LANE = SingleLane()
+# The lanes split once a bulk sync has sent this many batch calls this minute (smaller syncs go
+# 30 to a call).
 BULK_UNDER_WAY = 10
 
 
@@ -382,13 +389,15 @@ def _create_in_lanes(exporter: Exporter, client: QBOClient, prepared: list[Prepa
     Outside a bulk sync a chunk goes as one batch call while the batch window has room, and one
     by one while it has none (sending the rest as one batch call as soon as a slot frees up). In
     a bulk sync the threads split (``SingleLane``): a few create one by one, the rest wait for the
-    batch window with whole chunks. A lone document goes alone."""
+    batch window with whole chunks (a worker of one thread goes on as outside). A lone document
+    goes alone."""
     outcomes: list = [None] * len(prepared)
     waiting = list(range(len(prepared)))
     bulk = len(waiting) > 1 and _bulk_under_way(client)
+    split = bulk and SINGLE_LANE.seats > 0  # else no thread would be creating one by one
     with SINGLE_LANE.seat(wanted=bulk) as seated:
         while waiting:
-            if len(waiting) > 1 and not seated and client.take_batch_slot(wait=bulk):
+            if len(waiting) > 1 and not seated and client.take_batch_slot(wait=split):
                 try:
                     results = exporter.create_batch([prepared[i] for i in waiting])
                 except QBOError as exc:

@@ -240,7 +240,8 @@ def test_while_a_bulk_sync_is_under_way_a_few_threads_keep_creating_one_by_one(
     assert new.count("invoice") == 3 and "documents" not in new  # a seat: the single lane
 
     with ExitStack() as others:  # other threads hold every seat
-        assert all(others.enter_context(worker.SINGLE_LANE.seat()) for _ in range(3))
+        seats = worker.SINGLE_LANE.seats
+        assert all(others.enter_context(worker.SINGLE_LANE.seat()) for _ in range(seats))
         new = sync(invoices[3:6])
         assert new.count("documents") == 1 and "invoice" not in new  # the batch lane
 
@@ -251,3 +252,25 @@ def test_while_a_bulk_sync_is_under_way_a_few_threads_keep_creating_one_by_one(
         assert new.count("documents") == 1 and "invoice" not in new  # still the batch lane …
         assert clock.now - waited_from >= 50  # … once the minute's first batch calls left
     assert len(qbo_documents(qbo, "Invoice")) == 9
+
+
+@pytest.mark.parametrize("threads, seats", [(8, 3), (4, 2), (2, 1), (1, 0)])
+def test_the_single_lane_leaves_at_least_as_many_threads_to_the_batch_lane(
+    settings, threads, seats
+):
+    settings.HUEY = {**settings.HUEY, "consumer": {**settings.HUEY["consumer"], "workers": threads}}
+    assert worker.SINGLE_LANE.seats == seats
+
+
+def test_a_worker_of_one_thread_creates_one_by_one_while_the_batch_budget_is_spent(
+    ready, qbo, company, customer, imei, clock, settings
+):
+    """No thread can sit in the single lane, so waiting for the batch window would leave the
+    request budget idle: it goes on one by one, as outside a bulk sync."""
+    settings.HUEY = {**settings.HUEY, "consumer": {**settings.HUEY["consumer"], "workers": 1}}
+    invoices = _invoices(company, customer, imei, 3, first=600)
+    sent_at(qbo.realm, clock, 40, batch=True)
+    before = len(writes(qbo))
+    assert _bulk_sync(company, invoices)["done"] == 3
+    new = _calls(writes(qbo)[before:])
+    assert new.count("invoice") == 3 and "documents" not in new  # no waiting for a batch call
