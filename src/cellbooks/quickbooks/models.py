@@ -295,6 +295,9 @@ class SyncRequest(models.Model):
     # lapses (the worker died), the sweep gives the request back to the queue.
     claimed_by = models.CharField(max_length=100, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Asked for again while it was running (the document changed meanwhile, a payment was typed):
+    # the worker may have read it before, so it runs once more when this run ends.
+    asked_again = models.BooleanField(default=False)
     finished_at = models.DateTimeField(null=True, blank=True)
     last_error = models.JSONField(null=True, blank=True)
 

@@ -35,17 +35,8 @@ def request_sync(
     ``api_key`` say who asked (a person on a page, a program through the REST API). ``wake=False``
     leaves waking the worker to the caller (bulk requests wake it once for all)."""
     with transaction.atomic():
-        existing = SyncRequest.objects.filter(
-            company=company, kind=kind, local_id=local_id, status__in=SyncRequest.OPEN_STATUSES
-        ).first()
+        existing = _reuse_open(company, kind, local_id, action=action, batch_key=batch_key)
         if existing:
-            fields = {"batch_key": batch_key or existing.batch_key}
-            if action != SyncRequest.Action.PUSH:
-                fields["action"] = action
-            if existing.status == SyncRequest.Status.PENDING:
-                fields["next_attempt_at"] = timezone.now()
-            SyncRequest.objects.filter(pk=existing.pk).update(**fields)
-            existing.refresh_from_db()
             request = existing
         else:
             try:
@@ -73,6 +64,30 @@ def request_sync(
         elif wake:
             transaction.on_commit(lambda: tasks.wake([request.pk]))
     return request
+
+
+def _reuse_open(company, kind: str, local_id: int, *, action: str, batch_key: str):
+    """The document's open request brought up to this ask, or None when it has none. One that is
+    running is asked again: its worker may have read the document before this change, so it runs
+    once more when this run ends (``worker._finish``). Each update is conditional on the status
+    it was read in; one that changed meanwhile (the run ended) is looked at again."""
+    for _ in range(3):
+        existing = SyncRequest.objects.filter(
+            company=company, kind=kind, local_id=local_id, status__in=SyncRequest.OPEN_STATUSES
+        ).first()
+        if existing is None:
+            return None
+        fields = {"batch_key": batch_key or existing.batch_key}
+        if action != SyncRequest.Action.PUSH:
+            fields["action"] = action
+        if existing.status == SyncRequest.Status.PENDING:
+            fields["next_attempt_at"] = timezone.now()
+        if existing.status == SyncRequest.Status.RUNNING:
+            fields["asked_again"] = True
+        if SyncRequest.objects.filter(pk=existing.pk, status=existing.status).update(**fields):
+            existing.refresh_from_db()
+            return existing
+    return None
 
 
 def request_many(*, company, kind: str, local_ids, user=None, api_key=None) -> str:
@@ -116,6 +131,8 @@ def _request_many(company, kind, local_ids, user, api_key, batch_key) -> list[in
         open_requests = SyncRequest.objects.filter(
             company=company, kind=kind, local_id__in=chunk, status__in=SyncRequest.OPEN_STATUSES
         )
+        # Running ones first (see _reuse_open): one that ends before this is not open below.
+        open_requests.filter(status=SyncRequest.Status.RUNNING).update(asked_again=True)
         existing = dict(open_requests.values_list("local_id", "pk"))
         if existing:
             open_requests.update(batch_key=batch_key)

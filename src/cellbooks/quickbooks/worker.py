@@ -203,11 +203,18 @@ def _finish(
             request.last_error = None
         elif message:
             request.last_error = {"message": message}
-    request.status = status
-    if status in (SyncRequest.Status.DONE, SyncRequest.Status.FAILED):
-        request.finished_at = timezone.now()
     request.lease_expires_at = None
     with transaction.atomic():  # the outcome and its announcement (webhooks) commit together
+        finished = status in (SyncRequest.Status.DONE, SyncRequest.Status.FAILED)
+        if _asked_again(request) and finished:
+            # The document changed (or was synced again) while this run had it: once more, with
+            # tries of its own. (A retry runs again anyway, at its time; paused work waits.)
+            status, request.attempts = SyncRequest.Status.PENDING, 0
+            request.next_attempt_at = timezone.now()
+        request.status = status
+        request.asked_again = False
+        if status in (SyncRequest.Status.DONE, SyncRequest.Status.FAILED):
+            request.finished_at = timezone.now()
         request.save(
             update_fields=[
                 "status",
@@ -216,10 +223,22 @@ def _finish(
                 "last_error",
                 "finished_at",
                 "lease_expires_at",
+                "asked_again",
             ]
         )
         announcements.sync_settled(request, outcome=outcome)
     keeper.release([request.pk])
+
+
+def _asked_again(request: SyncRequest) -> bool:
+    """Whether someone asked for this document again while it ran — read with the row locked,
+    so an ask that comes later waits for this run's end and then opens a new request."""
+    return bool(
+        SyncRequest.objects.select_for_update()
+        .filter(pk=request.pk)
+        .values_list("asked_again", flat=True)
+        .first()
+    )
 
 
 def process_request(request_id: int, *, config: QBOConfig | None = None) -> SyncRequest | None:
@@ -424,7 +443,9 @@ def reclaim_lapsed(now=None) -> int:
             Q(lease_expires_at__lt=now)
             | Q(lease_expires_at__isnull=True, claimed_at__lt=now - lease_length())
         )
-        .update(status=SyncRequest.Status.PENDING, next_attempt_at=now, claimed_by="")
+        .update(
+            status=SyncRequest.Status.PENDING, next_attempt_at=now, claimed_by="", asked_again=False
+        )
     )
 
 

@@ -159,3 +159,34 @@ def test_a_sweep_between_a_lost_payment_answer_and_its_retry_does_not_count_it_t
     assert Binding.objects.get(kind="payment").qbo_id == payment["Id"]
     qbo_balance, our_balance = balances(qbo, synced)
     assert qbo_balance == our_balance == synced.total - Decimal("75.00")
+
+
+def test_a_payment_typed_while_its_invoice_is_being_synced_still_reaches_quickbooks(
+    ready, qbo, synced, monkeypatch
+):
+    """The worker has read the invoice's payments and is sending them when a second payment is
+    typed: the request it would have queued is the one running. It is not merged into it and
+    forgotten — the running request runs once more, and QuickBooks gets both payments."""
+    from cellbooks.quickbooks import payments_out
+    from cellbooks.quickbooks.models import SyncRequest
+
+    inventory.record_payment(invoice=synced, amount="100.00")
+    [running] = SyncRequest.objects.filter(status="pending", local_id=synced.pk)
+    push_payments = payments_out.PaymentExporter.push
+    typed = []
+
+    def while_sending(self, invoice):
+        notes = push_payments(self, invoice)  # the payments as they were when it read them
+        if not typed:
+            typed.append(inventory.record_payment(invoice=invoice, amount="250.00"))
+            assert SyncRequest.objects.get(pk=running.pk).status == "running"
+        return notes
+
+    monkeypatch.setattr(payments_out.PaymentExporter, "push", while_sending)
+    run_pending()
+
+    amounts = sorted(Decimal(str(p["TotalAmt"])) for p in qbo_documents(qbo, "Payment"))
+    assert amounts == [Decimal("100.00"), Decimal("250.00")]
+    qbo_balance, our_balance = balances(qbo, synced)
+    assert qbo_balance == our_balance == synced.total - Decimal("350.00")
+    assert not SyncRequest.objects.filter(status__in=SyncRequest.OPEN_STATUSES).exists()

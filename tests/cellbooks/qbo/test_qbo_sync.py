@@ -269,6 +269,44 @@ def test_a_bulk_request_joins_the_open_request_and_pauses_with_the_connection(
     assert outbox.batch_progress(company=company, batch_key=again)["paused"] == 1
 
 
+@pytest.mark.parametrize("ask", ["single", "bulk"])
+def test_a_po_edited_while_it_is_being_synced_is_synced_once_more(
+    ready, qbo, company, received_po, monkeypatch, ask
+):
+    """The worker mapped the PO, then someone edits it and asks for a sync (the Sync button, or a
+    bulk sync): the open request is the one running. It runs once more when it ends, so the Bill
+    gets the edit — and the request that was running is the only one."""
+    from cellbooks.quickbooks import exporters
+
+    prepare = exporters.Exporter.prepare
+
+    def edited_meanwhile(self, document, **kwargs):
+        prepared = prepare(self, document, **kwargs)
+        if not document.notes:
+            inventory.update_purchase_order(purchase_order=document, notes="Edited meanwhile")
+            if ask == "single":
+                outbox.request_sync(company=company, kind="purchase_order", local_id=document.pk)
+            else:
+                outbox.request_many(company=company, kind="purchase_order", local_ids=[document.pk])
+        return prepared
+
+    monkeypatch.setattr(exporters.Exporter, "prepare", edited_meanwhile)
+    request = outbox.request_sync(
+        company=company, kind="purchase_order", local_id=received_po.pk, wake=False
+    )
+    first = run_pending(once=True)
+    assert [r.pk for r in first] == [request.pk] and first[0].status == "pending"
+
+    run_pending()
+
+    [bill] = qbo_documents(qbo, "Bill")
+    assert "Edited meanwhile" in bill["PrivateNote"] and bill["SyncToken"] == "1"
+    rows = SyncRequest.objects.filter(kind="purchase_order", local_id=received_po.pk)
+    assert list(rows.values_list("pk", "status", "asked_again")) == [(request.pk, "done", False)]
+    outcomes = SyncAttempt.objects.filter(request=request).order_by("pk")
+    assert list(outcomes.values_list("outcome", flat=True)) == ["created", "updated"]
+
+
 def test_purchase_orders_go_to_qbo_purchase_orders_on_a_plus_company(
     ready, qbo, company, received_po
 ):
