@@ -471,6 +471,39 @@ def test_a_host_that_resolves_to_a_link_local_address_gets_nothing(api, inbox, s
     assert Delivery.objects.get().status == Delivery.Status.PENDING  # retried later, not lost
 
 
+def test_the_post_goes_to_the_address_that_was_checked(api, inbox, sent, monkeypatch):
+    """The host name is resolved once, before the POST, and the POST connects to that address
+    (with the name as Host): a name that answers a harmless address to the check and the
+    metadata address to the connection ("DNS rebinding") has no second answer to give."""
+    subscription = subscribe(api, inbox, "purchase_order.received")
+    port = inbox.url.split(":")[2].split("/")[0]
+    services.Subscription.objects.filter(pk=subscription["id"]).update(
+        url=f"http://hooks.example.test:{port}/hooks/cellbooks"
+    )
+    resolve = sender.socket.getaddrinfo
+    answers = iter(["127.0.0.1", "169.254.169.254"])  # the first, then what a rebinder says
+    asked = []
+
+    def rebinding(host, *args, **kwargs):
+        if host != "hooks.example.test":
+            return resolve(host, *args, **kwargs)
+        asked.append(host)
+        return [(2, 1, 6, "", (next(answers), int(port)))]
+
+    monkeypatch.setattr(sender.socket, "getaddrinfo", rebinding)
+    vendor = ok(api.post("/vendors", {"name": "Phone Source Ltd"}), 201)
+    po = ok(api.post("/purchase-orders", {"vendor": vendor["id"], "devices": [device_row(1)]}), 201)
+
+    with sent():
+        ok(api.post(f"/purchase-orders/{po['id']}/receive"))
+
+    [(headers, body)] = inbox.all()
+    assert headers["host"] == f"hooks.example.test:{port}"
+    assert json.loads(body)["type"] == "purchase_order.received"
+    assert asked == ["hooks.example.test"]  # resolved once: by the check
+    assert Delivery.objects.get().status == Delivery.Status.DELIVERED
+
+
 def test_an_install_can_refuse_private_addresses(api, inbox, sent, settings):
     subscribe(api, inbox, "purchase_order.received")  # the inbox listens on 127.0.0.1
     settings.EVENTS = {**settings.EVENTS, "REFUSE_PRIVATE": True}

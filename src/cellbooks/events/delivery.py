@@ -8,12 +8,15 @@ An answer 2xx is delivered. Anything else — another status, a timeout, a refus
 retried with exponential backoff and jitter (``settings.EVENTS``: 30 s, 1 min, 2 min … at most
 6 h apart, 14 attempts: 13 to 27 hours), then marked failed, to be redelivered by hand.
 
-Where a delivery may go (``refused_address``): never to a link-local, multicast, unspecified or
+Where a delivery may go (``destination``): never to a link-local, multicast, unspecified or
 reserved address (169.254.169.254 is where clouds serve their machines' credentials), checked on
 the addresses the host name resolves to just before each POST; and, when the install serves
 companies that must not reach its private network (``WEBHOOKS_REFUSE_PRIVATE=1``), never to
 loopback or private ranges either. A self-hosted install keeps posting to the business's own
-systems on its network by default.
+systems on its network by default. The POST goes to the address that was checked — the host name
+is resolved once, and the connection is made to that address with the name as the ``Host``
+header and the TLS server name (certificates are still checked against the name) — so a name that
+answers differently the second time ("DNS rebinding") cannot slip past the check.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import random
 import socket
 import ssl
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -98,21 +102,40 @@ def address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | 
     return None
 
 
-def refused_address(url: str) -> str | None:
-    """Why a delivery may not go to this URL's host as it resolves now, or None. A host that does
-    not resolve is left to the POST, which reports it like any unreachable endpoint."""
+@dataclass(frozen=True)
+class Destination:
+    """Where one POST goes: the URL with the host's checked address in place of its name, and the
+    ``Host`` header and TLS server name that keep the name."""
+
+    url: str
+    headers: dict[str, str]
+    extensions: dict[str, str]
+
+
+def destination(url: str) -> Destination:
+    """Resolve the URL's host once and check every address it has: raise ``RefusedAddress`` when
+    one may not be posted to, ``httpx.ConnectError`` when the name does not resolve."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         found = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
-    except (OSError, ValueError):
-        return None
+    except (OSError, ValueError) as exc:
+        raise httpx.ConnectError(f"{host} does not resolve ({exc})") from exc
     for address in sorted(found):
         problem = address_problem(ipaddress.ip_address(address.split("%")[0]))
         if problem:
-            return f"{host} is {address}: {problem}."
-    return None
+            raise RefusedAddress(f"{host} is {address}: {problem}.")
+    address = sorted(found)[0].split("%")[0]
+    if address == host:  # already an address
+        return Destination(url, {}, {})
+    literal = f"[{address}]" if ":" in address else address
+    netloc = f"{literal}:{parts.port}" if parts.port else literal
+    return Destination(
+        parts._replace(netloc=netloc).geturl(),
+        {"Host": parts.netloc.rpartition("@")[2]},
+        {"sni_hostname": host} if parts.scheme == "https" else {},
+    )
 
 
 def send(delivery: Delivery, client: httpx.Client) -> DeliveryAttempt:
@@ -120,12 +143,12 @@ def send(delivery: Delivery, client: httpx.Client) -> DeliveryAttempt:
     started, clock = timezone.now(), time.monotonic()
     attempt = DeliveryAttempt(delivery=delivery, started_at=started)
     try:
-        if refused := refused_address(delivery.subscription.url):
-            raise RefusedAddress(refused)
+        target = destination(delivery.subscription.url)
         response = client.post(
-            delivery.subscription.url,
+            target.url,
             content=delivery.event.body.encode(),
-            headers=headers_for(delivery, int(started.timestamp())),
+            headers={**headers_for(delivery, int(started.timestamp())), **target.headers},
+            extensions=target.extensions,
         )
         attempt.status_code = response.status_code
         attempt.response_excerpt = response.text[:500]
