@@ -3,12 +3,14 @@ with the statuses a test queues (200 once the queue is empty)."""
 
 import json
 import queue
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class EventInbox:
-    def __init__(self):
+    def __init__(self, tls: ssl.SSLContext | None = None):
+        """``tls``: serve HTTPS with this server context."""
         self.received: queue.Queue = queue.Queue()
         self.answers: queue.Queue = queue.Queue()
         inbox = self
@@ -30,7 +32,11 @@ class EventInbox:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/cellbooks"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        scheme = "https" if tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}/hooks/cellbooks"
         threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         ).start()

@@ -4,10 +4,12 @@ real local endpoint, retried with backoff, logged, redelivered — and never in 
 import hashlib
 import hmac
 import json
+import ssl
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import trustme
 from django.db import transaction
 from django.utils import timezone
 from event_inbox import EventInbox
@@ -476,7 +478,7 @@ def test_the_post_goes_to_the_address_that_was_checked(api, inbox, sent, monkeyp
     (with the name as Host): a name that answers a harmless address to the check and the
     metadata address to the connection ("DNS rebinding") has no second answer to give."""
     subscription = subscribe(api, inbox, "purchase_order.received")
-    port = inbox.url.split(":")[2].split("/")[0]
+    port = inbox.port
     services.Subscription.objects.filter(pk=subscription["id"]).update(
         url=f"http://hooks.example.test:{port}/hooks/cellbooks"
     )
@@ -502,6 +504,44 @@ def test_the_post_goes_to_the_address_that_was_checked(api, inbox, sent, monkeyp
     assert json.loads(body)["type"] == "purchase_order.received"
     assert asked == ["hooks.example.test"]  # resolved once: by the check
     assert Delivery.objects.get().status == Delivery.Status.DELIVERED
+
+
+def test_over_https_the_certificate_is_checked_against_the_host_name(api, sent, monkeypatch):
+    """Connecting to the checked address keeps TLS honest: the server is asked for the host
+    name's certificate, and the certificate is checked against the name, not the address."""
+    authority = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("hooks.example.test").configure_cert(server)
+    client = ssl.create_default_context()
+    authority.configure_trust(client)
+    monkeypatch.setattr(sender, "_tls", lambda: client)
+    inbox = EventInbox(tls=server)
+    try:
+        subscription = subscribe(api, inbox, "purchase_order.received")
+        services.Subscription.objects.filter(pk=subscription["id"]).update(
+            url=f"https://hooks.example.test:{inbox.port}/hooks/cellbooks"
+        )
+        resolve = sender.socket.getaddrinfo
+        monkeypatch.setattr(
+            sender.socket,
+            "getaddrinfo",
+            lambda host, *args, **kwargs: resolve(
+                "127.0.0.1" if host == "hooks.example.test" else host, *args, **kwargs
+            ),
+        )
+        vendor = ok(api.post("/vendors", {"name": "Phone Source Ltd"}), 201)
+        po = ok(
+            api.post("/purchase-orders", {"vendor": vendor["id"], "devices": [device_row(1)]}),
+            201,
+        )
+        with sent():
+            ok(api.post(f"/purchase-orders/{po['id']}/receive"))
+
+        [(headers, _)] = inbox.all()
+        assert headers["host"] == f"hooks.example.test:{inbox.port}"
+        assert Delivery.objects.get().status == Delivery.Status.DELIVERED
+    finally:
+        inbox.close()
 
 
 def test_an_install_can_refuse_private_addresses(api, inbox, sent, settings):
