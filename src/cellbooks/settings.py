@@ -264,7 +264,8 @@ _HUEY_CONSUMER = {
 _HUEY_NAME = os.environ.get("HUEY_NAME", "cellbooks")  # installs sharing one Redis differ by name
 if redis_url := os.environ.get("REDIS_URL"):
     HUEY = {
-        "huey_class": "huey.RedisHuey",
+        # Priorities (a person's Sync before a bulk sync's chunks) need Redis' sorted-set queue.
+        "huey_class": "huey.PriorityRedisHuey",
         "name": _HUEY_NAME,
         "url": redis_url,
         "immediate": env_bool("HUEY_IMMEDIATE", False),

@@ -108,7 +108,7 @@ def test_database_url_and_redis_url_are_the_only_step_to_scale_out(tmp_path):
     assert shown == {
         "engine": "django.db.backends.postgresql",
         "driver": "module:psycopg",
-        "huey": "RedisHuey",
+        "huey": "PriorityRedisHuey",
         "redis": 6380,
         "name": "cellbooks",
         # Each request must not open a new PostgreSQL connection (a webhook's cost triples).

@@ -18,7 +18,7 @@ def wake(delivery_ids: list[int]) -> None:
         send_webhooks(delivery_ids[start : start + WAKE_CHUNK])
 
 
-@db_task()
+@db_task(priority=10)  # like one document's sync: before a bulk sync's next chunk
 def send_webhooks(delivery_ids: list[int]):
     delivery.process(delivery_ids)
 

@@ -16,6 +16,11 @@ log = logging.getLogger(__name__)
 
 WAKE_CHUNK = 90  # three batch calls' worth per task, so several workers share a bulk sync
 
+# What a free worker thread takes first: what QuickBooks told us (a payment: seconds matter), then
+# what a person is waiting for (one document's Sync, a retry), before a bulk sync's next chunk —
+# so neither waits behind thousands of documents.
+FIRST, SOON = 20, 10
+
 
 def wake(request_ids: list[int]) -> None:
     """Ask a worker to carry out these sync requests (a lone one alone, many in chunks)."""
@@ -68,7 +73,7 @@ def wake_retries(requests) -> None:
             run_sync_batch.schedule(args=(ids,), eta=eta)
 
 
-@db_task()
+@db_task(priority=SOON)
 def run_sync_request(request_id: int):
     wake_retries([worker.process_request(request_id)])
 
@@ -87,7 +92,7 @@ def sweep_sync_requests():
         log.info("Sync sweep re-enqueued %d request(s)", len(ids))
 
 
-@db_task()
+@db_task(priority=FIRST)
 def apply_webhook_events(event_ids: list[int], dedupe_keys: list[str] | None = None):
     inbound.process_events(event_ids, dedupe_keys=dedupe_keys)
 
