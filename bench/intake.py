@@ -81,9 +81,9 @@ async def load(host: str, port: int, requests: list[bytes], *, connections: int,
     async def client():
         reader = writer = None
         while queue and time.perf_counter() < deadline:
+            raw = queue.pop()  # before connecting, which lets another client take the last one
             if writer is None:
                 reader, writer = await asyncio.open_connection(host, port)
-            raw = queue.pop()
             began = time.perf_counter()
             writer.write(raw)
             try:

@@ -87,6 +87,10 @@ class Integration:
     # and operation an integration adds must be listed, or it is refused.
     page_permissions: dict[str, str] = {}
     api_permissions: dict[str, str] = {}
+    # Pages (URL names, PUBLIC in ``page_permissions``) that another system calls, proving itself
+    # by a signature over the body rather than by signing in — e.g. QuickBooks' webhook. They skip
+    # the page middleware (``cellbooks.core.middleware.SignedEndpointMiddleware``).
+    signed_endpoints: tuple[str, ...] = ()
 
     # ---- pages ----------------------------------------------------------------------------
     def card(self, request) -> SafeString:
@@ -202,6 +206,9 @@ class Registry:
 
     def restore_problems(self) -> list[str]:
         return [problem for i in self.all() for problem in i.restore_problems()]
+
+    def signed_endpoints(self) -> list[str]:
+        return [name for i in self.all() for name in i.signed_endpoints]
 
     def owns_url_name(self, url_name: str) -> bool:
         return any(i.url_prefix and url_name.startswith(i.url_prefix) for i in self.all())

@@ -7,7 +7,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, on_startup
+
+from cellbooks.core.coalesce import Coalescer
 
 from . import inbound, retention, worker
 from .leases import keeper, lease_length
@@ -35,6 +37,18 @@ def wake_webhook_events(event_ids: list[int] | None = None, *, dedupe_keys=None)
     """Apply stored webhook events, named by their ids or by their dedupe keys."""
     if event_ids or dedupe_keys:
         apply_webhook_events(event_ids or [], list(dedupe_keys or []))
+
+
+def wake_new_webhook_events(dedupe_keys: list[str]) -> None:
+    """The webhook endpoint stored these events: a worker applies them soon. The wake-ups of the
+    deliveries a web process takes meanwhile are coalesced into one task (one queue message, sent
+    by a thread of the process, not by the request); a process that dies before sending leaves
+    the events "received", and the payment sweep applies those every minute. When the queue runs
+    tasks at once (tests, ``HUEY_IMMEDIATE``) the events are applied here and now."""
+    if HUEY.immediate:
+        apply_webhook_events([], list(dedupe_keys))
+    else:
+        _webhook_wakeups.add(dedupe_keys)
 
 
 @on_startup()
@@ -95,6 +109,12 @@ def sweep_sync_requests():
 @db_task(priority=FIRST)
 def apply_webhook_events(event_ids: list[int], dedupe_keys: list[str] | None = None):
     inbound.process_events(event_ids, dedupe_keys=dedupe_keys)
+
+
+# Chunks of 500 keys: a task's message stays a few tens of kilobytes.
+_webhook_wakeups = Coalescer(
+    lambda keys: apply_webhook_events([], keys), name="webhook-events", max_batch=500
+)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -19,6 +19,7 @@ from qbo_helpers import (
     WebhookInbox,
     request_log,
     run_pending,
+    wait_for,
 )
 
 from cellbooks.inventory import services as inventory
@@ -234,6 +235,132 @@ def test_a_replayed_event_changes_nothing(
 
     assert WebhookEvent.objects.count() == len(json.loads(body))  # each change stored once
     assert [p.amount for p in Payment.objects.filter(invoice=invoice)] == [Decimal("100.00")]
+
+
+@pytest.fixture
+def queued():
+    """The queue as in production (tasks wait to be taken) instead of the suite's inline tasks;
+    ``queued()`` runs what waits, as a worker would, and returns the tasks it ran."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = False
+    HUEY.flush()
+
+    def run_queued():
+        waiting = []
+        while (task := HUEY.dequeue()) is not None:
+            waiting.append(task)
+        # Run here, on the test's database connection (a worker's tasks close theirs).
+        HUEY.immediate = True
+        for task in waiting:
+            HUEY.execute(task)
+        return waiting
+
+    yield run_queued
+    if not HUEY.immediate:
+        HUEY.flush()
+    HUEY.immediate = True
+
+
+def test_a_burst_of_one_event_deliveries_is_applied_by_coalesced_tasks_each_event_once(
+    synced_invoice, qbo, inbox, client, queued, django_capture_on_commit_callbacks
+):
+    """Each delivery's wake-up is not a task of its own: the endpoint's process hands the keys of
+    the events it stored on in batches; the tasks name every stored event once, and a worker
+    running them applies each payment once."""
+    from huey.contrib.djhuey import HUEY
+
+    invoice, binding = synced_invoice
+    use_webhooks(qbo, inbox)
+    for _ in range(12):
+        receive_payment(qbo, customer_of(qbo, binding), (binding.qbo_id, "10.00"))
+    qbo.emulator.webhooks.flush()
+    events = [event for _, body in inbox.drain() for event in json.loads(body)]
+    assert len([e for e in events if e["type"] == "qbo.payment.created.v1"]) == 12
+
+    for event in events:
+        body = json.dumps([event]).encode()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                WEBHOOK,
+                data=body,
+                content_type="application/json",
+                headers={"intuit-signature": signed(body)},
+            )
+        assert response.status_code == 200
+    stored = set(WebhookEvent.objects.values_list("dedupe_key", flat=True))
+    assert len(stored) == len(events)
+    assert not Payment.objects.filter(invoice=invoice).exists()  # nothing applied yet
+
+    def named():
+        return [key for task in HUEY.pending() for key in task.args[1]]
+
+    wait_for(lambda: len(named()) >= len(events), what=lambda: f"wake-ups, {len(named())} so far")
+    assert sorted(named()) == sorted(stored)  # every stored event named, none twice
+    ran = queued()
+
+    assert 1 <= len(ran) <= len(events)
+    assert {task.name for task in ran} == {"apply_webhook_events"}
+    payments = Payment.objects.filter(invoice=invoice)
+    assert sorted(p.amount for p in payments) == [Decimal("10.00")] * 12
+    assert len({p.external_id for p in payments}) == 12
+    assert refreshed(invoice).amount_paid == Decimal("120.00")
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_connection_the_database_server_closed_costs_no_delivery(connected, company):
+    """The endpoint does not check its kept database connection before each delivery (a round
+    trip every time): when the server has closed it (a restart, an idle timeout), the INSERT
+    fails before anything is written, and the endpoint stores the events on a new connection."""
+    from django.db import connection
+    from django.test import Client
+
+    realm = Connection.objects.get(company=company).realm_id
+    intuit = Client()  # no session: Intuit signs its deliveries, it does not sign in
+
+    def delivery(n):
+        event = {
+            "specversion": "1.0",
+            "id": f"evt-kept-{n}",
+            "type": "qbo.payment.created.v1",
+            "time": "2026-11-25T10:00:00Z",
+            "intuitentityid": str(n),
+            "intuitaccountid": realm,
+        }
+        body = json.dumps([event]).encode()
+        return intuit.post(
+            WEBHOOK,
+            data=body,
+            content_type="application/json",
+            headers={"intuit-signature": signed(body)},
+        )
+
+    assert delivery(1).status_code == 200
+    closed = connection.connection.info.backend_pid
+    admin = connection.get_new_connection(connection.get_connection_params())
+    try:
+        admin.autocommit = True
+        admin.execute("SELECT pg_terminate_backend(%s)", [closed])
+        wait_for(
+            lambda: (
+                not admin.execute(
+                    "SELECT 1 FROM pg_stat_activity WHERE pid = %s", [closed]
+                ).fetchone()
+            ),
+            what="the server to close the endpoint's connection",
+        )
+    finally:
+        admin.close()
+
+    assert delivery(2).status_code == 200
+
+    assert connection.connection.info.backend_pid != closed
+    assert sorted(WebhookEvent.objects.values_list("dedupe_key", flat=True)) == [
+        "ce:evt-kept-1",
+        "ce:evt-kept-2",
+    ]
 
 
 def test_out_of_order_events_converge_to_quickbooks_state(
