@@ -2,8 +2,9 @@
 machine, from a load generator on loopback, bounded in count and time.
 
 Cellbooks: gunicorn as the Procfile runs it (2 workers × 4 threads), a file-based SQLite
-database, one connected company (so every event is verified, parsed, stored and a task
-enqueued; the worker is not running, so the tasks wait in the queue). Load: an asyncio HTTP/1.1
+database, one connected company (so every event is verified, parsed, stored and named in a
+task — one task for the events a web process stored meanwhile; the worker is not running, so
+the tasks wait in the queue). Load: an asyncio HTTP/1.1
 keep-alive generator in this process (--connections concurrent connections), bodies and
 ``intuit-signature`` headers computed before the clock starts, each event unique (a CloudEvents
 array of --events-per-request Payment events). Counted: answers 200 per second, their latency,

@@ -122,6 +122,8 @@ TEMPLATES = [
 _default_db = f"sqlite:///{_private_file(DATA_DIR / 'cellbooks.sqlite3')}"
 # Connections are kept between requests (opening one is a measurable part of a webhook's cost, and
 # on PostgreSQL most of it) and checked before reuse, so a restarted database server costs nothing.
+# (The webhook endpoint skips the check, a round trip per delivery: it sends its INSERT again on a
+# new connection when the kept one turns out closed.)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", _default_db),
