@@ -342,7 +342,7 @@ def _bulk_row(bulk, label) -> str:
     )
     return (
         f"| 1 | bulk sync, unscaled (time scale 1), {label}: docs/min | "
-        f"{_fmt(u.get('cellbooks_docs_per_min'))} = {_fmt((ratio or 0) * 100, ' %')} of the 1,660 "
+        f"{_fmt(u.get('cellbooks_docs_per_min'))} = {(ratio or 0) * 100:.1f} % of the 1,660 "
         f"ceiling ({_fmt(documents)} documents in {_fmt(u.get('seconds'), ' s')}{steady}); "
         f"{u.get('cellbooks_calls_per_doc')} API calls/doc, {u.get('throttled_429')} × 429 | "
         f"≥ 90 %, no 429 | {_met(ratio, 0.9) if not u.get('throttled_429') else '**no**'} |"
