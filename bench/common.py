@@ -369,7 +369,8 @@ def start_worker(
 def start_gunicorn(
     env: dict, log_path: Path, *, workers: int = 2, threads: int = 4, profile: Path | None = None
 ) -> tuple[subprocess.Popen, str]:
-    """Cellbooks' web server as the Procfile runs it (2 workers × 4 threads by default)."""
+    """Cellbooks' web server as the Procfile runs it (2 workers × 4 threads by default), but without
+    its access log (a line a request): what is measured is Cellbooks, not the log."""
     port = free_port()
     spy = py_spy(profile)
     if spy:

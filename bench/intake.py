@@ -1,7 +1,7 @@
 """Benchmark 5: webhook intake — signed events per second Cellbooks' endpoint accepts on this
 machine, from a load generator on loopback, bounded in count and time.
 
-Cellbooks: gunicorn as the Procfile runs it (2 workers × 4 threads), a file-based SQLite
+Cellbooks: gunicorn as the Procfile runs it (2 workers × 4 threads; no access log), a file-based SQLite
 database, one connected company (so every event is verified, parsed, stored and named in a
 task — one task for the events a web process stored meanwhile; the worker is not running, so
 the tasks wait in the queue). Load: an asyncio HTTP/1.1
