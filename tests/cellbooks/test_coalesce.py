@@ -3,17 +3,10 @@ batches, every item exactly once — and an item added while a batch is being se
 behind."""
 
 import threading
-import time
+
+from waiting import wait_for
 
 from cellbooks.core.coalesce import Coalescer
-
-
-def wait_for(condition, *, what: str, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.005)
 
 
 class Recorder:

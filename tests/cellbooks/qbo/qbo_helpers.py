@@ -68,20 +68,6 @@ def connect(client, qbo, realm_id: str | None = None):
     return client.get(local(back))
 
 
-def wait_for(condition, *, what, timeout: float = 15.0, interval: float = 0.02):
-    """Poll ``condition`` until it is true; fail after ``timeout`` seconds, saying what was awaited
-    (a deadline, never a fixed sleep: a busy machine only makes it return later). ``what`` is a
-    sentence, or a function giving one when the wait fails (e.g. with the state reached)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            said = what() if callable(what) else what
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {said}")
-        time.sleep(interval)
-
-
 def qbo_environment(qbo) -> dict:
     """The environment that points a Cellbooks process started by a test (manage.py, a worker) at
     the test's emulator and app, as ``settings.QBO`` does for the test itself."""

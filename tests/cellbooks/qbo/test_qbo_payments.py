@@ -19,8 +19,8 @@ from qbo_helpers import (
     WebhookInbox,
     request_log,
     run_pending,
-    wait_for,
 )
+from waiting import wait_for
 
 from cellbooks.inventory import services as inventory
 from cellbooks.inventory.models import Invoice, Payment

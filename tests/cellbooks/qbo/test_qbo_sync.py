@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from qbo_helpers import qbo_documents, request_log, run_pending, settings_form, wait_for, writes
+from qbo_helpers import qbo_documents, request_log, run_pending, settings_form, writes
+from waiting import wait_for
 
 from cellbooks.inventory import services as inventory
 from cellbooks.inventory.models import Invoice

@@ -13,7 +13,8 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-from qbo_helpers import qbo_environment, wait_for
+from qbo_helpers import qbo_environment
+from waiting import wait_for
 from worker_processes import Backend
 
 PURCHASE_ORDERS = int(os.environ.get("WORKERS_PURCHASE_ORDERS", "150"))
