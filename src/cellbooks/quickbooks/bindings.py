@@ -199,30 +199,40 @@ def note_creates_sent(*, company, realm_id: str, entities: dict[tuple[str, int],
     """``note_create_sent`` for many records at once (a batch call), in one transaction:
     ``entities`` maps each ``(kind, local_id)`` to the QBO entity it is being created as."""
     now = timezone.now()
-    with transaction.atomic():
-        rows = rows_of(company=company, keys=entities)
-        for qbo_entity in set(entities.values()):
-            Binding.objects.filter(
-                pk__in=[
-                    row.pk
-                    for key, row in rows.items()
-                    if entities[key] == qbo_entity and not row.qbo_id
-                ]
-            ).update(create_sent_at=now, realm_id=realm_id, qbo_entity=qbo_entity)
-        Binding.objects.bulk_create(
-            [
-                Binding(
-                    company=company,
-                    kind=kind,
-                    local_id=local_id,
-                    realm_id=realm_id,
-                    qbo_entity=qbo_entity,
-                    create_sent_at=now,
-                )
-                for (kind, local_id), qbo_entity in entities.items()
-                if (kind, local_id) not in rows
+    for attempt in range(2):  # a second try if another worker created a row in between
+        try:
+            with transaction.atomic():
+                _note_creates_sent(company, realm_id, entities, now)
+            return
+        except IntegrityError:
+            if attempt:
+                raise
+
+
+def _note_creates_sent(company, realm_id: str, entities: dict, now) -> None:
+    rows = rows_of(company=company, keys=entities)
+    for qbo_entity in set(entities.values()):
+        Binding.objects.filter(
+            pk__in=[
+                row.pk
+                for key, row in rows.items()
+                if entities[key] == qbo_entity and not row.qbo_id
             ]
-        )
+        ).update(create_sent_at=now, realm_id=realm_id, qbo_entity=qbo_entity)
+    Binding.objects.bulk_create(
+        [
+            Binding(
+                company=company,
+                kind=kind,
+                local_id=local_id,
+                realm_id=realm_id,
+                qbo_entity=qbo_entity,
+                create_sent_at=now,
+            )
+            for (kind, local_id), qbo_entity in entities.items()
+            if (kind, local_id) not in rows
+        ]
+    )
 
 
 def note_create_refused(*, company, kind: str, local_id: int) -> None:

@@ -54,14 +54,19 @@ def load(*, company, kind: str, local_id: int):
     return MODELS[kind].objects.select_related("company").get(pk=local_id, company=company)
 
 
-def load_many(*, company, keys) -> dict[tuple[str, int], object]:
-    """The documents of ``keys`` ((kind, local_id)) that exist, with their company and partner
-    read along: one query a kind."""
+def by_kind(keys) -> dict[str, set[int]]:
+    """``(kind, local_id)`` keys as the ids of each kind (one query a kind, for the callers)."""
     wanted: dict[str, set[int]] = {}
     for kind, local_id in keys:
         wanted.setdefault(kind, set()).add(local_id)
+    return wanted
+
+
+def load_many(*, company, keys) -> dict[tuple[str, int], object]:
+    """The documents of ``keys`` ((kind, local_id)) that exist, with their company and partner
+    read along: one query a kind."""
     found = {}
-    for kind, ids in wanted.items():
+    for kind, ids in by_kind(keys).items():
         partner = "customer" if kind in SALES else "vendor"
         rows = MODELS[kind].objects.select_related("company", partner)
         for document in rows.filter(company=company, pk__in=ids):
@@ -78,11 +83,8 @@ class DocumentName:
 def names(*, company, keys) -> dict[tuple[str, int], DocumentName]:
     """What people call these documents, with their pages: one query per kind. A document that no
     longer exists is named by its kind and id."""
-    wanted: dict[str, set[int]] = {}
-    for kind, local_id in keys:
-        wanted.setdefault(kind, set()).add(local_id)
     found = {}
-    for kind, ids in wanted.items():
+    for kind, ids in by_kind(keys).items():
         if kind not in MODELS:
             continue
         numbers = (

@@ -18,7 +18,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import IntegrityError
 from django.utils import timezone
 
 from cellbooks.inventory.models import PurchaseOrder
@@ -426,15 +425,11 @@ class Exporter:
         )
 
     def _note_creates_sent(self, batch: list[Prepared]) -> None:
-        try:
-            bindings.note_creates_sent(
-                company=self.company,
-                realm_id=self.client.realm_id,
-                entities={(p.kind, p.doc.local_id): p.qbo_entity for p in batch},
-            )
-        except IntegrityError:  # a row appeared meanwhile: one at a time, which copes with it
-            for prepared in batch:
-                self._note_create_sent(prepared)
+        bindings.note_creates_sent(
+            company=self.company,
+            realm_id=self.client.realm_id,
+            entities={(p.kind, p.doc.local_id): p.qbo_entity for p in batch},
+        )
 
     def _note_create_refused(self, prepared: Prepared) -> None:
         bindings.note_create_refused(

@@ -150,11 +150,8 @@ def move_target(*, company, binding: Binding | None) -> str:
 
 def document_numbers(*, company, keys) -> dict[tuple[str, int], str]:
     """The numbers of these (kind, id) documents that still exist: one query per kind."""
-    wanted: dict[str, set[int]] = {}
-    for kind, local_id in keys:
-        wanted.setdefault(kind, set()).add(local_id)
     numbers = {}
-    for kind, ids in wanted.items():
+    for kind, ids in documents.by_kind(keys).items():
         if kind in documents.MODELS:
             rows = documents.MODELS[kind].objects.filter(company=company, pk__in=ids)
             numbers.update({(kind, pk): number for pk, number in rows.values_list("pk", "number")})

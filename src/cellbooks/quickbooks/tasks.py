@@ -33,12 +33,6 @@ def wake(request_ids: list[int]) -> None:
         run_sync_batch(request_ids[start : start + WAKE_CHUNK])
 
 
-def wake_webhook_events(event_ids: list[int] | None = None, *, dedupe_keys=None) -> None:
-    """Apply stored webhook events, named by their ids or by their dedupe keys."""
-    if event_ids or dedupe_keys:
-        apply_webhook_events(event_ids or [], list(dedupe_keys or []))
-
-
 def wake_new_webhook_events(dedupe_keys: list[str]) -> None:
     """The webhook endpoint stored these events: a worker applies them soon. The wake-ups of the
     deliveries a web process takes meanwhile are coalesced into one task (one queue message, sent

@@ -121,11 +121,11 @@ def test_a_late_answer_keeps_its_call_in_the_window_from_its_answer(db, clock):
     assert later[9] >= start + 0.9 + 1.0  # the tenth waited for the slow call to leave
 
 
-def test_room_taken_ahead_for_a_batch_call_counts_from_then_and_is_spent_by_the_call(
+def test_room_taken_ahead_for_a_batch_call_counts_from_then_until_a_window_after_its_answer(
     db, clock, settings
 ):
     """A batch call's room is taken before it is sent (``take_batch_slot``): it counts from then
-    — earlier than the call, never later — and the call spends it instead of taking more."""
+    — earlier than the call, never later — until a window after its answer."""
     ticket = ratelimit.acquire("r1", batch=True, unless_batch_full=True)
     clock.now += 2.5  # the call is being built
     assert ratelimit.recent_calls("r1") == {"batch": 1, "minute": 1, "second": 1}
